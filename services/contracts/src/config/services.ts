@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import {
+  envBool,
+  envEnum,
+  envInt,
+  envList,
+  envSecret,
+  envString,
+  envUrl,
+  httpServiceEnv,
+  livekitEnv,
+  requireLivekitKeys,
+  serviceCredentialsEnv,
+} from './env.ts';
+
+/** Unset means the embedded default (PGlite, in-process store, embedded bus): see architecture.md. */
+const databaseUrl = envUrl('a PostgreSQL URL, e.g. postgres://speaknode:…@postgres:5432/speaknode', [
+  'postgres',
+  'postgresql',
+]).optional();
+const redisUrl = envUrl('a Redis URL, e.g. redis://redis:6379', ['redis', 'rediss']).optional();
+const kafkaBrokers = envList('comma-separated Kafka brokers, e.g. kafka:9092').optional();
+const controlUrl = envUrl('the control API base URL, e.g. http://control:8080').default('http://127.0.0.1:8080');
+const dataDir = (service: string) =>
+  z.string().default(`.speaknode/${service}`).describe("a directory for this service's local state");
+
+export const ControlConfig = z
+  .object({
+    ...httpServiceEnv(8080),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: kafkaBrokers,
+    SPEAKNODE_DATA_DIR: dataDir('control'),
+    SPEAKNODE_OIDC_ISSUER: envUrl(
+      'the OIDC issuer URL (Keycloak realm URL in the stack); unset starts an embedded issuer for trials',
+    ).optional(),
+    SPEAKNODE_OIDC_AUDIENCE: envString('the audience control accepts in access tokens').default('speaknode-control'),
+    /** 32 bytes, base64: encrypts provider credentials at rest. */
+    SPEAKNODE_CREDENTIALS_KEY: envSecret('32 random bytes, base64-encoded (openssl rand -base64 32)', 44).optional(),
+    PUBLIC_BASE_URL: envUrl('the URL browsers and providers reach control at').optional(),
+    ...livekitEnv,
+    LAGO_API_URL: envUrl('the Lago API URL, e.g. http://lago-api:3000').optional(),
+    LAGO_API_KEY: envSecret('the Lago API key', 8).optional(),
+    S3_ENDPOINT: envUrl('the S3 endpoint for recordings (MinIO in the stack)').optional(),
+    S3_ACCESS_KEY: envString('the S3 access key').optional(),
+    S3_SECRET_KEY: envSecret('the S3 secret key', 8).optional(),
+    S3_BUCKET: envString('the bucket for recordings').default('recordings'),
+  })
+  .superRefine(requireLivekitKeys);
+export type ControlConfig = z.infer<typeof ControlConfig>;
+
+export const WebhooksConfig = z
+  .object({
+    ...httpServiceEnv(8081),
+    PUBLIC_BASE_URL: envUrl(
+      'the public URL providers call, e.g. https://hooks.example.com (signatures are checked against it)',
+    ).default('http://127.0.0.1:8081'),
+    BRIDGE_PUBLIC_URL: envUrl('the public WebSocket URL of the media bridge, e.g. wss://media.example.com', [
+      'ws',
+      'wss',
+    ]).default('ws://127.0.0.1:8082'),
+    LIVEKIT_SIP_URI: envString(
+      'the LiveKit SIP address Twilio dials for sip-mode numbers, e.g. sip.example.com',
+    ).optional(),
+    CONTROL_URL: controlUrl,
+    ...serviceCredentialsEnv,
+    SPEAKNODE_OIDC_AUDIENCE: envString('the audience the admin API accepts in access tokens').default(
+      'speaknode-control',
+    ),
+    TWILIO_AUTH_TOKEN: envSecret('the Twilio auth token for single-account installs', 8).optional(),
+    ...livekitEnv,
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: kafkaBrokers,
+    SPEAKNODE_DATA_DIR: dataDir('webhooks'),
+    SPOOL_MAX_BYTES: envInt('the spool size limit in bytes', { min: 1_048_576, default: 256 * 1_048_576 }),
+  })
+  .superRefine(requireLivekitKeys);
+export type WebhooksConfig = z.infer<typeof WebhooksConfig>;
+
+export const BridgeConfig = z
+  .object({
+    ...httpServiceEnv(8082),
+    CONTROL_URL: controlUrl,
+    ...serviceCredentialsEnv,
+    ...livekitEnv,
+    /** Audio queued at the provider ahead of playback; barge-in stops within about this long. */
+    BRIDGE_MAX_QUEUED_MS: envInt('milliseconds of agent audio queued at the provider', {
+      min: 20,
+      max: 1000,
+      default: 100,
+    }),
+    BRIDGE_MAX_LEGS: envInt('the most concurrent phone legs', { min: 1, default: 500 }),
+  })
+  .superRefine(requireLivekitKeys);
+export type BridgeConfig = z.infer<typeof BridgeConfig>;
+
+export const AgentWorkerConfig = z
+  .object({
+    ...httpServiceEnv(8083),
+    CONTROL_URL: controlUrl,
+    ...serviceCredentialsEnv,
+    ...livekitEnv,
+    MODELS_URL: envUrl('the models host URL, e.g. http://models:8084').default('http://127.0.0.1:8084'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: envUrl('the OTLP/HTTP collector endpoint, e.g. http://otel-collector:4318').optional(),
+    LANGFUSE_BASE_URL: envUrl('the Langfuse URL').optional(),
+    LANGFUSE_PUBLIC_KEY: envString('the Langfuse public key').optional(),
+    LANGFUSE_SECRET_KEY: envSecret('the Langfuse secret key', 8).optional(),
+    AGENT_CONFIG_CACHE_MS: envInt("how long an agent's runtime configuration is cached", { min: 0, default: 10_000 }),
+  })
+  .superRefine(requireLivekitKeys);
+export type AgentWorkerConfig = z.infer<typeof AgentWorkerConfig>;
+
+export const ModelsConfig = z.object({
+  ...httpServiceEnv(8084),
+  MODELS_DIR: z.string().default('.speaknode/models').describe('the directory holding the ONNX models'),
+  MODELS_DEVICE: envEnum(['cpu', 'cuda'], 'cpu', 'where inference runs: cpu or cuda'),
+  MODELS_PRELOAD: envBool(true, 'true to load the models at start instead of on first use'),
+});
+export type ModelsConfig = z.infer<typeof ModelsConfig>;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { DisplayName, Id, Timestamp } from './common.ts';
+import { Role } from './role.ts';
+
+export const SpaceInput = z.object({
+  name: DisplayName,
+  /** Hosts HTTP tools may reach although they resolve to private addresses (on-prem systems). */
+  toolHostAllowList: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(100).default([]),
+});
+export type SpaceInput = z.infer<typeof SpaceInput>;
+
+export const Space = SpaceInput.extend({
+  id: Id,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  /** The caller's role in this space (absent for service principals). */
+  role: Role.optional(),
+});
+export type Space = z.infer<typeof Space>;
+
+export const MemberInput = z.object({
+  /** The OIDC subject of the user to add. */
+  subject: z.string().min(1).max(255),
+  email: z.email().optional(),
+  role: Role,
+});
+export type MemberInput = z.infer<typeof MemberInput>;
+
+export const MemberUpdate = z.object({ role: Role });
+
+export const Member = z.object({
+  userId: Id,
+  spaceId: Id,
+  subject: z.string(),
+  email: z.string().nullable(),
+  role: Role,
+  createdAt: Timestamp,
+});
+export type Member = z.infer<typeof Member>;

@@ -1,0 +1,4 @@
+export * from './bus/index.ts';
+export * from './config/index.ts';
+export * from './domain/index.ts';
+export * from './validation.ts';

@@ -1,0 +1,5 @@
+export * from './database.ts';
+export * from './embedded-postgres.ts';
+export * from './key-value-store.ts';
+export * from './migrations.ts';
+export * from './problem.ts';
