@@ -1,5 +1,7 @@
+export * from './bus/bus.ts';
 export * from './database.ts';
 export * from './embedded-postgres.ts';
 export * from './key-value-store.ts';
 export * from './migrations.ts';
 export * from './problem.ts';
+export * from './service-token-source.ts';
