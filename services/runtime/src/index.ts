@@ -1,3 +1,4 @@
+export * from './auth/oidc-verifier.ts';
 export * from './bus/bus.ts';
 export * from './database.ts';
 export * from './embedded-postgres.ts';
