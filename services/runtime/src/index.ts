@@ -1,5 +1,5 @@
 export * from './auth/oidc-verifier.ts';
-export * from './bus/bus.ts';
+export * from './bus/index.ts';
 export * from './database.ts';
 export * from './embedded-postgres.ts';
 export * from './key-value-store.ts';
