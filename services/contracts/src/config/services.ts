@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ServiceRole } from '../internal-api.ts';
 import {
   envBool,
   envEnum,
@@ -12,6 +13,29 @@ import {
   requireLivekitKeys,
   serviceCredentialsEnv,
 } from './env.ts';
+
+/** A client the embedded OIDC issuer (trials only) grants client-credentials tokens to. */
+export const EmbeddedClient = z.object({
+  clientId: z.string().min(1).max(200),
+  clientSecret: z.string().min(8, 'must be at least 8 characters').max(500),
+  role: ServiceRole,
+});
+export type EmbeddedClient = z.infer<typeof EmbeddedClient>;
+
+const embeddedClients = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(EmbeddedClient).max(50))
+  .describe(
+    'secret: a JSON array of {clientId, clientSecret, role} the embedded OIDC issuer accepts for client-credentials (role: service:webhooks, service:bridge or service:agent)',
+  );
 
 /** Unset means the embedded default (PGlite, in-process store, embedded bus): see architecture.md. */
 const databaseUrl = envUrl('a PostgreSQL URL, e.g. postgres://speaknode:…@postgres:5432/speaknode', [
@@ -35,6 +59,8 @@ export const ControlConfig = z
       'the OIDC issuer URL (Keycloak realm URL in the stack); unset starts an embedded issuer for trials',
     ).optional(),
     SPEAKNODE_OIDC_AUDIENCE: envString('the audience control accepts in access tokens').default('speaknode-control'),
+    /** Only read when SPEAKNODE_OIDC_ISSUER is unset: the services that may get tokens from the embedded issuer. */
+    SPEAKNODE_EMBEDDED_CLIENTS: embeddedClients.optional(),
     /** 32 bytes, base64: encrypts provider credentials at rest. */
     SPEAKNODE_CREDENTIALS_KEY: envSecret('32 random bytes, base64-encoded (openssl rand -base64 32)', 44).optional(),
     PUBLIC_BASE_URL: envUrl('the URL browsers and providers reach control at').optional(),
@@ -106,6 +132,19 @@ export const AgentWorkerConfig = z
     LANGFUSE_PUBLIC_KEY: envString('the Langfuse public key').optional(),
     LANGFUSE_SECRET_KEY: envSecret('the Langfuse secret key', 8).optional(),
     AGENT_CONFIG_CACHE_MS: envInt("how long an agent's runtime configuration is cached", { min: 0, default: 10_000 }),
+    /** Callers of the text-session API (control) send it as `Authorization: Bearer …`; unset leaves the API open on HOST. */
+    AGENT_API_TOKEN: envSecret('a shared bearer token for the text-session API (openssl rand -hex 32)', 16).optional(),
+    AGENT_TEXT_SESSION_IDLE_SECONDS: envInt('seconds after which an idle text session is ended', {
+      min: 10,
+      max: 86_400,
+      default: 900,
+    }),
+    AGENT_MAX_TEXT_SESSIONS: envInt('the most concurrent text sessions this worker runs', { min: 1, default: 200 }),
+    AGENT_DRAIN_TIMEOUT_SECONDS: envInt('how long SIGTERM waits for running calls to finish', {
+      min: 0,
+      max: 4 * 3600,
+      default: 600,
+    }),
   })
   .superRefine(requireLivekitKeys);
 export type AgentWorkerConfig = z.infer<typeof AgentWorkerConfig>;

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface OperationSpec {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  /** `false` for public endpoints (no bearer token). */
+  secured?: boolean;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Status → description and optional response schema (application/json). */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+/**
+ * Collects operations and turns their zod schemas into an OpenAPI 3.1 document (whose schema
+ * dialect is JSON Schema 2020-12, which zod emits directly). Request bodies use the input shape
+ * (defaults optional), responses the output shape.
+ */
+export class OpenApiBuilder {
+  private readonly paths: Record<string, Record<string, unknown>> = {};
+  private readonly schemas: Record<string, JsonSchema> = {};
+  private readonly named = new Map<z.ZodType, Map<'input' | 'output', string>>();
+
+  constructor(private readonly info: { title: string; version: string; description: string }) {}
+
+  /** Registers `schema` under `name` in components.schemas (per direction) and returns a $ref to it. */
+  component(name: string, schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
+    const byIo = this.named.get(schema) ?? new Map();
+    this.named.set(schema, byIo);
+    byIo.set(io, name);
+    this.schemas[name] ??= toJsonSchema(schema, io);
+    return { $ref: `#/components/schemas/${name}` };
+  }
+
+  private schemaRef(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+    const name = this.named.get(schema)?.get(io);
+    return name ? { $ref: `#/components/schemas/${name}` } : toJsonSchema(schema, io);
+  }
+
+  /** `path` in Express syntax (`/api/v1/spaces/:spaceId`); written in OpenAPI syntax. */
+  add(method: HttpMethod, path: string, spec: OperationSpec): void {
+    const openApiPath = path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const pathParams = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string', ...(m[1]!.endsWith('Id') ? { format: 'uuid' } : {}) },
+    }));
+    const queryParams = spec.query
+      ? Object.entries(spec.query.shape).map(([name, schema]) => {
+          const json = toJsonSchema(schema as z.ZodType, 'input');
+          return {
+            name,
+            in: 'query',
+            required: !(schema as z.ZodType).safeParse(undefined).success,
+            schema: json,
+            ...(typeof json.description === 'string' ? { description: json.description } : {}),
+          };
+        })
+      : [];
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of Object.entries(spec.responses)) {
+      responses[status] = {
+        description: response.description,
+        ...(response.schema
+          ? { content: { 'application/json': { schema: this.schemaRef(response.schema, 'output') } } }
+          : {}),
+      };
+    }
+    responses.default = {
+      description: 'An error (RFC 9457 problem details)',
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    };
+    this.paths[openApiPath] ??= {};
+    this.paths[openApiPath][method] = {
+      operationId: spec.operationId,
+      summary: spec.summary,
+      tags: spec.tags,
+      ...(spec.secured === false ? { security: [] } : {}),
+      ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
+      ...(spec.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: this.schemaRef(spec.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+
+  document(): Record<string, unknown> {
+    return {
+      openapi: '3.1.0',
+      info: this.info,
+      jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+      servers: [{ url: '/' }],
+      security: [{ bearer: [] }],
+      paths: this.paths,
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An OIDC access token from the configured issuer, or a space API key (sk_…)',
+          },
+        },
+        schemas: {
+          Problem: {
+            type: 'object',
+            required: ['type', 'title', 'status'],
+            properties: {
+              type: { type: 'string' },
+              title: { type: 'string' },
+              status: { type: 'integer' },
+              detail: { type: 'string' },
+              errors: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['path', 'message'],
+                  properties: { path: { type: 'string' }, message: { type: 'string' } },
+                },
+              },
+            },
+          },
+          ...this.schemas,
+        },
+      },
+    };
+  }
+}
