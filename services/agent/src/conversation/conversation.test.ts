@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { voice } from '@livekit/agents';
+import { voice } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFrameworkLogger } from '../framework.ts';
 import { buildLlm } from '../providers/providers.ts';
@@ -146,4 +146,63 @@ describe('a conversation against a local OpenAI-compatible server', () => {
     expect(conversation.endRequestedReason).toBe('done');
     await conversation.end('agent_hangup');
   });
+
+  it('apologises and retries once when the LLM times out in a voice call, then answers', async () => {
+    llmServer.setScript((_req, index) =>
+      index === hangIndex ? { hang: true } : { text: 'Sorry for the wait, we open at nine.' },
+    );
+    const hangIndex = llmServer.requests.length;
+    const config = runtimeConfig(llmServer.url);
+    const conversation = new Conversation({
+      runtime: config,
+      callId: CALL_ID,
+      mode: 'voice',
+      llm: buildLlm(config.agent.llm, config.credentials),
+      connOptions: { llmConnOptions: { maxRetry: 0, timeoutMs: 300, retryIntervalMs: 0 } },
+      log: () => {},
+    });
+    const spoken: string[] = [];
+    conversation.session.on(voice.AgentSessionEventTypes.SpeechCreated, (ev) => spoken.push(ev.source));
+    await conversation.start();
+    conversation.session.generateReply({ userInput: 'When do you open?' });
+    await waitFor(() =>
+      conversation.session.history.items.some(
+        (i) =>
+          i.type === 'message' && i.role === 'assistant' && i.textContent === 'Sorry for the wait, we open at nine.',
+      ),
+    );
+    expect(spoken.filter((s) => s === 'say')).toHaveLength(1); // the apology
+    expect(llmServer.requests.length - hangIndex).toBe(2); // the timed-out request and the retry
+    expect(conversation.isEnded).toBe(false);
+    await conversation.end('caller_hangup');
+  });
+
+  it('ends a voice call with a failure reason when the LLM keeps failing', async () => {
+    llmServer.setScript(() => ({ status: 500 }));
+    const reporter = new RecordingReporter();
+    const config = runtimeConfig(llmServer.url);
+    const conversation = new Conversation({
+      runtime: config,
+      callId: CALL_ID,
+      reporter,
+      mode: 'voice',
+      llm: buildLlm(config.agent.llm, config.credentials),
+      connOptions: { llmConnOptions: { maxRetry: 0, timeoutMs: 1_000, retryIntervalMs: 0 } },
+      log: () => {},
+    });
+    await conversation.start();
+    conversation.session.generateReply({ userInput: 'Hello?' });
+    const outcome = await conversation.ended;
+    expect(outcome.endReason).toBe('provider_error');
+    expect(outcome.failureReason).toContain('LLM provider failed repeatedly');
+    expect(reporter.updates.at(-1)).toMatchObject({ status: 'failed', endReason: 'provider_error' });
+  });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -181,8 +181,9 @@ export class Conversation {
       // Without working speech recognition or synthesis there is nothing left to say it with.
       void this.end('provider_error', `${component} provider failed: ${causeOf(ev.error).message}`);
     });
-    this.session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
-      if (ev.newState === 'speaking') this.llmFailures = 0;
+    this.session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
+      // A reply reached the conversation: the LLM works again. (Apologies are not added to it.)
+      if (ev.item.type === 'message' && ev.item.role === 'assistant') this.llmFailures = 0;
     });
     this.session.on(voice.AgentSessionEventTypes.SpeechCreated, (ev) => {
       if (this.endRequested && ev.source === 'tool_response') {

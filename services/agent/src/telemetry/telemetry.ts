@@ -96,7 +96,10 @@ export function otlpTracesUrl(endpoint: string): string {
 /** Installs the tracer provider for this process (once; later calls return the first). */
 export function setupTelemetry(options: TelemetryOptions): Telemetry {
   if (installed) return installed;
-  const processors: SpanProcessor[] = [new CallLabelSpanProcessor()];
+  // The framework registers its content-redaction processor through the fanout (it honours
+  // OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT); it sits before the exporters.
+  const fanout = new telemetry.FanoutSpanProcessor();
+  const processors: SpanProcessor[] = [new CallLabelSpanProcessor(), fanout];
   const exportsTo: string[] = [];
   if (options.otlpEndpoint) {
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(options.otlpEndpoint) })));
@@ -122,7 +125,7 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
   });
   // Installs the AsyncLocalStorage context manager that span nesting needs.
   provider.register();
-  telemetry.setTracerProvider(provider);
+  telemetry.setTracerProvider(provider, { registerSpanProcessor: (processor) => fanout.add(processor) });
   installed = {
     provider,
     exportsTo,

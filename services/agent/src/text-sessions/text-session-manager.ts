@@ -1,0 +1,293 @@
+/**
+ * Text sessions: the agent's real conversation code (`Conversation` → `AgentSession`) without a
+ * room, for the console's chat test and automated evaluation. Each message runs one turn with
+ * `session.run({ userInput })` and answers with the reply and the tool calls the turn made.
+ */
+import { randomUUID } from 'node:crypto';
+import type { llm, voice } from '@livekit/agents';
+import {
+  AgentInput,
+  type CallUsage,
+  HttpToolInput,
+  Id,
+  type ResolvedCredential,
+  type TranscriptTurn,
+} from '@speaknode/contracts';
+import { HttpProblem } from '@speaknode/runtime';
+import { z } from 'zod';
+import { ControlApiError } from '../control/control-client.ts';
+import {
+  APOLOGY_END,
+  type CallReporter,
+  Conversation,
+  type ConversationRuntime,
+} from '../conversation/conversation.ts';
+import { buildLlm, ProviderSetupError } from '../providers/providers.ts';
+import type { Resolver } from '../tools/address-policy.ts';
+
+const InlineCredential = z.object({
+  kind: z.string().min(1).max(64),
+  secret: z.string().min(1).max(16_384),
+  settings: z.record(z.string(), z.string()).default({}),
+});
+
+export const CreateTextSession = z.union([
+  z
+    .object({
+      agentId: Id,
+      /** When given, the agent must belong to this space (404 otherwise). */
+      spaceId: Id.optional(),
+      /** A call record to post transcript, status and usage to. */
+      callId: Id.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      agent: AgentInput,
+      tools: z
+        .array(HttpToolInput.extend({ id: Id.optional() }))
+        .max(64)
+        .default([]),
+      /** Credentials the inline agent and its tools reference, by id. */
+      credentials: z.record(z.string().min(1).max(200), InlineCredential).default({}),
+      toolHostAllowList: z.array(z.string().min(1).max(255)).max(100).default([]),
+      spaceId: Id.optional(),
+    })
+    .strict(),
+]);
+export type CreateTextSession = z.infer<typeof CreateTextSession>;
+
+export const TextMessage = z.object({ text: z.string().trim().min(1, 'must not be empty').max(8_000) }).strict();
+
+export interface ToolCallView {
+  name: string;
+  arguments: unknown;
+  output: string;
+  isError: boolean;
+}
+
+export interface TextReply {
+  reply: string;
+  toolCalls: ToolCallView[];
+  ended: boolean;
+  endReason?: string;
+  error?: string;
+}
+
+export interface RuntimeConfigSource {
+  agentRuntimeConfig(agentId: string): Promise<import('@speaknode/contracts').AgentRuntimeConfig>;
+}
+
+export interface TextSessionManagerOptions {
+  control?: RuntimeConfigSource & CallReporter;
+  idleMs: number;
+  maxSessions: number;
+  resolver?: Resolver;
+  log?: (message: string, extra?: Record<string, unknown>) => void;
+  connOptions?: voice.AgentSessionOptions['connOptions'];
+  /** Replaces the LLM built from the configuration (benchmark and tests of failure handling). */
+  llmFactory?: (runtime: ConversationRuntime) => llm.LLM;
+}
+
+interface TextSession {
+  id: string;
+  conversation: Conversation;
+  lastActive: number;
+  busy: boolean;
+}
+
+function parseArgs(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export class TextSessionManager {
+  private readonly sessions = new Map<string, TextSession>();
+  private draining = false;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: TextSessionManagerOptions) {
+    this.sweeper = setInterval(() => this.sweepIdle(), Math.min(options.idleMs, 30_000));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  private log(message: string, extra?: Record<string, unknown>) {
+    (this.options.log ?? ((m, e) => console.warn(m, e ?? '')))(message, extra);
+  }
+
+  private async runtimeFor(request: CreateTextSession): Promise<{ runtime: ConversationRuntime; callId?: string }> {
+    if ('agentId' in request) {
+      if (!this.options.control) throw HttpProblem.unavailable('control is not configured; pass an inline agent');
+      let config: Awaited<ReturnType<RuntimeConfigSource['agentRuntimeConfig']>>;
+      try {
+        config = await this.options.control.agentRuntimeConfig(request.agentId);
+      } catch (error) {
+        if (error instanceof ControlApiError && error.status === 404) throw HttpProblem.notFound('no such agent');
+        throw HttpProblem.unavailable(`the agent's configuration could not be loaded: ${(error as Error).message}`, 5);
+      }
+      if (request.spaceId && config.spaceId !== request.spaceId) throw HttpProblem.notFound('no such agent');
+      return { runtime: config, callId: request.callId };
+    }
+    const credentials: Record<string, ResolvedCredential> = {};
+    for (const [id, credential] of Object.entries(request.credentials)) credentials[id] = { id, ...credential };
+    return {
+      runtime: {
+        agentId: randomUUID(),
+        spaceId: request.spaceId ?? randomUUID(),
+        agent: request.agent,
+        tools: request.tools.map((tool) => ({ ...tool, id: tool.id ?? randomUUID() })),
+        credentials,
+        toolHostAllowList: request.toolHostAllowList,
+      },
+    };
+  }
+
+  async create(request: CreateTextSession): Promise<{ id: string; agentId: string; greeting: string | null }> {
+    if (this.draining) throw HttpProblem.unavailable('this agent worker is shutting down', 5);
+    if (this.sessions.size >= this.options.maxSessions) {
+      throw HttpProblem.unavailable(`this worker already runs ${this.options.maxSessions} text sessions`, 10);
+    }
+    const { runtime, callId } = await this.runtimeFor(request);
+    const id = callId ?? randomUUID();
+    const reporter = callId ? this.options.control : undefined;
+    let llmInstance: llm.LLM;
+    try {
+      llmInstance = this.options.llmFactory?.(runtime) ?? buildLlm(runtime.agent.llm, runtime.credentials);
+    } catch (error) {
+      if (error instanceof ProviderSetupError) {
+        if (reporter && callId) {
+          await reporter
+            .callUpdate(callId, { status: 'failed', endReason: 'provider_error', failureReason: error.message })
+            .catch((e: Error) => this.log(`could not report the failure: ${e.message}`));
+        }
+        throw new HttpProblem(422, 'Unprocessable Content', error.message, { component: error.component });
+      }
+      throw error;
+    }
+    const conversation = new Conversation({
+      runtime,
+      callId: id,
+      reporter,
+      mode: 'text',
+      llm: llmInstance,
+      resolver: this.options.resolver,
+      log: this.options.log,
+      connOptions: this.options.connOptions,
+      onEnded: () => {
+        this.sessions.delete(id);
+      },
+    });
+    await conversation.start();
+    this.sessions.set(id, { id, conversation, lastActive: Date.now(), busy: false });
+    return { id, agentId: runtime.agentId, greeting: runtime.agent.greeting ?? null };
+  }
+
+  private get(id: string): TextSession {
+    const session = this.sessions.get(id);
+    if (!session) throw HttpProblem.notFound(`no text session ${id} (it ended, idled out, or never existed)`);
+    return session;
+  }
+
+  async message(id: string, text: string): Promise<TextReply> {
+    const session = this.get(id);
+    if (session.busy) throw HttpProblem.conflict('the previous message of this session is still being answered');
+    session.busy = true;
+    session.lastActive = Date.now();
+    const { conversation } = session;
+    try {
+      let failure: Error | undefined;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const result = await conversation.inContext(() => conversation.session.run({ userInput: text }).wait());
+          const reply = this.replyOf(result.events);
+          if (conversation.endRequestedReason !== undefined) {
+            const outcome = await conversation.end('agent_hangup');
+            return { ...reply, ended: true, endReason: outcome.endReason };
+          }
+          if (conversation.isEnded) {
+            const outcome = await conversation.ended;
+            return { ...reply, ended: true, endReason: outcome.endReason, error: outcome.failureReason };
+          }
+          return reply;
+        } catch (error) {
+          failure = error as Error;
+          if (conversation.isEnded) break;
+          this.log('a text-session turn failed; retrying once', { id, error: failure.message });
+        }
+      }
+      const outcome = await conversation.end('provider_error', `LLM provider failed: ${failure?.message}`);
+      return {
+        reply: APOLOGY_END,
+        toolCalls: [],
+        ended: true,
+        endReason: outcome.endReason,
+        error: outcome.failureReason,
+      };
+    } finally {
+      session.busy = false;
+      session.lastActive = Date.now();
+    }
+  }
+
+  private replyOf(events: voice.testing.RunEvent[]): TextReply {
+    const texts: string[] = [];
+    const calls = new Map<string, ToolCallView>();
+    for (const event of events) {
+      if (event.type === 'message' && event.item.role === 'assistant') {
+        const text = event.item.textContent;
+        if (text) texts.push(text);
+      } else if (event.type === 'function_call') {
+        calls.set(event.item.callId, {
+          name: event.item.name,
+          arguments: parseArgs(event.item.args),
+          output: '',
+          isError: false,
+        });
+      } else if (event.type === 'function_call_output') {
+        const call = calls.get(event.item.callId);
+        if (call) {
+          call.output = event.item.output;
+          call.isError = event.item.isError;
+        }
+      }
+    }
+    return { reply: texts.join('\n'), toolCalls: [...calls.values()], ended: false };
+  }
+
+  async end(
+    id: string,
+    reason: 'caller_hangup' | 'silence_timeout' | 'canceled' = 'caller_hangup',
+  ): Promise<{ id: string; endReason: string; usage: CallUsage; transcript: TranscriptTurn[] }> {
+    const session = this.get(id);
+    this.sessions.delete(id);
+    const outcome = await session.conversation.end(reason);
+    return { id, endReason: outcome.endReason, usage: outcome.usage, transcript: session.conversation.recorder.turns };
+  }
+
+  private sweepIdle(): void {
+    const cutoff = Date.now() - this.options.idleMs;
+    for (const session of this.sessions.values()) {
+      if (!session.busy && session.lastActive < cutoff) {
+        void this.end(session.id, 'silence_timeout').catch(() => {});
+      }
+    }
+  }
+
+  /** Stops taking new sessions and ends the running ones. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    clearInterval(this.sweeper);
+    await Promise.allSettled([...this.sessions.keys()].map((id) => this.end(id, 'canceled')));
+  }
+}

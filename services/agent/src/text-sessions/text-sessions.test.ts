@@ -1,0 +1,199 @@
+import type { Server } from 'node:http';
+import { ServiceTokenSource } from '@speaknode/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlClient } from '../control/control-client.ts';
+import { ensureFrameworkLogger } from '../framework.ts';
+import { createAgentApp, listen } from '../http/http-server.ts';
+import { type FakeControl, startFakeControl } from '../testing/control-server.ts';
+import { AGENT_ID, CALL_ID, runtimeConfig, SPACE_ID } from '../testing/fixtures.ts';
+import {
+  lastIsToolResult,
+  lastUserText,
+  type OpenAICompatibleServer,
+  startOpenAICompatibleServer,
+} from '../testing/openai-compatible-server.ts';
+import { TextSessionManager } from './text-session-manager.ts';
+
+const API_TOKEN = 'test-api-token-0123456789';
+let llmServer: OpenAICompatibleServer;
+let control: FakeControl;
+let manager: TextSessionManager;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  ensureFrameworkLogger('silent');
+  llmServer = await startOpenAICompatibleServer((req) => ({ text: `Echo: ${lastUserText(req)}` }));
+  control = await startFakeControl();
+  control.configs.set(AGENT_ID, runtimeConfig(llmServer.url, { agent: { greeting: 'Hi, this is the clinic.' } }));
+  const client = new ControlClient({
+    baseUrl: control.url,
+    configCacheMs: 60_000,
+    tokens: new ServiceTokenSource({
+      issuer: control.issuer,
+      clientId: control.clientId,
+      clientSecret: control.clientSecret,
+    }),
+  });
+  manager = new TextSessionManager({ control: client, idleMs: 60_000, maxSessions: 3, log: () => {} });
+  const app = createAgentApp({
+    textSessions: manager,
+    apiToken: API_TOKEN,
+    readiness: () => ({ ready: !manager.isDraining, checks: { textSessions: 'accepting', voice: 'off' } }),
+    log: () => {},
+  });
+  ({ server, url: base } = await listen(app, 0, '127.0.0.1'));
+});
+
+afterAll(async () => {
+  await manager.drain();
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+  await llmServer.close();
+  await control.close();
+});
+
+async function api(method: string, path: string, body?: unknown, token: string | null = API_TOKEN) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : undefined };
+}
+
+describe('text-session API end to end', () => {
+  it('answers health and readiness', async () => {
+    expect((await api('GET', '/healthz', undefined, null)).status).toBe(200);
+    const ready = await api('GET', '/readyz', undefined, null);
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks.voice).toBe('off');
+  });
+
+  it('runs a conversation for an agent id, posting transcript, status and usage to control', async () => {
+    const created = await api('POST', '/v1/text-sessions', { agentId: AGENT_ID, spaceId: SPACE_ID, callId: CALL_ID });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: CALL_ID, agentId: AGENT_ID, greeting: 'Hi, this is the clinic.' });
+
+    const first = await api('POST', `/v1/text-sessions/${CALL_ID}/messages`, { text: 'Can I book a cleaning?' });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ reply: 'Echo: Can I book a cleaning?', toolCalls: [], ended: false });
+    const second = await api('POST', `/v1/text-sessions/${CALL_ID}/messages`, { text: 'Tuesday works' });
+    expect(second.body.reply).toBe('Echo: Tuesday works');
+    // The model saw the whole conversation, the greeting included.
+    const lastRequest = JSON.stringify(llmServer.requests.at(-1)?.messages);
+    expect(lastRequest).toContain('Can I book a cleaning?');
+    expect(lastRequest).toContain('Hi, this is the clinic.');
+
+    const ended = await api('DELETE', `/v1/text-sessions/${CALL_ID}`);
+    expect(ended.status).toBe(200);
+    expect(ended.body.endReason).toBe('caller_hangup');
+    expect(ended.body.usage.llmCompletionTokens).toBeGreaterThan(0);
+
+    expect(control.configFetches).toBe(1);
+    expect(control.tokensIssued).toBe(1);
+    expect(control.updates.map((u) => u.update)).toEqual([
+      { status: 'in_progress' },
+      { status: 'ended', endReason: 'caller_hangup' },
+    ]);
+    const turns = control.transcripts.flatMap((t) => t.append.turns);
+    expect(turns.map((t) => [t.speaker, t.text])).toEqual([
+      ['agent', 'Hi, this is the clinic.'],
+      ['user', 'Can I book a cleaning?'],
+      ['agent', 'Echo: Can I book a cleaning?'],
+      ['user', 'Tuesday works'],
+      ['agent', 'Echo: Tuesday works'],
+    ]);
+    expect(control.transcripts.map((t) => t.append.sequence)).toEqual([0, 1, 2, 3, 4]);
+    expect(control.usages).toHaveLength(1);
+    expect(control.usages[0]?.usage.llmPromptTokens).toBeGreaterThan(0);
+
+    expect((await api('POST', `/v1/text-sessions/${CALL_ID}/messages`, { text: 'still there?' })).status).toBe(404);
+  });
+
+  it('runs an inline agent configuration with an HTTP tool and end_call', async () => {
+    llmServer.setScript((req) => {
+      if (lastIsToolResult(req)) return { text: 'Goodbye!' };
+      return { toolCalls: [{ name: 'end_call', arguments: { reason: 'caller is done' } }] };
+    });
+    const config = runtimeConfig(llmServer.url);
+    const created = await api('POST', '/v1/text-sessions', {
+      agent: config.agent,
+      credentials: { [config.agent.llm.credentialId as string]: { kind: 'openai', secret: 'sk-inline' } },
+    });
+    expect(created.status).toBe(201);
+    const reply = await api('POST', `/v1/text-sessions/${created.body.id}/messages`, { text: 'bye' });
+    expect(reply.body).toMatchObject({
+      reply: 'Goodbye!',
+      ended: true,
+      endReason: 'agent_hangup',
+      toolCalls: [{ name: 'end_call', arguments: { reason: 'caller is done' }, isError: false }],
+    });
+    expect(llmServer.authorizations.at(-1)).toBe('Bearer sk-inline');
+    expect((await api('DELETE', `/v1/text-sessions/${created.body.id}`)).status).toBe(404);
+    llmServer.setScript((req) => ({ text: `Echo: ${lastUserText(req)}` }));
+  });
+
+  it('refuses unauthenticated, malformed and unknown requests with problem+json', async () => {
+    const noToken = await api('POST', '/v1/text-sessions', { agentId: AGENT_ID }, null);
+    expect(noToken.status).toBe(401);
+    expect(noToken.type).toContain('application/problem+json');
+    expect((await api('POST', '/v1/text-sessions', { agentId: AGENT_ID }, 'wrong-token-0123456789')).status).toBe(401);
+
+    const malformed = await api('POST', '/v1/text-sessions', '{"agentId": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.detail).toContain('not valid JSON');
+
+    const invalid = await api('POST', '/v1/text-sessions', { agentId: 'not-a-uuid' });
+    expect(invalid.status).toBe(400);
+
+    const unknownAgent = await api('POST', '/v1/text-sessions', { agentId: '99999999-9999-4999-8999-999999999999' });
+    expect(unknownAgent.status).toBe(404);
+
+    const otherSpace = await api('POST', '/v1/text-sessions', {
+      agentId: AGENT_ID,
+      spaceId: '88888888-8888-4888-8888-888888888888',
+    });
+    expect(otherSpace.status).toBe(404);
+
+    const emptyMessage = await api('POST', '/v1/text-sessions/00000000-0000-4000-8000-000000000000/messages', {
+      text: '',
+    });
+    expect(emptyMessage.status).toBe(400);
+    const missing = await api('POST', '/v1/text-sessions/00000000-0000-4000-8000-000000000000/messages', {
+      text: 'hi',
+    });
+    expect(missing.status).toBe(404);
+  });
+
+  it('fails with a clear reason when the LLM credential is missing, and tells control', async () => {
+    const config = runtimeConfig(llmServer.url);
+    const broken = { ...config, credentials: {} };
+    const brokenAgentId = '66666666-6666-4666-8666-666666666666';
+    control.configs.set(brokenAgentId, { ...broken, agentId: brokenAgentId });
+    const callId = '77777777-7777-4777-8777-777777777777';
+    const res = await api('POST', '/v1/text-sessions', { agentId: brokenAgentId, callId });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toContain(`credential ${config.agent.llm.credentialId} is missing`);
+    expect(control.updates.find((u) => u.callId === callId)?.update).toMatchObject({
+      status: 'failed',
+      endReason: 'provider_error',
+      failureReason: expect.stringContaining('LLM provider openai'),
+    });
+  });
+
+  it('ends the session cleanly with a failure reason when the LLM rejects the key', async () => {
+    llmServer.setScript(() => ({ status: 401 }));
+    const created = await api('POST', '/v1/text-sessions', { agentId: AGENT_ID });
+    const reply = await api('POST', `/v1/text-sessions/${created.body.id}/messages`, { text: 'hello?' });
+    expect(reply.status).toBe(200);
+    expect(reply.body.ended).toBe(true);
+    expect(reply.body.endReason).toBe('provider_error');
+    expect(reply.body.error).toContain('401');
+    llmServer.setScript((req) => ({ text: `Echo: ${lastUserText(req)}` }));
+  });
+});
