@@ -1,0 +1,367 @@
+import {
+  AgentInput,
+  CallRecordingReady,
+  type CallStatus,
+  type DispatchMetadata,
+  type EventEnvelope,
+  EventValidationError,
+  parseEvent,
+  type TelephonyProvider,
+} from '@speaknode/contracts';
+import { type DeliveredEvent, inTransaction } from '@speaknode/runtime';
+import { EgressStatus, WebhookEvent } from 'livekit-server-sdk';
+import type pg from 'pg';
+import type { Logger } from '../context.ts';
+import { type LivekitGateway, type RecordingTarget, SIP_ROOM_PREFIX } from '../livekit/livekit-gateway.ts';
+import { roomNameForCall } from '../livekit/participant-token.ts';
+import { writeOutboxEvent } from '../outbox/outbox.ts';
+import {
+  type CallRow,
+  callById,
+  callByRoom,
+  callIdForProviderCall,
+  e164OrNull,
+  insertCall,
+  type MoveOptions,
+  moveCall,
+  noteOnCall,
+} from './call-records.ts';
+
+/** ParticipantInfo.Kind in LiveKit's protocol (livekit_models.proto). */
+const PARTICIPANT_KIND_SIP = 3;
+const PARTICIPANT_KIND_AGENT = 4;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Twilio's CallStatus values (status callbacks) and where each moves our call. */
+const TWILIO_STATUS: Record<string, { to: CallStatus; endReason?: MoveOptions['endReason']; failureReason?: string }> =
+  {
+    ringing: { to: 'ringing' },
+    'in-progress': { to: 'in_progress' },
+    completed: { to: 'ended', endReason: 'caller_hangup' },
+    busy: { to: 'failed', endReason: 'busy', failureReason: 'the line was busy' },
+    'no-answer': { to: 'failed', endReason: 'no_answer', failureReason: 'nobody answered' },
+    canceled: { to: 'ended', endReason: 'canceled' },
+    failed: { to: 'failed', endReason: 'provider_error', failureReason: 'Twilio reported the call as failed' },
+  };
+
+export interface CallLifecycleOptions {
+  pool: pg.Pool;
+  /** Null when LiveKit is not configured: calls are still recorded, voice cannot run. */
+  livekit: LivekitGateway | null;
+  recordingTarget: RecordingTarget | null;
+  /** Wakes the outbox relay after a commit. */
+  nudge?: () => void;
+  log: Logger;
+}
+
+/**
+ * The call lifecycle from telephony and LiveKit events (bus topics webhooks.twilio,
+ * webhooks.voximplant, webhooks.livekit). Every step is idempotent, so a redelivered event changes
+ * nothing. A LiveKit outage never throws out of the handler (that would hold up every later event
+ * on the topic): it is noted on the call and `reconcile()` retries the missing room and dispatch.
+ */
+export class CallLifecycle {
+  constructor(private readonly options: CallLifecycleOptions) {}
+
+  private get pool() {
+    return this.options.pool;
+  }
+
+  /** The bus handler. Malformed events are logged and skipped: retrying them cannot help. */
+  async handle(delivered: Pick<DeliveredEvent, 'event'>): Promise<void> {
+    let event: EventEnvelope;
+    try {
+      event = parseEvent(delivered.event);
+    } catch (error) {
+      if (error instanceof EventValidationError) {
+        this.options.log.warn('skipping a malformed telephony event', { id: delivered.event.id, error: error.message });
+        return;
+      }
+      throw error;
+    }
+    const data = event.data as Record<string, unknown>;
+    switch (event.type) {
+      case 'twilio.call.incoming':
+        return this.onIncoming('twilio', String(data.callSid), String(data.from), String(data.to));
+      case 'twilio.call.status':
+        return this.onTwilioStatus(data as { callSid: string; callStatus: string; callDurationSeconds?: number });
+      case 'voximplant.callback':
+        return this.onVoximplant(data as { callId?: string; event?: string; payload: Record<string, unknown> });
+      case 'livekit.webhook':
+        return this.onLivekit(data as { payload: Record<string, unknown> });
+      default:
+        return;
+    }
+  }
+
+  private async move(callId: string, to: CallStatus, options: MoveOptions = {}): Promise<CallRow | null> {
+    const moved = await inTransaction(this.pool, (client) => moveCall(client, callId, to, options));
+    if (moved) this.options.nudge?.();
+    return moved;
+  }
+
+  private async onIncoming(provider: TelephonyProvider, providerCallId: string, from: string, to: string) {
+    const { rows } = await this.pool.query<{ id: string; space_id: string; agent_id: string; mode: 'sip' | 'stream' }>(
+      'SELECT id, space_id, agent_id, mode FROM phone_numbers WHERE provider = $1 AND number = $2',
+      [provider, to],
+    );
+    const number = rows[0];
+    if (!number) {
+      this.options.log.warn('incoming call for a number no space has', { provider, to });
+      return;
+    }
+    const callId = callIdForProviderCall(provider, providerCallId);
+    const { row, created } = await insertCall(this.pool, {
+      id: callId,
+      spaceId: number.space_id,
+      agentId: number.agent_id,
+      channel: 'phone',
+      status: 'ringing',
+      roomName: roomNameForCall(callId),
+      provider,
+      providerCallId,
+      fromNumber: from,
+      toNumber: to,
+    });
+    if (created)
+      await noteOnCall(
+        this.pool,
+        callId,
+        'provider',
+        `incoming ${provider} call from ${from} to ${to} (${number.mode})`,
+      );
+    // SIP-mode calls get their room and dispatch when LiveKit SIP puts the caller in a room.
+    if (number.mode === 'stream') await this.prepareRoom(row);
+  }
+
+  /** Room + agent dispatch for a call whose media arrives through the bridge. Failures are noted, not thrown. */
+  private async prepareRoom(call: CallRow): Promise<void> {
+    if (call.dispatch_id) return;
+    const livekit = this.options.livekit;
+    if (!livekit) {
+      await noteOnCall(this.pool, call.id, 'livekit', 'LiveKit is not configured (LIVEKIT_URL): no room for the agent');
+      return;
+    }
+    try {
+      await livekit.ensureRoom(call.room_name);
+      const dispatch = await livekit.ensureAgentDispatch(call.room_name, this.dispatchOf(call));
+      await this.pool.query('UPDATE calls SET dispatch_id = $2 WHERE id = $1', [call.id, dispatch.id]);
+    } catch (error) {
+      await noteOnCall(
+        this.pool,
+        call.id,
+        'livekit_error',
+        `room or agent dispatch failed, will retry: ${(error as Error).message}`,
+      );
+      this.options.log.warn('LiveKit room/dispatch failed', { callId: call.id, error: (error as Error).message });
+    }
+  }
+
+  private dispatchOf(call: CallRow): DispatchMetadata {
+    return { callId: call.id, agentId: call.agent_id, spaceId: call.space_id, channel: call.channel };
+  }
+
+  private async onTwilioStatus(data: { callSid: string; callStatus: string; callDurationSeconds?: number }) {
+    const callId = callIdForProviderCall('twilio', data.callSid);
+    const target = TWILIO_STATUS[data.callStatus];
+    if (!target) return;
+    if (!(await callById(this.pool, callId))) {
+      this.options.log.warn('status callback for a call control does not know', { callSid: data.callSid });
+      return;
+    }
+    await noteOnCall(this.pool, callId, 'provider', `Twilio status ${data.callStatus}`);
+    await this.move(callId, target.to, {
+      ...(target.endReason ? { endReason: target.endReason } : {}),
+      ...(target.failureReason ? { failureReason: target.failureReason } : {}),
+      ...(data.callDurationSeconds !== undefined ? { durationSeconds: data.callDurationSeconds } : {}),
+    });
+  }
+
+  /**
+   * VoxImplant callbacks from our VoxEngine scenario: `incoming` (payload.from, payload.to),
+   * `connected`, `disconnected` (payload.duration in seconds), `failed` (payload.reason).
+   */
+  private async onVoximplant(data: { callId?: string; event?: string; payload: Record<string, unknown> }) {
+    if (!data.callId || !data.event) return;
+    const payload = data.payload;
+    if (data.event === 'incoming') {
+      return this.onIncoming('voximplant', data.callId, String(payload.from ?? ''), String(payload.to ?? ''));
+    }
+    const callId = callIdForProviderCall('voximplant', data.callId);
+    if (!(await callById(this.pool, callId))) return;
+    if (data.event === 'connected') await this.move(callId, 'in_progress');
+    if (data.event === 'disconnected') {
+      const duration = Number(payload.duration);
+      await this.move(callId, 'ended', {
+        endReason: payload.initiator === 'agent' ? 'agent_hangup' : 'caller_hangup',
+        ...(Number.isFinite(duration) && duration >= 0 ? { durationSeconds: duration } : {}),
+      });
+    }
+    if (data.event === 'failed') {
+      await this.move(callId, 'failed', {
+        endReason: 'provider_error',
+        failureReason: `VoxImplant: ${String(payload.reason ?? 'the call failed')}`.slice(0, 2000),
+      });
+    }
+  }
+
+  private async onLivekit(data: { payload: Record<string, unknown> }) {
+    let webhook: WebhookEvent;
+    try {
+      webhook = WebhookEvent.fromJson(data.payload as never, { ignoreUnknownFields: true });
+    } catch (error) {
+      this.options.log.warn('skipping a LiveKit webhook that does not parse', { error: (error as Error).message });
+      return;
+    }
+    const roomName = webhook.room?.name || webhook.egressInfo?.roomName || '';
+    const at = webhook.createdAt ? new Date(Number(webhook.createdAt) * 1000) : new Date();
+    switch (webhook.event) {
+      case 'participant_joined': {
+        const participant = webhook.participant;
+        if (!participant || participant.kind === PARTICIPANT_KIND_AGENT) return;
+        if (roomName.startsWith(SIP_ROOM_PREFIX) && participant.kind === PARTICIPANT_KIND_SIP) {
+          await this.onSipCaller(roomName, participant.sid, participant.attributes);
+        }
+        const call = await callByRoom(this.pool, roomName);
+        if (!call) return;
+        const moved = await this.move(call.id, 'in_progress', { at });
+        if (moved) await this.startRecordingIfWanted(moved);
+        return;
+      }
+      case 'participant_left': {
+        const call = await callByRoom(this.pool, roomName);
+        if (!call || !webhook.participant) return;
+        const agent = webhook.participant.kind === PARTICIPANT_KIND_AGENT;
+        await this.move(call.id, 'ended', { at, endReason: agent ? 'agent_hangup' : 'caller_hangup' });
+        return;
+      }
+      case 'room_finished': {
+        const call = await callByRoom(this.pool, roomName);
+        if (call) await this.move(call.id, 'ended', { at });
+        return;
+      }
+      case 'egress_ended': {
+        const egress = webhook.egressInfo;
+        if (!egress) return;
+        const { rows } = await this.pool.query<CallRow>('SELECT * FROM calls WHERE egress_id = $1', [egress.egressId]);
+        const call = rows[0];
+        if (!call) return;
+        if (egress.status !== EgressStatus.EGRESS_COMPLETE) {
+          await noteOnCall(
+            this.pool,
+            call.id,
+            'recording_error',
+            `recording did not complete: ${egress.error || EgressStatus[egress.status]}`,
+          );
+          return;
+        }
+        const key = egress.fileResults[0]?.filename || `recordings/${call.space_id}/${call.id}.ogg`;
+        await inTransaction(this.pool, async (client) => {
+          const updated = await client.query(
+            'UPDATE calls SET recording_key = $2 WHERE id = $1 AND recording_key IS DISTINCT FROM $2',
+            [call.id, key],
+          );
+          if (updated.rowCount) {
+            await writeOutboxEvent(client, CallRecordingReady, {
+              spaceId: call.space_id,
+              subject: call.id,
+              data: { callId: call.id, agentId: call.agent_id, channel: call.channel, recordingKey: key },
+            });
+          }
+        });
+        this.options.nudge?.();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /**
+   * LiveKit SIP put a caller into `sip-<phoneNumberId>-…`: find or create the call (the same id
+   * Twilio's incoming event gives it, from the call SID LiveKit passes as an attribute), point it at
+   * this room and dispatch the agent with the call's metadata.
+   */
+  private async onSipCaller(roomName: string, participantSid: string, attributes: Record<string, string>) {
+    const phoneNumberId = roomName.slice(SIP_ROOM_PREFIX.length, SIP_ROOM_PREFIX.length + 36);
+    if (!UUID.test(phoneNumberId)) return;
+    const { rows } = await this.pool.query<{
+      space_id: string;
+      agent_id: string;
+      provider: TelephonyProvider;
+      number: string;
+    }>('SELECT space_id, agent_id, provider, number FROM phone_numbers WHERE id = $1', [phoneNumberId]);
+    const number = rows[0];
+    if (!number) return;
+    const providerCallId = attributes['sip.twilio.callSid'] || attributes['sip.callID'] || participantSid;
+    const callId = callIdForProviderCall(number.provider, providerCallId);
+    const { row } = await insertCall(this.pool, {
+      id: callId,
+      spaceId: number.space_id,
+      agentId: number.agent_id,
+      channel: 'phone',
+      status: 'ringing',
+      roomName,
+      provider: number.provider,
+      providerCallId,
+      fromNumber: e164OrNull(attributes['sip.phoneNumber']) ?? attributes['sip.phoneNumber'] ?? null,
+      toNumber: number.number,
+    });
+    if (row.room_name !== roomName) {
+      await this.pool.query('UPDATE calls SET room_name = $2 WHERE id = $1', [callId, roomName]);
+      row.room_name = roomName;
+    }
+    await this.prepareRoom(row);
+  }
+
+  private async startRecordingIfWanted(call: CallRow): Promise<void> {
+    if (call.egress_id) return;
+    const { rows } = await this.pool.query<{ config: unknown }>('SELECT config FROM agents WHERE id = $1', [
+      call.agent_id,
+    ]);
+    const parsed = AgentInput.safeParse(rows[0]?.config);
+    if (!parsed.success || !parsed.data.recordingEnabled) return;
+    const { livekit, recordingTarget } = this.options;
+    if (!livekit || !recordingTarget) {
+      await noteOnCall(
+        this.pool,
+        call.id,
+        'recording_error',
+        'recording is on but LiveKit egress or the object store is not configured',
+      );
+      return;
+    }
+    try {
+      const key = `recordings/${call.space_id}/${call.id}.ogg`;
+      const { egressId } = await livekit.startRecording(call.room_name, key, recordingTarget);
+      await this.pool.query('UPDATE calls SET egress_id = $2 WHERE id = $1', [call.id, egressId]);
+    } catch (error) {
+      await noteOnCall(
+        this.pool,
+        call.id,
+        'recording_error',
+        `could not start the recording: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Retries what an outage left undone: rooms and dispatches of live phone calls through the bridge. */
+  async reconcile(): Promise<number> {
+    if (!this.options.livekit) return 0;
+    const { rows } = await this.pool.query<CallRow>(
+      `SELECT * FROM calls WHERE channel = 'phone' AND dispatch_id IS NULL AND status IN ('ringing', 'in_progress')
+       AND created_at > now() - interval '4 hours' ORDER BY created_at LIMIT 50`,
+    );
+    let done = 0;
+    for (const call of rows) {
+      const numberMode = await this.pool.query<{ mode: string }>(
+        'SELECT mode FROM phone_numbers WHERE provider = $1 AND number = $2',
+        [call.provider, call.to_number],
+      );
+      if (numberMode.rows[0]?.mode === 'sip' && !call.room_name.startsWith(SIP_ROOM_PREFIX)) continue;
+      await this.prepareRoom(call);
+      if ((await callById(this.pool, call.id))?.dispatch_id) done += 1;
+    }
+    return done;
+  }
+}
