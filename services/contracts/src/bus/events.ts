@@ -22,6 +22,11 @@ export const TwilioCallIncoming = defineEvent({
     phoneNumberId: Id.optional(),
     agentId: Id.optional(),
     mode: z.enum(['sip', 'stream']).optional(),
+    /**
+     * The platform's call id the receiver handed to the bridge or LiveKit SIP (TwiML parameters / SIP
+     * headers), derived from the CallSid: control creates the call record under this id.
+     */
+    callId: Id.optional(),
     params: StringRecord,
   }),
 });
@@ -92,6 +97,8 @@ export const InboundWebhookReceived = defineEvent({
   schemaVersion: 1,
   data: z.object({
     routeKey: z.string().min(1),
+    /** The name of the routing rule that matched. */
+    rule: z.string().optional(),
     contentType: z.string(),
     /** Parsed JSON when the body was JSON, otherwise the raw text. */
     body: z.unknown(),

@@ -99,6 +99,12 @@ export const WebhooksConfig = z
     KAFKA_BROKERS: kafkaBrokers,
     SPEAKNODE_DATA_DIR: dataDir('webhooks'),
     SPOOL_MAX_BYTES: envInt('the spool size limit in bytes', { min: 1_048_576, default: 256 * 1_048_576 }),
+    VOXIMPLANT_ACCOUNTS: envString(
+      'secret: a JSON array of {accountId, apiKey, callbackSalt, scenarioSecret}: the callback secrets of each VoxImplant account',
+    ).optional(),
+    WEBHOOKS_ADMIN_ROLE: envString('the token role that may manage inbound routes (/admin/v1/routes)').default(
+      'speaknode:admin',
+    ),
   })
   .superRefine(requireLivekitKeys);
 export type WebhooksConfig = z.infer<typeof WebhooksConfig>;

@@ -1,0 +1,100 @@
+import { HttpProblem, notFoundHandler, type OidcVerifier, problemErrorHandler } from '@speaknode/runtime';
+import express, { type Express, Router } from 'express';
+import type { EventIntake } from './event-intake.ts';
+import { adminRouter } from './inbound/admin-router.ts';
+import { inboundRouter } from './inbound/inbound-router.ts';
+import type { RouteStore } from './inbound/route-store.ts';
+import { livekitRouter } from './livekit/livekit-router.ts';
+import type { Spool } from './spool/spool.ts';
+import type { RelayState } from './spool/spool-relay.ts';
+import type { NumberDirectory } from './twilio/number-directory.ts';
+import { twilioRouter } from './twilio/twilio-router.ts';
+import type { VoximplantAccount } from './voximplant/voximplant-accounts.ts';
+import { voximplantRouter } from './voximplant/voximplant-router.ts';
+
+export interface WebhooksAppOptions {
+  publicBaseUrl: string;
+  bridgePublicUrl: string;
+  livekitSipUri?: string | undefined;
+  twilioAuthToken?: string | undefined;
+  livekitApiKey?: string | undefined;
+  livekitApiSecret?: string | undefined;
+  voximplantAccounts: Map<string, VoximplantAccount>;
+  spool: Spool;
+  intake: EventIntake;
+  relayState: () => RelayState;
+  numbers: NumberDirectory;
+  routes: RouteStore;
+  /** Without one the admin API answers 503: it never runs unauthenticated. */
+  adminVerifier?: OidcVerifier | undefined;
+  adminRole?: string;
+  log?: (message: string) => void;
+}
+
+/** Largest request body: an event of that size must still fit for the spool to count as accepting. */
+const MAX_BODY_BYTES = 1_048_576;
+
+export function createWebhooksApp(options: WebhooksAppOptions): Express {
+  const log = options.log ?? ((message: string) => console.warn(message));
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const depth = options.spool.depth();
+    const bus = options.relayState();
+    const accepting = depth.bytes + MAX_BODY_BYTES <= depth.maxBytes;
+    res.status(accepting ? 200 : 503).json({
+      status: accepting ? (bus.busUp ? 'ok' : 'degraded') : 'spool_full',
+      spool: { events: depth.events, bytes: depth.bytes, maxBytes: depth.maxBytes, accepting },
+      bus: {
+        up: bus.busUp,
+        published: bus.published,
+        lastError: bus.lastError ?? null,
+        lastErrorAt: bus.lastErrorAt ?? null,
+        retryInMs: bus.retryInMs,
+      },
+    });
+  });
+
+  app.use(
+    '/twilio',
+    twilioRouter({
+      publicBaseUrl: options.publicBaseUrl,
+      bridgePublicUrl: options.bridgePublicUrl,
+      livekitSipUri: options.livekitSipUri,
+      authToken: options.twilioAuthToken,
+      numbers: options.numbers,
+      intake: options.intake,
+      log,
+    }),
+  );
+  app.use('/voximplant', voximplantRouter({ accounts: options.voximplantAccounts, intake: options.intake }));
+  app.use(
+    '/livekit',
+    livekitRouter({ apiKey: options.livekitApiKey, apiSecret: options.livekitApiSecret, intake: options.intake }),
+  );
+  app.use('/in', inboundRouter({ routes: options.routes, intake: options.intake }));
+  if (options.adminVerifier) {
+    app.use(
+      '/admin/v1/routes',
+      adminRouter({
+        routes: options.routes,
+        verifier: options.adminVerifier,
+        ...(options.adminRole ? { adminRole: options.adminRole } : {}),
+      }),
+    );
+  } else {
+    const unavailable = Router();
+    unavailable.use(() => {
+      throw HttpProblem.unavailable('the admin API needs SPEAKNODE_OIDC_ISSUER to be configured');
+    });
+    app.use('/admin/v1/routes', unavailable);
+  }
+
+  app.use(notFoundHandler);
+  app.use(problemErrorHandler((message, error) => log(`${message}: ${(error as Error)?.stack ?? String(error)}`)));
+  return app;
+}

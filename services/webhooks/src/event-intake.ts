@@ -1,0 +1,54 @@
+import type { EventEnvelope, Topic } from '@speaknode/contracts';
+import { HttpProblem } from '@speaknode/runtime';
+import { type Spool, SpoolFullError } from './spool/spool.ts';
+
+/** Seconds a sender is told to wait when the spool is full. */
+export const SPOOL_FULL_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * The one way a handler hands an accepted request over: the event goes into the durable spool,
+ * and the promise resolves once it is on disk, so the handler may answer 2xx. A provider retry of
+ * an event this process accepted recently (same id) waits for the first copy instead of spooling a
+ * second; retries across restarts reach the bus twice with one id, which consumers absorb.
+ */
+export class EventIntake {
+  private readonly recent = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly recentIds = 10_000,
+  ) {}
+
+  async accept(topic: Topic, event: EventEnvelope): Promise<{ duplicate: boolean }> {
+    const earlier = this.recent.get(event.id);
+    if (earlier) {
+      await earlier;
+      return { duplicate: true };
+    }
+    const appended = this.spool.append(topic, event);
+    this.recent.set(event.id, appended);
+    if (this.recent.size > this.recentIds) {
+      const oldest = this.recent.keys().next().value as string;
+      this.recent.delete(oldest);
+    }
+    try {
+      await appended;
+    } catch (error) {
+      // Not on disk: a retry must be spooled for real.
+      if (this.recent.get(event.id) === appended) this.recent.delete(event.id);
+      throw error;
+    }
+    return { duplicate: false };
+  }
+}
+
+/** A spool failure as the answer a sender understands: 503 with Retry-After, so it retries later. */
+export function intakeProblem(error: unknown): HttpProblem {
+  if (error instanceof SpoolFullError) {
+    return HttpProblem.unavailable(
+      'the receiver is holding as many undelivered events as it may; retry later',
+      SPOOL_FULL_RETRY_AFTER_SECONDS,
+    );
+  }
+  return HttpProblem.unavailable(`the event could not be stored: ${(error as Error).message}`, 5);
+}

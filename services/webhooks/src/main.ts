@@ -1,0 +1,103 @@
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { loadConfigOrExit, WebhooksConfig } from '@speaknode/contracts';
+import { OidcVerifier, openBus, openDatabase, ServiceTokenSource } from '@speaknode/runtime';
+import { createWebhooksApp } from './app.ts';
+import { EventIntake } from './event-intake.ts';
+import { RouteStore } from './inbound/route-store.ts';
+import { Spool } from './spool/spool.ts';
+import { SpoolRelay } from './spool/spool-relay.ts';
+import { NumberDirectory } from './twilio/number-directory.ts';
+import { parseVoximplantAccounts } from './voximplant/voximplant-accounts.ts';
+
+const config = loadConfigOrExit('webhooks', WebhooksConfig);
+const log = (message: string) => process.stderr.write(`webhooks: ${message}\n`);
+
+let voximplantAccounts: ReturnType<typeof parseVoximplantAccounts>;
+try {
+  voximplantAccounts = parseVoximplantAccounts(config.VOXIMPLANT_ACCOUNTS);
+} catch (error) {
+  process.stderr.write(`webhooks: configuration is not valid:\n  - ${(error as Error).message}\n`);
+  process.exit(78);
+}
+
+// The spool first: whatever was accepted before a crash goes out as soon as the bus is there.
+const spool = await Spool.open({
+  directory: join(config.SPEAKNODE_DATA_DIR, 'spool'),
+  maxBytes: config.SPOOL_MAX_BYTES,
+  log,
+});
+const database = await openDatabase({
+  url: config.DATABASE_URL,
+  embeddedDataDir: join(config.SPEAKNODE_DATA_DIR, 'postgres'),
+});
+const routes = await RouteStore.open(database.pool);
+const bus = await openBus({
+  kafkaBrokers: config.KAFKA_BROKERS,
+  pool: database.pool,
+  clientId: 'speaknode-webhooks',
+  log,
+});
+const relay = new SpoolRelay(spool, bus, { log });
+relay.start();
+
+const serviceCredentials =
+  config.SPEAKNODE_OIDC_ISSUER && config.SPEAKNODE_SERVICE_CLIENT_ID && config.SPEAKNODE_SERVICE_CLIENT_SECRET
+    ? new ServiceTokenSource({
+        issuer: config.SPEAKNODE_OIDC_ISSUER,
+        clientId: config.SPEAKNODE_SERVICE_CLIENT_ID,
+        clientSecret: config.SPEAKNODE_SERVICE_CLIENT_SECRET,
+      })
+    : undefined;
+if (!serviceCredentials) {
+  log(
+    'no service credentials (SPEAKNODE_OIDC_ISSUER, SPEAKNODE_SERVICE_CLIENT_ID/SECRET): number lookups go to control unauthenticated',
+  );
+}
+const numbers = new NumberDirectory({
+  controlUrl: config.CONTROL_URL,
+  ...(serviceCredentials ? { tokens: serviceCredentials } : {}),
+});
+
+const app = createWebhooksApp({
+  publicBaseUrl: config.PUBLIC_BASE_URL,
+  bridgePublicUrl: config.BRIDGE_PUBLIC_URL,
+  livekitSipUri: config.LIVEKIT_SIP_URI,
+  twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+  livekitApiKey: config.LIVEKIT_API_KEY,
+  livekitApiSecret: config.LIVEKIT_API_SECRET,
+  voximplantAccounts,
+  spool,
+  intake: new EventIntake(spool),
+  relayState: () => relay.state(),
+  numbers,
+  routes,
+  adminVerifier: config.SPEAKNODE_OIDC_ISSUER
+    ? new OidcVerifier({ issuer: config.SPEAKNODE_OIDC_ISSUER, audience: config.SPEAKNODE_OIDC_AUDIENCE })
+    : undefined,
+  adminRole: config.WEBHOOKS_ADMIN_ROLE,
+  log,
+});
+
+const server = app.listen(config.PORT, config.HOST);
+await once(server, 'listening');
+const address = server.address();
+const port = typeof address === 'object' && address ? address.port : config.PORT;
+process.stdout.write(`webhooks listening on http://${config.HOST}:${port}\n`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: finishing requests in flight, then stopping`);
+  const closed = new Promise((resolve) => server.close(resolve));
+  server.closeIdleConnections();
+  await closed;
+  await relay.stop();
+  await spool.close();
+  await bus.close();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,113 @@
+import { createEvent, type EventEnvelope, Topics, VoximplantCallback } from '@speaknode/contracts';
+import { HttpProblem } from '@speaknode/runtime';
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { type EventIntake, intakeProblem } from '../event-intake.ts';
+import { idPart, sha256Hex } from '../stable-ids.ts';
+import { type VoximplantAccount, verifyAccountCallback, verifyScenarioCallback } from './voximplant-accounts.ts';
+
+const IdLike = z.union([z.string().min(1).max(100), z.number()]).transform(String);
+
+/** The Management API's account callbacks: `{ "callbacks": [AccountCallback, …] }`. */
+const AccountCallbacks = z.object({
+  callbacks: z
+    .array(
+      z.looseObject({
+        account_id: IdLike,
+        callback_id: IdLike,
+        hash: z.string().min(1).max(200),
+        type: z.string().min(1).max(100),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+
+/** A VoxEngine scenario's own HTTP request (Net.httpRequestAsync), signed by the scenario. */
+const ScenarioCallback = z.looseObject({
+  accountId: IdLike,
+  event: z.string().min(1).max(100),
+  callId: z.string().min(1).max(200).optional(),
+  /** The scenario's id for this notification; a retry sends the same one. */
+  eventId: z.string().min(1).max(200).optional(),
+});
+
+export const SCENARIO_SIGNATURE_HEADER = 'x-speaknode-signature';
+
+/**
+ * `POST /voximplant`: account callbacks (verified by VoxImplant's salted MD5 hash per callback) and
+ * VoxEngine scenario callbacks (HMAC-SHA256 of the body with the account's scenario secret).
+ */
+export function voximplantRouter(options: { accounts: Map<string, VoximplantAccount>; intake: EventIntake }): Router {
+  const router = Router();
+  router.post('/', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw HttpProblem.badRequest('the VoxImplant callback body is not valid JSON');
+    }
+    const events: EventEnvelope[] = [];
+    if (body && typeof body === 'object' && 'callbacks' in body) {
+      const parsed = AccountCallbacks.safeParse(body);
+      if (!parsed.success)
+        throw HttpProblem.badRequest(
+          'the account callbacks are not valid: each needs account_id, callback_id, hash and type',
+        );
+      for (const callback of parsed.data.callbacks) {
+        if (!verifyAccountCallback(options.accounts.get(callback.account_id), callback)) {
+          throw HttpProblem.forbidden(
+            `the hash of callback ${callback.callback_id} does not match account ${callback.account_id}'s salt and API key`,
+          );
+        }
+        const { hash: _hash, ...payload } = callback;
+        events.push(
+          createEvent(VoximplantCallback, {
+            id: `voximplant:${idPart(callback.account_id)}:callback:${idPart(callback.callback_id)}`,
+            source: 'webhooks',
+            subject: `voximplant-account:${callback.account_id}`,
+            data: { accountId: callback.account_id, event: callback.type, payload },
+          }),
+        );
+      }
+    } else {
+      const parsed = ScenarioCallback.safeParse(body);
+      const accountId = parsed.success ? parsed.data.accountId : undefined;
+      // The signature is checked before the body's shape is judged, so an unsigned sender learns nothing.
+      if (
+        !verifyScenarioCallback(
+          accountId ? options.accounts.get(accountId) : undefined,
+          req.header(SCENARIO_SIGNATURE_HEADER),
+          raw,
+        )
+      ) {
+        throw HttpProblem.forbidden(
+          `the ${SCENARIO_SIGNATURE_HEADER} header is missing or does not match the account's scenario secret`,
+        );
+      }
+      if (!parsed.success) throw HttpProblem.badRequest('a scenario callback needs accountId and event');
+      const data = parsed.data;
+      events.push(
+        createEvent(VoximplantCallback, {
+          id: `voximplant:${idPart(data.accountId)}:scenario:${data.eventId ? idPart(data.eventId) : `h${sha256Hex(raw).slice(0, 32)}`}`,
+          source: 'webhooks',
+          subject: data.callId ?? `voximplant-account:${data.accountId}`,
+          data: {
+            accountId: data.accountId,
+            event: data.event,
+            ...(data.callId ? { callId: data.callId } : {}),
+            payload: data as Record<string, unknown>,
+          },
+        }),
+      );
+    }
+    try {
+      await Promise.all(events.map((event) => options.intake.accept(Topics.webhooksVoximplant, event)));
+    } catch (error) {
+      throw intakeProblem(error);
+    }
+    res.status(200).json({ accepted: events.length, ids: events.map((e) => e.id) });
+  });
+  return router;
+}
