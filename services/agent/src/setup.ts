@@ -1,0 +1,29 @@
+/** Wiring shared by the main process and the job processes: control client and telemetry from config. */
+import type { AgentWorkerConfig } from '@speaknode/contracts';
+import { ServiceTokenSource } from '@speaknode/runtime';
+import { ControlClient } from './control/control-client.ts';
+import type { TelemetryOptions } from './telemetry/telemetry.ts';
+
+export function createControlClient(config: AgentWorkerConfig): ControlClient {
+  const { SPEAKNODE_OIDC_ISSUER, SPEAKNODE_SERVICE_CLIENT_ID, SPEAKNODE_SERVICE_CLIENT_SECRET } = config;
+  const tokens =
+    SPEAKNODE_OIDC_ISSUER && SPEAKNODE_SERVICE_CLIENT_ID && SPEAKNODE_SERVICE_CLIENT_SECRET
+      ? new ServiceTokenSource({
+          issuer: SPEAKNODE_OIDC_ISSUER,
+          clientId: SPEAKNODE_SERVICE_CLIENT_ID,
+          clientSecret: SPEAKNODE_SERVICE_CLIENT_SECRET,
+        })
+      : undefined;
+  return new ControlClient({ baseUrl: config.CONTROL_URL, tokens, configCacheMs: config.AGENT_CONFIG_CACHE_MS });
+}
+
+export function telemetryOptionsOf(config: AgentWorkerConfig): TelemetryOptions {
+  const { LANGFUSE_BASE_URL, LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY } = config;
+  return {
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    langfuse:
+      LANGFUSE_BASE_URL && LANGFUSE_PUBLIC_KEY && LANGFUSE_SECRET_KEY
+        ? { baseUrl: LANGFUSE_BASE_URL, publicKey: LANGFUSE_PUBLIC_KEY, secretKey: LANGFUSE_SECRET_KEY }
+        : undefined,
+  };
+}

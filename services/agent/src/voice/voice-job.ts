@@ -1,0 +1,133 @@
+/**
+ * One voice call, run inside the framework's per-job process: reads the dispatch metadata, loads
+ * the agent's runtime configuration from control, builds the providers and the conversation, and
+ * joins the room. A configuration problem (missing credential, unknown agent) ends the job with
+ * the reason on the call record instead of leaving the caller in a silent room.
+ */
+import type { JobContext, VAD } from '@livekit/agents';
+import { ParticipantKind } from '@livekit/rtc-node';
+import { type AgentRuntimeConfig, type AgentWorkerConfig, DispatchMetadata } from '@speaknode/contracts';
+import { SipClient } from 'livekit-server-sdk';
+import type { ControlClient } from '../control/control-client.ts';
+import { Conversation } from '../conversation/conversation.ts';
+import { buildVoiceProviders, ProviderSetupError } from '../providers/providers.ts';
+
+export interface VoiceJobDeps {
+  config: AgentWorkerConfig;
+  control: ControlClient;
+  vad: VAD | undefined;
+  log: (message: string, extra?: Record<string, unknown>) => void;
+}
+
+export class DispatchMetadataError extends Error {}
+
+export function parseDispatchMetadata(raw: string): DispatchMetadata {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new DispatchMetadataError('the dispatch metadata is not JSON');
+  }
+  const parsed = DispatchMetadata.safeParse(value);
+  if (!parsed.success) {
+    throw new DispatchMetadataError(
+      `the dispatch metadata is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** `+14155550100` → `tel:+14155550100`; SIP URIs pass through. */
+export function transferTarget(destination: string): string {
+  return /^\+\d+$/.test(destination) ? `tel:${destination}` : destination;
+}
+
+export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<void> {
+  let metadata: DispatchMetadata;
+  try {
+    metadata = parseDispatchMetadata(ctx.job.metadata);
+  } catch (error) {
+    deps.log(`refusing job ${ctx.job.id}: ${(error as Error).message}`);
+    ctx.shutdown('invalid dispatch metadata');
+    return;
+  }
+  const { callId } = metadata;
+  const fail = async (failureReason: string) => {
+    deps.log(`call ${callId} failed: ${failureReason}`);
+    await deps.control
+      .callUpdate(callId, {
+        status: 'failed',
+        endReason: 'provider_error',
+        failureReason: failureReason.slice(0, 2000),
+      })
+      .catch((e: Error) => deps.log(`could not report the failure of call ${callId}: ${e.message}`));
+    await ctx.deleteRoom().catch(() => {});
+    ctx.shutdown(failureReason);
+  };
+
+  let runtime: AgentRuntimeConfig;
+  try {
+    runtime = await deps.control.agentRuntimeConfig(metadata.agentId);
+  } catch (error) {
+    await fail(`the agent's configuration could not be loaded: ${(error as Error).message}`);
+    return;
+  }
+  if (runtime.spaceId !== metadata.spaceId) {
+    await fail(`agent ${metadata.agentId} does not belong to space ${metadata.spaceId}`);
+    return;
+  }
+
+  let providers: ReturnType<typeof buildVoiceProviders>;
+  try {
+    providers = buildVoiceProviders(runtime.agent, runtime.credentials, {
+      modelsUrl: deps.config.MODELS_URL,
+      vad: deps.vad,
+    });
+  } catch (error) {
+    await fail(
+      error instanceof ProviderSetupError ? error.message : `providers could not start: ${(error as Error).message}`,
+    );
+    return;
+  }
+
+  const { LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET } = deps.config;
+  let conversation: Conversation | undefined;
+  // Transfers go through LiveKit SIP, so only phone legs that arrived over SIP can be transferred.
+  const transfer =
+    metadata.channel === 'phone' && LIVEKIT_URL && LIVEKIT_API_KEY && LIVEKIT_API_SECRET
+      ? async (destination: string) => {
+          const caller = [...ctx.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.SIP);
+          if (!caller) throw new Error('this call did not arrive over SIP, so it cannot be transferred');
+          const sip = new SipClient(LIVEKIT_URL.replace(/^ws/, 'http'), LIVEKIT_API_KEY, LIVEKIT_API_SECRET);
+          await sip.transferSipParticipant(ctx.room.name ?? '', caller.identity, transferTarget(destination), {
+            playDialtone: true,
+          });
+          // The caller now talks to someone else; the agent's part of the call is over.
+          setTimeout(() => void conversation?.end('transferred'), 0).unref();
+        }
+      : undefined;
+
+  conversation = new Conversation({
+    runtime,
+    callId,
+    reporter: deps.control,
+    mode: 'voice',
+    llm: providers.llm,
+    stt: providers.stt,
+    tts: providers.tts,
+    vad: deps.vad,
+    transfer,
+    log: deps.log,
+    onEnded: async (outcome) => {
+      // Ending the call for the agent ends it for everyone: the room goes, SIP legs hang up.
+      if (outcome.endReason !== 'caller_hangup') await ctx.deleteRoom().catch(() => {});
+      ctx.shutdown(outcome.endReason);
+    },
+  });
+  const started = conversation;
+  ctx.addShutdownCallback(async () => {
+    await started.end('canceled');
+  });
+  await ctx.connect();
+  await started.start(ctx.room);
+}
