@@ -49,7 +49,10 @@ function secretFor(
   }
   const kinds = ACCEPTED_KINDS[provider] ?? [provider];
   if (!kinds.includes(credential.kind)) {
-    throw new ProviderSetupError(component, `${label}: credential ${credentialId} is a ${credential.kind} credential`);
+    throw new ProviderSetupError(
+      component,
+      `${label}: credential ${credentialId} is a credential of kind ${credential.kind}`,
+    );
   }
   if (!credential.secret.trim())
     throw new ProviderSetupError(component, `${label}: credential ${credentialId} is empty`);

@@ -1,0 +1,106 @@
+import type { JobContext } from '@livekit/agents';
+import { AgentWorkerConfig, loadConfig } from '@speaknode/contracts';
+import { ServiceTokenSource } from '@speaknode/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlClient } from '../control/control-client.ts';
+import { ensureFrameworkLogger } from '../framework.ts';
+import { type FakeControl, startFakeControl } from '../testing/control-server.ts';
+import { AGENT_ID, runtimeConfig, SPACE_ID } from '../testing/fixtures.ts';
+import { parseDispatchMetadata, runVoiceJob, transferTarget } from './voice-job.ts';
+
+let control: FakeControl;
+let client: ControlClient;
+
+beforeAll(async () => {
+  ensureFrameworkLogger('silent');
+  control = await startFakeControl();
+  client = new ControlClient({
+    baseUrl: control.url,
+    configCacheMs: 0,
+    tokens: new ServiceTokenSource({
+      issuer: control.issuer,
+      clientId: control.clientId,
+      clientSecret: control.clientSecret,
+    }),
+  });
+});
+
+afterAll(async () => {
+  await control.close();
+});
+
+function fakeJob(metadata: string) {
+  const calls = { shutdown: [] as string[], deleteRoom: 0, connect: 0 };
+  const ctx = {
+    job: { id: 'AJ_test', metadata },
+    shutdown: (reason: string) => calls.shutdown.push(reason),
+    deleteRoom: async () => {
+      calls.deleteRoom++;
+    },
+    connect: async () => {
+      calls.connect++;
+    },
+    addShutdownCallback: () => {},
+    room: { name: 'room-1', remoteParticipants: new Map() },
+  } as unknown as JobContext;
+  return { ctx, calls };
+}
+
+const deps = () => ({
+  config: loadConfig('agent', AgentWorkerConfig, {}),
+  control: client,
+  vad: undefined,
+  log: () => {},
+});
+
+const meta = (callId: string, agentId = AGENT_ID, spaceId = SPACE_ID) =>
+  JSON.stringify({ callId, agentId, spaceId, channel: 'phone' });
+
+describe('a voice job that cannot start', () => {
+  it('refuses malformed dispatch metadata without touching control', async () => {
+    expect(() => parseDispatchMetadata('{')).toThrow('not JSON');
+    expect(() => parseDispatchMetadata('{"callId":"x"}')).toThrow('callId');
+    const { ctx, calls } = fakeJob('not json');
+    const before = control.updates.length;
+    await runVoiceJob(ctx, deps());
+    expect(calls.shutdown).toEqual(['invalid dispatch metadata']);
+    expect(control.updates.length).toBe(before);
+  });
+
+  it('fails the call with the missing credential named, and leaves the room', async () => {
+    const config = runtimeConfig('http://127.0.0.1:1/v1');
+    control.configs.set(AGENT_ID, { ...config, credentials: {} });
+    const callId = 'a0000000-0000-4000-8000-000000000001';
+    const { ctx, calls } = fakeJob(meta(callId));
+    await runVoiceJob(ctx, deps());
+    const update = control.updates.find((u) => u.callId === callId)?.update;
+    expect(update).toMatchObject({ status: 'failed', endReason: 'provider_error' });
+    expect(update?.failureReason).toContain(`credential ${config.agent.llm.credentialId} is missing`);
+    expect(calls.deleteRoom).toBe(1);
+    expect(calls.connect).toBe(0);
+  });
+
+  it('fails the call when the agent belongs to another space', async () => {
+    control.configs.set(AGENT_ID, runtimeConfig('http://127.0.0.1:1/v1'));
+    const callId = 'a0000000-0000-4000-8000-000000000002';
+    const { ctx } = fakeJob(meta(callId, AGENT_ID, 'b0000000-0000-4000-8000-000000000000'));
+    await runVoiceJob(ctx, deps());
+    expect(control.updates.find((u) => u.callId === callId)?.update.failureReason).toContain(
+      'does not belong to space',
+    );
+  });
+
+  it('fails the call when control does not know the agent', async () => {
+    const callId = 'a0000000-0000-4000-8000-000000000003';
+    const { ctx } = fakeJob(meta(callId, 'c0000000-0000-4000-8000-000000000000'));
+    await runVoiceJob(ctx, deps());
+    const reason = control.updates.find((u) => u.callId === callId)?.update.failureReason;
+    expect(reason).toContain("the agent's configuration could not be loaded");
+    expect(reason).toContain('404');
+  });
+
+  it('turns E.164 numbers into tel: URIs for SIP transfers', () => {
+    expect(transferTarget('+14155550100')).toBe('tel:+14155550100');
+    expect(transferTarget('sip:desk@pbx.example')).toBe('sip:desk@pbx.example');
+  });
+});
