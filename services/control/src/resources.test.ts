@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestControl, type TestControl } from './testing/harness.ts';
+
+export const agentBody = (credentialId: string, extra: Record<string, unknown> = {}) => ({
+  name: 'Front desk',
+  prompt: 'You answer calls for a dental clinic.',
+  llm: { provider: 'openai-compatible', model: 'gpt-4o-mini', credentialId },
+  stt: { provider: 'speaknode-models' },
+  tts: { provider: 'elevenlabs', model: 'eleven_flash_v2_5', voice: 'Rachel', credentialId },
+  ...extra,
+});
+
+describe('control resources', () => {
+  let t: TestControl;
+  let owner: string;
+  let spaceId: string;
+
+  beforeAll(async () => {
+    t = await startTestControl();
+    owner = await t.userToken('alice', { email: 'alice@example.com' });
+    const space = await t.request('POST', '/api/v1/spaces', { token: owner, body: { name: 'Clinic' } });
+    expect(space.status).toBe(201);
+    spaceId = space.body.id;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('makes the creator of a space its owner and lists it', async () => {
+    const list = await t.request('GET', '/api/v1/spaces', { token: owner });
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([expect.objectContaining({ id: spaceId, name: 'Clinic', role: 'owner' })]);
+    const members = await t.request('GET', `/api/v1/spaces/${spaceId}/members`, { token: owner });
+    expect(members.body.items).toEqual([
+      expect.objectContaining({ subject: 'alice', email: 'alice@example.com', role: 'owner' }),
+    ]);
+  });
+
+  it('stores credentials write-only and resolves them only for the agent worker', async () => {
+    const created = await t.request('POST', `/api/v1/spaces/${spaceId}/credentials`, {
+      token: owner,
+      body: { name: 'OpenAI', kind: 'openai', secret: 'sk-live-abcdefghijklmnop1234' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.hint).toBe('…1234');
+    expect(JSON.stringify(created.body)).not.toContain('sk-live');
+    const fetched = await t.request('GET', `/api/v1/spaces/${spaceId}/credentials/${created.body.id}`, {
+      token: owner,
+    });
+    expect(JSON.stringify(fetched.body)).not.toContain('sk-live');
+    const { rows } = await t.database.pool.query('SELECT secret_ciphertext FROM credentials WHERE id = $1', [
+      created.body.id,
+    ]);
+    expect(rows[0].secret_ciphertext).not.toContain('sk-live');
+
+    const agent = await t.request('POST', `/api/v1/spaces/${spaceId}/agents`, {
+      token: owner,
+      body: agentBody(created.body.id),
+    });
+    expect(agent.status).toBe(201);
+    expect(agent.body.publishableKey).toMatch(/^pk_/);
+    const runtime = await t.request('GET', `/internal/v1/agents/${agent.body.id}/runtime-config`, {
+      token: await t.serviceToken('service:agent'),
+    });
+    expect(runtime.status).toBe(200);
+    expect(runtime.body.credentials[created.body.id].secret).toBe('sk-live-abcdefghijklmnop1234');
+  });
+
+  it('pages lists with a cursor', async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await t.request('POST', `/api/v1/spaces/${spaceId}/tools`, {
+        token: owner,
+        body: { name: `tool_${i}`, description: 'x', urlTemplate: 'https://example.com/x' },
+      });
+      expect(res.status).toBe(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await t.request(
+        'GET',
+        `/api/v1/spaces/${spaceId}/tools?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: owner },
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((i: { name: string }) => i.name));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['tool_4', 'tool_3', 'tool_2', 'tool_1', 'tool_0']);
+    const bad = await t.request('GET', `/api/v1/spaces/${spaceId}/tools?cursor=garbage`, { token: owner });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import { Agent, AgentInput, ListQuery, pageOf } from '@speaknode/contracts';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { type Request, type Response, Router } from 'express';
+import type pg from 'pg';
+import { z } from 'zod';
+import { jsonBodyOf } from '../app.ts';
+import { recordChange } from '../audit/audit.ts';
+import { principalOf } from '../auth/principal.ts';
+import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
+import type { ControlContext } from '../context.ts';
+import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
+import { inWriteTransaction, isoNow } from '../http/write.ts';
+import type { RouteModule } from '../routes/route-module.ts';
+import { assertReferencesInSpace } from './references.ts';
+
+export interface AgentRow {
+  id: string;
+  space_id: string;
+  name: string;
+  config: AgentInput;
+  publishable_key: string;
+  version: string;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+}
+
+export function toAgent(row: AgentRow): Agent {
+  return {
+    ...row.config,
+    id: row.id,
+    spaceId: row.space_id,
+    publishableKey: row.publishable_key,
+    createdAt: isoNow(row.created_at),
+    updatedAt: isoNow(row.updated_at),
+  };
+}
+
+function newPublishableKey(): string {
+  return `pk_${randomBytes(18).toString('base64url')}`;
+}
+
+/** The agent's references to other resources of the space, with the field each sits in. */
+function referencesOf(agent: AgentInput) {
+  return {
+    credentials: [
+      { path: 'llm.credentialId', id: agent.llm.credentialId },
+      { path: 'stt.credentialId', id: 'credentialId' in agent.stt ? agent.stt.credentialId : undefined },
+      { path: 'tts.credentialId', id: agent.tts.credentialId },
+    ],
+    tools: agent.toolIds.map((id, i) => ({ path: `toolIds.${i}`, id })),
+  };
+}
+
+async function assertAgentReferences(ctx: ControlContext, spaceId: string, agent: AgentInput) {
+  const refs = referencesOf(agent);
+  await assertReferencesInSpace(ctx.pool, spaceId, 'credentials', refs.credentials);
+  await assertReferencesInSpace(ctx.pool, spaceId, 'tools', refs.tools);
+}
+
+export async function findAgent(db: Pick<pg.Pool, 'query'>, spaceId: string, id: string, lock = false) {
+  if (!isUuid(id)) return undefined;
+  const { rows } = await db.query<AgentRow>(
+    `SELECT *, created_at::text AS cursor_at FROM agents WHERE space_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    [spaceId, id],
+  );
+  return rows[0];
+}
+
+/** Voice agents: viewers read, editors write. The publishable key identifies the agent to the widget. */
+export const agentRoutes: RouteModule = {
+  name: 'agents',
+  mount: 'space',
+  router(ctx) {
+    const router = Router({ mergeParams: true });
+
+    router.get('/agents', async (req, res) => {
+      const access = spaceOf(res);
+      const query = parseListQuery(req.query, { q: z.string().max(120).optional() });
+      const params: unknown[] = [access.spaceId];
+      const conditions = ['space_id = $1'];
+      if (query.q) {
+        params.push(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        conditions.push(`name ILIKE $${params.length}`);
+      }
+      const sql = pageSql('agents', '*', conditions, params, query.position, query.limit);
+      const { rows } = await ctx.pool.query<AgentRow>(sql.text, sql.values);
+      res.json(pageOfRows(rows, query.limit, toAgent));
+    });
+
+    router.get('/agents/:agentId', async (req, res) => {
+      const row = await findAgent(ctx.pool, spaceOf(res).spaceId, req.params.agentId);
+      if (!row) throw HttpProblem.notFound(`no agent ${req.params.agentId}`);
+      res.json(toAgent(row));
+    });
+
+    router.post('/agents', async (req, res) => {
+      const access = requireRole(res, 'editor');
+      const input = parseOrProblem(AgentInput.strict(), jsonBodyOf(req.body));
+      await assertAgentReferences(ctx, access.spaceId, input);
+      const id = crypto.randomUUID();
+      const row = await inWriteTransaction(ctx, async (client) => {
+        const { rows } = await client.query<AgentRow>(
+          `INSERT INTO agents (id, space_id, name, config, publishable_key) VALUES ($1, $2, $3, $4, $5)
+           RETURNING *, created_at::text AS cursor_at`,
+          [id, access.spaceId, input.name, JSON.stringify(input), newPublishableKey()],
+        );
+        await recordChange(client, {
+          principal: principalOf(res),
+          role: access.role,
+          spaceId: access.spaceId,
+          resource: 'agent',
+          resourceId: id,
+          action: 'created',
+          after: toAgent(rows[0]!),
+        });
+        return rows[0]!;
+      });
+      res.status(201).location(`/api/v1/spaces/${access.spaceId}/agents/${id}`).json(toAgent(row));
+    });
+
+    async function update(req: Request, res: Response, merge: boolean) {
+      const access = requireRole(res, 'editor');
+      const agentId = String(req.params.agentId);
+      const body = jsonBodyOf(req.body);
+      const current = await findAgent(ctx.pool, access.spaceId, agentId);
+      if (!current) throw HttpProblem.notFound(`no agent ${agentId}`);
+      const merged =
+        merge && body && typeof body === 'object' && !Array.isArray(body) ? { ...current.config, ...body } : body;
+      const input = parseOrProblem(AgentInput.strict(), merged);
+      await assertAgentReferences(ctx, access.spaceId, input);
+      const row = await inWriteTransaction(ctx, async (client) => {
+        const before = await findAgent(client, access.spaceId, agentId, true);
+        if (!before) throw HttpProblem.notFound(`no agent ${agentId}`);
+        const { rows } = await client.query<AgentRow>(
+          `UPDATE agents SET name = $3, config = $4, version = version + 1, updated_at = now()
+           WHERE space_id = $1 AND id = $2 RETURNING *, created_at::text AS cursor_at`,
+          [access.spaceId, agentId, input.name, JSON.stringify(input)],
+        );
+        await recordChange(client, {
+          principal: principalOf(res),
+          role: access.role,
+          spaceId: access.spaceId,
+          resource: 'agent',
+          resourceId: agentId,
+          action: 'updated',
+          before: toAgent(before),
+          after: toAgent(rows[0]!),
+        });
+        return rows[0]!;
+      });
+      res.json(toAgent(row));
+    }
+    router.put('/agents/:agentId', (req, res) => update(req, res, false));
+    router.patch('/agents/:agentId', (req, res) => update(req, res, true));
+
+    router.delete('/agents/:agentId', async (req, res) => {
+      const access = requireRole(res, 'editor');
+      await inWriteTransaction(ctx, async (client) => {
+        const before = await findAgent(client, access.spaceId, req.params.agentId, true);
+        if (!before) throw HttpProblem.notFound(`no agent ${req.params.agentId}`);
+        const numbers = await client.query<{ number: string }>('SELECT number FROM phone_numbers WHERE agent_id = $1', [
+          before.id,
+        ]);
+        if (numbers.rows.length > 0) {
+          throw HttpProblem.conflict(
+            `the agent answers ${numbers.rows.map((r) => r.number).join(', ')}; give those numbers another agent first`,
+          );
+        }
+        await client.query('DELETE FROM agents WHERE id = $1', [before.id]);
+        await recordChange(client, {
+          principal: principalOf(res),
+          role: access.role,
+          spaceId: access.spaceId,
+          resource: 'agent',
+          resourceId: before.id,
+          action: 'deleted',
+          before: toAgent(before),
+        });
+      });
+      res.status(204).end();
+    });
+    return router;
+  },
+  openapi(doc) {
+    const tags = ['agents'];
+    const base = '/api/v1/spaces/:spaceId/agents';
+    doc.component('Agent', Agent);
+    doc.component('AgentInput', AgentInput, 'input');
+    doc.add('get', base, {
+      operationId: 'listAgents',
+      summary: 'Agents of the space; `q` filters by name',
+      tags,
+      query: ListQuery.extend({ q: z.string().max(120).optional() }),
+      responses: { 200: { description: 'A page of agents', schema: pageOf(Agent) } },
+    });
+    doc.add('post', base, {
+      operationId: 'createAgent',
+      summary: 'Create an agent (editor)',
+      tags,
+      body: AgentInput,
+      responses: { 201: { description: 'The agent', schema: Agent } },
+    });
+    doc.add('get', `${base}/:agentId`, {
+      operationId: 'getAgent',
+      summary: 'One agent with its full configuration',
+      tags,
+      responses: { 200: { description: 'The agent', schema: Agent } },
+    });
+    doc.add('put', `${base}/:agentId`, {
+      operationId: 'replaceAgent',
+      summary: 'Replace an agent’s configuration (editor)',
+      tags,
+      body: AgentInput,
+      responses: { 200: { description: 'The agent', schema: Agent } },
+    });
+    doc.add('patch', `${base}/:agentId`, {
+      operationId: 'updateAgent',
+      summary: 'Change some top-level fields of an agent (editor)',
+      tags,
+      body: AgentInput.partial(),
+      responses: { 200: { description: 'The agent', schema: Agent } },
+    });
+    doc.add('delete', `${base}/:agentId`, {
+      operationId: 'deleteAgent',
+      summary: 'Delete an agent no number points at (editor)',
+      tags,
+      responses: { 204: { description: 'Deleted' } },
+    });
+  },
+};
