@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { imageReference } from '../stack/types.ts';
+import type { ResolvedService, ResolvedStack } from './resolve.ts';
+
+export const LABEL_PROJECT = 'io.speaknode.project';
+export const LABEL_SERVICE = 'io.speaknode.service';
+export const LABEL_HASH = 'io.speaknode.config-hash';
+export const LABEL_KIND = 'io.speaknode.kind';
+
+const NS = 1_000_000_000;
+
+export function containerName(project: string, service: string): string {
+  return `${project}-${service}`;
+}
+
+export function networkName(project: string, network: string): string {
+  return `${project}_${network}`;
+}
+
+export function volumeName(project: string, volume: string): string {
+  return `${project}_${volume}`;
+}
+
+/** The engine's create request for a service, labelled with a hash of itself so `up` can tell what changed. */
+export function containerSpec(stack: ResolvedStack, service: ResolvedService): Docker.ContainerCreateOptions {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of service.ports) {
+    for (let i = 0; i < (p.count ?? 1); i++) {
+      const key = `${p.container + i}/${p.protocol}`;
+      exposed[key] = {};
+      const binding = { HostIp: p.bind, HostPort: p.host === 0 ? '' : String(p.host + i) };
+      bindings[key] = [...(bindings[key] ?? []), binding];
+    }
+  }
+  const [firstNetwork, ...otherNetworks] = service.networks;
+  const h = service.healthcheck;
+  const spec: Docker.ContainerCreateOptions = {
+    Image: imageReference(service.image),
+    Env: Object.entries(service.environment).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      [LABEL_PROJECT]: stack.project,
+      [LABEL_SERVICE]: service.name,
+      [LABEL_KIND]: service.kind,
+    },
+    ExposedPorts: exposed,
+    HostConfig: {
+      Mounts: [
+        ...service.volumes.map((v) => ({
+          Type: 'volume' as const,
+          Source: volumeName(stack.project, v.volume),
+          Target: v.target,
+        })),
+        ...service.configFiles.map((f) => ({
+          Type: 'bind' as const,
+          Source: f.source,
+          Target: f.target,
+          ReadOnly: true,
+        })),
+      ],
+      PortBindings: bindings,
+      RestartPolicy: { Name: service.restart === 'no' ? '' : service.restart },
+      NanoCpus: Math.round(service.resources.cpus * NS),
+      Memory: service.resources.memoryMb * 1024 * 1024,
+      NetworkMode: firstNetwork ? networkName(stack.project, firstNetwork) : 'none',
+      ...(service.gpu ? { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] } : {}),
+    },
+    NetworkingConfig: firstNetwork
+      ? { EndpointsConfig: { [networkName(stack.project, firstNetwork)]: { Aliases: [service.name] } } }
+      : undefined,
+  };
+  if (service.command) spec.Cmd = service.command;
+  if (service.entrypoint) spec.Entrypoint = service.entrypoint;
+  if (service.user) spec.User = service.user;
+  if (h) {
+    spec.Healthcheck = {
+      Test: h.test,
+      Interval: Math.round(h.intervalS * NS),
+      Timeout: Math.round(h.timeoutS * NS),
+      Retries: h.retries,
+      StartPeriod: Math.round(h.startPeriodS * NS),
+    };
+  }
+  const hash = createHash('sha256').update(JSON.stringify({ spec, otherNetworks })).digest('hex').slice(0, 16);
+  spec.Labels![LABEL_HASH] = hash;
+  return spec;
+}
+
+export function specHash(spec: Docker.ContainerCreateOptions): string {
+  return spec.Labels?.[LABEL_HASH] ?? '';
+}

@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import { resolveSecrets } from '../stack/secrets.ts';
+import { activeServices } from '../stack/stack.ts';
+import type { ServiceDefinition, StackDefinition } from '../stack/types.ts';
+
+/** A service with secrets filled in and config files as absolute paths: what the engine is given. */
+export interface ResolvedService extends Omit<ServiceDefinition, 'configFiles'> {
+  configFiles: { source: string; target: string }[];
+}
+
+export interface ResolvedStack {
+  project: string;
+  networks: string[];
+  volumes: string[];
+  services: ResolvedService[];
+}
+
+/** The services for the selected profiles, ready for the supervisor. Throws when a secret is missing. */
+export function resolveStack(
+  stack: StackDefinition,
+  profiles: readonly string[],
+  secrets: Readonly<Record<string, string>>,
+  configDir: string,
+): ResolvedStack {
+  const resolve = (v: string) => resolveSecrets(v, secrets);
+  const services = activeServices(stack, profiles).map(
+    (s): ResolvedService => ({
+      ...s,
+      environment: Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, resolve(v)])),
+      command: s.command?.map(resolve),
+      entrypoint: s.entrypoint?.map(resolve),
+      healthcheck: s.healthcheck && { ...s.healthcheck, test: s.healthcheck.test.map(resolve) },
+      configFiles: s.configFiles.map((f) => ({ source: join(configDir, f.file), target: f.target })),
+    }),
+  );
+  const volumes = [...new Set(services.flatMap((s) => s.volumes.map((v) => v.volume)))];
+  return { project: stack.project, networks: stack.networks, volumes, services };
+}

@@ -1,0 +1,297 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage, type PrivateEngine, startPrivateEngine } from '../testing/private-engine.ts';
+import { STAND_IN_IMAGE, slowToBecomeHealthy, standIn, standInStack } from '../testing/stand-in-stack.ts';
+import { containerName } from './container-spec.ts';
+import type { StackEvent } from './events.ts';
+import { loadBundle, writeBundle } from './images.ts';
+import { preflight } from './preflight.ts';
+import { StackSupervisor } from './supervisor.ts';
+import { StackWatcher } from './watch.ts';
+
+const started = await startPrivateEngine();
+const engine: PrivateEngine | undefined = 'engine' in started ? started.engine : undefined;
+if (!engine) console.info(`supervisor integration tests skipped: ${'skip' in started ? started.skip : ''}`);
+const suite = engine ? describe : describe.skip;
+
+const image = `${STAND_IN_IMAGE.repository}:${STAND_IN_IMAGE.tag}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** db and cache are independent; job needs db; api needs all three; web needs api. */
+function appStack() {
+  return standInStack(
+    'sntest',
+    [
+      slowToBecomeHealthy('db', 1, {
+        volumes: [{ volume: 'db-data', target: '/data' }],
+        // Serves /ok over HTTP so api's check proves name resolution inside the stack network.
+      }),
+      slowToBecomeHealthy('cache', 1),
+      standIn('job', {
+        kind: 'oneshot',
+        script: 'echo migrating; touch /tmp/done; echo migrated',
+        dependsOn: { db: 'service_healthy' },
+      }),
+      standIn('api', {
+        script:
+          'mkdir -p /www && echo ok > /www/ok && httpd -p 8080 -h /www; ' +
+          'while [ ! -f /tmp/crash ]; do sleep 0.2; done; rm /tmp/crash; echo crashing; exit 3',
+        healthcheck: { test: ['CMD-SHELL', 'wget -q -O- http://api:8080/ok | grep -q ok'] },
+        dependsOn: { db: 'service_healthy', cache: 'service_healthy', job: 'service_completed_successfully' },
+        ports: [{ host: 0, container: 8080, protocol: 'tcp', bind: '127.0.0.1', purpose: 'test API' }],
+      }),
+      standIn('web', {
+        script: 'echo web up; sleep 3600 & wait $!',
+        healthcheck: { test: ['CMD', 'true'] },
+        dependsOn: { api: 'service_healthy' },
+      }),
+    ],
+    ['db-data'],
+  );
+}
+
+suite('StackSupervisor against a real Docker Engine', () => {
+  const docker = engine!.docker;
+  const events: (StackEvent & { at: number })[] = [];
+  let supervisor: StackSupervisor;
+  let watcher: StackWatcher;
+  let tmp: string;
+
+  beforeAll(async () => {
+    await importBusyboxImage(docker, [image, 'speaknode-test/busybox:2', 'speaknode-test/extra:1']);
+    supervisor = new StackSupervisor({
+      docker,
+      stack: appStack(),
+      onEvent: (e) => events.push({ ...e, at: Date.now() }),
+      healthTimeoutMs: 20_000,
+      pollIntervalMs: 100,
+    });
+    watcher = await new StackWatcher({ docker, stack: appStack() }).start();
+    tmp = await mkdtemp('/tmp/sn-appliance-');
+  }, 120_000);
+
+  afterAll(async () => {
+    watcher?.dispose();
+    await rm(tmp, { recursive: true, force: true });
+    await engine?.stop();
+  }, 60_000);
+
+  const at = (service: string, phase: string) =>
+    events.find((e) => e.type === 'service' && e.service === service && e.phase === phase)?.at;
+
+  it('starts services in dependency order, independent ones in parallel, waiting on health', async () => {
+    const report = await supervisor.up();
+    expect(report.ok, JSON.stringify(report, null, 2)).toBe(true);
+    expect(report.services.map((s) => [s.service, s.action, s.outcome])).toEqual([
+      ['db', 'created', 'healthy'],
+      ['cache', 'created', 'healthy'],
+      ['job', 'created', 'completed'],
+      ['api', 'created', 'healthy'],
+      ['web', 'created', 'healthy'],
+    ]);
+    // db and cache both started before either was healthy: they ran side by side.
+    expect(at('cache', 'starting')!).toBeLessThan(at('db', 'healthy')!);
+    expect(at('db', 'starting')!).toBeLessThan(at('cache', 'healthy')!);
+    // Dependents were created only after their dependencies were ready.
+    expect(at('job', 'creating')!).toBeGreaterThanOrEqual(at('db', 'healthy')!);
+    expect(at('api', 'creating')!).toBeGreaterThanOrEqual(
+      Math.max(at('db', 'healthy')!, at('cache', 'healthy')!, at('job', 'completed')!),
+    );
+    expect(at('web', 'creating')!).toBeGreaterThanOrEqual(at('api', 'healthy')!);
+    expect(events.some((e) => e.type === 'network' && e.action === 'created')).toBe(true);
+    expect(events.some((e) => e.type === 'volume' && e.name === 'sntest_db-data' && e.action === 'created')).toBe(true);
+  });
+
+  it('changes nothing when up runs twice', async () => {
+    const ids = await Promise.all(
+      ['db', 'api', 'job'].map(async (s) => (await docker.getContainer(containerName('sntest', s)).inspect()).Id),
+    );
+    const report = await supervisor.up();
+    expect(report.ok).toBe(true);
+    expect(report.services.every((s) => s.action === 'unchanged')).toBe(true);
+    const after = await Promise.all(
+      ['db', 'api', 'job'].map(async (s) => (await docker.getContainer(containerName('sntest', s)).inspect()).Id),
+    );
+    expect(after).toEqual(ids);
+  });
+
+  it('reports status: state, health, restarts, uptime, image', async () => {
+    const status = await supervisor.status();
+    const api = status.find((s) => s.service === 'api')!;
+    expect(api).toMatchObject({ state: 'running', health: 'healthy', restarts: 0, image, current: true });
+    expect(api.uptimeS).toBeGreaterThanOrEqual(0);
+    expect(status.find((s) => s.service === 'job')).toMatchObject({ state: 'exited', exitCode: 0 });
+    // The published port is really served.
+    const port = (await docker.getContainer(containerName('sntest', 'api')).inspect()).NetworkSettings.Ports[
+      '8080/tcp'
+    ]?.[0]?.HostPort;
+    const res = await fetch(`http://127.0.0.1:${port}/ok`);
+    expect((await res.text()).trim()).toBe('ok');
+  });
+
+  it('tails and follows logs per service', async () => {
+    const lines = await supervisor.logs('db', { tail: 10 });
+    expect(lines.map((l) => l.text)).toEqual(['db starting', 'db ready']);
+    const follow = await supervisor.followLogs('web', { tail: 1 });
+    const seen: string[] = [];
+    const reader = (async () => {
+      for await (const line of follow.lines) {
+        seen.push(line.text);
+        if (line.text === 'marker') break;
+      }
+    })();
+    const exec = await docker.getContainer(containerName('sntest', 'web')).exec({
+      Cmd: ['sh', '-c', 'echo marker > /proc/1/fd/1'],
+    });
+    await exec.start({ Detach: true, Tty: false });
+    await Promise.race([reader, sleep(10_000)]);
+    follow.stop();
+    expect(seen).toEqual(['web up', 'marker']);
+    await expect(supervisor.logs('nope')).rejects.toThrow(/no service nope in this stack/);
+  });
+
+  it('records a crash on the event stream; the restart policy brings the service back', async () => {
+    const exec = await docker.getContainer(containerName('sntest', 'api')).exec({ Cmd: ['touch', '/tmp/crash'] });
+    await exec.start({ Detach: true, Tty: false });
+    for (let i = 0; i < 100 && !watcher.records.some((r) => r.event === 'crashed'); i++) await sleep(100);
+    expect(watcher.records.find((r) => r.event === 'crashed')).toMatchObject({ service: 'api', exitCode: 3 });
+    await supervisor.waitReady(supervisor.service('api'), 20_000);
+    const api = (await supervisor.status()).find((s) => s.service === 'api')!;
+    expect(api).toMatchObject({ state: 'running', health: 'healthy', restarts: 1 });
+  });
+
+  it('repairs a stopped service on the next up, and restarts one service on request', async () => {
+    await docker.getContainer(containerName('sntest', 'cache')).stop({ t: 1 });
+    const report = await supervisor.up();
+    expect(report.ok).toBe(true);
+    expect(report.services.find((s) => s.service === 'cache')).toMatchObject({ action: 'started', outcome: 'healthy' });
+    expect(report.services.filter((s) => s.action !== 'unchanged').map((s) => s.service)).toEqual(['cache']);
+
+    const before = (await docker.getContainer(containerName('sntest', 'web')).inspect()).State.StartedAt;
+    const restarted = await supervisor.restart('web');
+    expect(restarted.outcome).toBe('healthy');
+    const after = (await docker.getContainer(containerName('sntest', 'web')).inspect()).State.StartedAt;
+    expect(after).not.toBe(before);
+  });
+
+  it('upgrades one service at a time and rolls back one whose health fails', async () => {
+    const next = appStack();
+    const web = next.services.find((s) => s.name === 'web')!;
+    web.image = { repository: 'speaknode-test/busybox', tag: '2' };
+    const ok = await supervisor.upgrade(next);
+    expect(ok.ok).toBe(true);
+    expect(ok.services.filter((s) => s.result !== 'unchanged')).toEqual([{ service: 'web', result: 'upgraded' }]);
+    expect((await docker.getContainer(containerName('sntest', 'web')).inspect()).Config.Image).toBe(
+      'speaknode-test/busybox:2',
+    );
+
+    const broken = appStack();
+    const brokenWeb = broken.services.find((s) => s.name === 'web')!;
+    brokenWeb.image = { repository: 'speaknode-test/busybox', tag: '1' };
+    brokenWeb.healthcheck = { ...brokenWeb.healthcheck!, test: ['CMD', 'false'], retries: 2 };
+    const rolledBack = await supervisor.upgrade(broken);
+    expect(rolledBack.ok).toBe(false);
+    const webResult = rolledBack.services.find((s) => s.service === 'web')!;
+    expect(webResult.result).toBe('rolled-back');
+    expect(webResult.error).toMatch(/web is unhealthy: exit code 1/);
+    expect(webResult.error).not.toContain('starting the previous container failed');
+    const info = await docker.getContainer(containerName('sntest', 'web')).inspect();
+    expect(info.Config.Image).toBe('speaknode-test/busybox:2');
+    expect(info.State.Running).toBe(true);
+    await supervisor.waitReady(supervisor.service('web'), 10_000);
+    expect((await supervisor.up()).services.every((s) => s.action === 'unchanged')).toBe(true);
+  });
+
+  it('reports a service that never gets healthy, one that times out, and skips their dependents', async () => {
+    const bad = new StackSupervisor({
+      docker,
+      stack: standInStack('snbad', [
+        standIn('broken', { healthcheck: { test: ['CMD-SHELL', 'echo "db refused"; exit 1'], retries: 2 } }),
+        standIn('slow', { healthcheck: { test: ['CMD', 'sleep', '30'], timeoutS: 60 } }),
+        standIn('after', { dependsOn: { broken: 'service_healthy' }, healthcheck: { test: ['CMD', 'true'] } }),
+        standIn('fine', { healthcheck: { test: ['CMD', 'true'] } }),
+      ]),
+      healthTimeoutMs: 3_000,
+      pollIntervalMs: 100,
+    });
+    try {
+      const report = await bad.up();
+      expect(report.ok).toBe(false);
+      const by = Object.fromEntries(report.services.map((s) => [s.service, s]));
+      expect(by.broken).toMatchObject({ outcome: 'failed' });
+      expect(by.broken!.error).toMatch(/broken is unhealthy: exit code 1, output: db refused/);
+      expect(by.slow!.outcome).toBe('failed');
+      expect(by.slow!.error).toMatch(/slow did not become healthy within 3 s \(state running, health starting\)/);
+      expect(by.after).toMatchObject({ outcome: 'skipped', error: 'skipped: dependency broken did not come up' });
+      expect(by.fine).toMatchObject({ outcome: 'healthy' });
+    } finally {
+      await bad.down({ timeoutS: 1 });
+    }
+  }, 60_000);
+
+  it('writes an offline bundle with a checksum, loads it, and refuses a corrupted one', async () => {
+    const tarball = join(tmp, 'bundle.tar');
+    const manifest = await writeBundle(docker, ['speaknode-test/extra:1'], tarball);
+    expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+    await docker.getImage('speaknode-test/extra:1').remove();
+    const loaded: StackEvent[] = [];
+    await loadBundle(docker, tarball, (e) => loaded.push(e));
+    expect(loaded).toContainEqual({ type: 'image', image: 'speaknode-test/extra:1', action: 'loaded' });
+    await docker.getImage('speaknode-test/extra:1').inspect();
+
+    const manifestPath = join(tmp, 'bundle.json');
+    const text = await readFile(manifestPath, 'utf8');
+    await writeFile(manifestPath, text.replace(manifest.sha256, '0'.repeat(64)));
+    await expect(loadBundle(docker, tarball, () => {})).rejects.toThrow(/fails its checksum/);
+    await expect(loadBundle(docker, join(tmp, 'missing.tar'), () => {})).rejects.toThrow(
+      /cannot read the bundle manifest/,
+    );
+
+    // up uses the bundle for an image the engine lacks.
+    await writeFile(manifestPath, text);
+    await docker.getImage('speaknode-test/extra:1').remove();
+    const withBundle = new StackSupervisor({
+      docker,
+      stack: standInStack('snbundle', [standIn('x', { image: { repository: 'speaknode-test/extra', tag: '1' } })]),
+    });
+    const report = await withBundle.up({ bundle: tarball });
+    expect(report.ok).toBe(true);
+    await withBundle.down();
+  });
+
+  it('preflight: reports the engine, a busy port and a missing NVIDIA runtime, each with a fix', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const stack = standInStack('snpre', [
+        standIn('p', { ports: [{ host: port, container: 80, protocol: 'tcp', bind: '127.0.0.1', purpose: 'x' }] }),
+      ]);
+      const report = await preflight({ docker, stack, gpu: true, stateDir: tmp, minDiskGb: 0 });
+      const by = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+      expect(by.engine).toMatchObject({ ok: true });
+      expect(by.engine!.detail).toMatch(/Docker Engine \d+\.\d+/);
+      expect(by.ports).toMatchObject({ ok: false });
+      expect(by.ports!.detail).toContain(`tcp/${port}`);
+      expect(by.ports!.fix).toMatch(/ss -lntup/);
+      expect(by.gpu).toMatchObject({ ok: false });
+      expect(by.gpu!.fix).toMatch(/nvidia-container-toolkit/);
+      expect(report.ok).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('down removes containers and the network but keeps volumes unless asked', async () => {
+    const { removed } = await supervisor.down({ timeoutS: 1 });
+    expect(removed.sort()).toEqual(['api', 'cache', 'db', 'job', 'web']);
+    expect(await docker.listContainers({ all: true, filters: { label: ['io.speaknode.project=sntest'] } })).toEqual([]);
+    expect((await docker.listNetworks({ filters: { name: ['sntest_stack'] } })).length).toBe(0);
+    await docker.getVolume('sntest_db-data').inspect();
+    expect((await supervisor.down()).removed).toEqual([]);
+    await supervisor.down({ removeVolumes: true });
+    await expect(docker.getVolume('sntest_db-data').inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
