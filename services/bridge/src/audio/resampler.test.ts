@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { Downsampler, ROOM_SAMPLE_RATE, Upsampler } from './resampler.ts';
+
+/** Amplitude of the component at `freq` in `signal` (Goertzel over a whole number of cycles is not needed: long window). */
+function amplitudeAt(signal: Float64Array, rate: number, freq: number): number {
+  let re = 0;
+  let im = 0;
+  for (let n = 0; n < signal.length; n++) {
+    // Hann window against leakage; the window's mean is 0.5.
+    const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (signal.length - 1));
+    re += w * (signal[n] as number) * Math.cos((2 * Math.PI * freq * n) / rate);
+    im -= w * (signal[n] as number) * Math.sin((2 * Math.PI * freq * n) / rate);
+  }
+  return (2 * Math.hypot(re, im)) / (signal.length * 0.5);
+}
+
+function tone(freq: number, rate: number, seconds: number, amplitude = 10000): Float64Array {
+  const out = new Float64Array(Math.round(rate * seconds));
+  for (let n = 0; n < out.length; n++) out[n] = amplitude * Math.sin((2 * Math.PI * freq * n) / rate);
+  return out;
+}
+
+/** Run a resampler over `input` in 20 ms pieces, as the bridge does, and drop the start-up transient. */
+function runInFrames(
+  resampler: Upsampler | Downsampler,
+  input: Float64Array,
+  inRate: number,
+  outRate: number,
+): Float64Array {
+  const frame = inRate / 50;
+  const out = new Float64Array(Math.ceil((input.length * outRate) / inRate) + 16);
+  let written = 0;
+  for (let i = 0; i < input.length; i += frame) {
+    written += resampler.process(input.subarray(i, i + frame), out, Math.min(frame, input.length - i), written);
+  }
+  const skip = Math.round(outRate * 0.05);
+  return out.subarray(skip, written);
+}
+
+const dB = (ratio: number) => 20 * Math.log10(ratio);
+
+describe.each([8000, 16000] as const)('resampling between %i Hz and 48 kHz', (rate) => {
+  const passband = rate === 8000 ? [300, 1000, 2000, 3000, 3400] : [300, 1000, 3000, 5000, 6800, 7000];
+  // Images of a tone at f land at rate − f; only tones whose image is in the stopband are checked for images.
+  const imageEdge = rate === 8000 ? 4600 : 9200;
+  const stopband = rate === 8000 ? [4600, 5000, 7000, 9000, 12000, 20000] : [9200, 10000, 12000, 16000, 20000];
+
+  it.each(passband)('down: %i Hz passes flat (within 0.5 dB)', (freq) => {
+    const out = runInFrames(new Downsampler(rate), tone(freq, ROOM_SAMPLE_RATE, 0.5), ROOM_SAMPLE_RATE, rate);
+    expect(Math.abs(dB(amplitudeAt(out, rate, freq) / 10000))).toBeLessThan(0.5);
+  });
+
+  it.each(stopband)('down: %i Hz is attenuated by at least 45 dB (no alias in the band)', (freq) => {
+    const out = runInFrames(new Downsampler(rate), tone(freq, ROOM_SAMPLE_RATE, 0.5), ROOM_SAMPLE_RATE, rate);
+    // Whatever survives lands on an alias frequency; measure all of it as RMS.
+    let power = 0;
+    for (const s of out) power += s * s;
+    const rms = Math.sqrt(power / out.length);
+    expect(dB(rms / (10000 / Math.SQRT2))).toBeLessThan(-45);
+  });
+
+  it.each(passband)('up: %i Hz passes flat and its images are at least 45 dB down', (freq) => {
+    const out = runInFrames(new Upsampler(rate), tone(freq, rate, 0.5), rate, ROOM_SAMPLE_RATE);
+    expect(Math.abs(dB(amplitudeAt(out, ROOM_SAMPLE_RATE, freq) / 10000))).toBeLessThan(0.5);
+    for (const image of [rate - freq, rate + freq, 2 * rate - freq].filter((f) => f >= imageEdge)) {
+      expect(dB(amplitudeAt(out, ROOM_SAMPLE_RATE, image) / 10000), `image at ${image} Hz`).toBeLessThan(-45);
+    }
+  });
+
+  it('gives the same output whatever the frame size (state carries across calls)', () => {
+    const input = tone(1000, ROOM_SAMPLE_RATE, 0.1);
+    const whole = new Float64Array(input.length);
+    const n1 = new Downsampler(rate).process(input, whole);
+    const pieces = new Float64Array(input.length);
+    const down = new Downsampler(rate);
+    let n2 = 0;
+    for (let i = 0; i < input.length; i += 7) {
+      n2 += down.process(input.subarray(i, i + 7), pieces, Math.min(7, input.length - i), n2);
+    }
+    expect(n2).toBe(n1);
+    for (let i = 0; i < n1; i++) expect(pieces[i]).toBeCloseTo(whole[i] as number, 6);
+  });
+
+  it('produces exactly factor × input samples on the way up', () => {
+    const up = new Upsampler(rate);
+    const out = new Float64Array(ROOM_SAMPLE_RATE);
+    expect(up.process(new Float64Array(rate / 50), out)).toBe(ROOM_SAMPLE_RATE / 50);
+  });
+});
+
+it('refuses rates it has no filter for', () => {
+  expect(() => new Upsampler(44100 as 8000)).toThrow(/unsupported telephone sample rate 44100/);
+});

@@ -1,0 +1,376 @@
+import type { CallSummary, TelephonyProvider } from '@speaknode/contracts';
+import {
+  bytesFor,
+  bytesPerSample,
+  FRAME_MS,
+  InboundAudio,
+  type MediaFormat,
+  OutboundAudio,
+} from './audio/media-format.ts';
+import { type ControlClient, ControlError } from './control-client.ts';
+import type { BridgeMetrics, LegOutcome } from './metrics.ts';
+import type { RoomConnection, RoomConnector } from './room/room-connection.ts';
+
+/** WebSocket close codes the bridge uses (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  tooBig: 1009,
+  internalError: 1011,
+  tryAgainLater: 1013,
+} as const;
+
+/** The provider side of one leg: how the leg talks back to the phone. */
+export interface ProviderSink {
+  /** One 20 ms frame of agent audio in the stream's format. */
+  sendMedia(payload: Uint8Array): void;
+  /** Ask the provider to report when everything sent so far has played (Twilio marks); absent where the protocol has none. */
+  sendMark?(name: string): void;
+  /** Drop what the provider has queued but not yet played. */
+  sendClear(): void;
+  /** End the phone leg from the bridge's side. */
+  hangUp(code: number, reason: string): void;
+}
+
+export interface LegSettings {
+  /** Agent audio queued at the provider ahead of playback (BRIDGE_MAX_QUEUED_MS). */
+  maxQueuedMs: number;
+  /** Agent audio buffered in the bridge before the oldest is dropped. */
+  maxBufferedMs: number;
+  /** How far caller audio may run ahead of real time before it is dropped. */
+  floodAllowanceMs: number;
+  /** Dropped flood audio after which the leg is closed. */
+  floodLimitMs: number;
+  /** Caller level (RMS, 16-bit scale) taken as the caller talking, for barge-in. */
+  callerSpeechRms: number;
+  /** How recently the caller must have talked for an agent's stop to count as an interruption. */
+  callerSpeechHoldMs: number;
+  /** Frames between Twilio marks. */
+  markEveryFrames: number;
+}
+
+export const DEFAULT_LEG_SETTINGS: LegSettings = {
+  maxQueuedMs: 100,
+  maxBufferedMs: 1000,
+  floodAllowanceMs: 1000,
+  floodLimitMs: 2000,
+  callerSpeechRms: 300,
+  callerSpeechHoldMs: 500,
+  markEveryFrames: 5,
+};
+
+export interface LegDeps {
+  control: ControlClient;
+  rooms: RoomConnector;
+  metrics: BridgeMetrics;
+  settings: LegSettings;
+  now?: () => number;
+}
+
+/** Whether a payload can be a stream's audio: whole samples, a multiple of 10 ms, at most 200 ms. */
+export function payloadProblem(format: MediaFormat, bytes: number): string | undefined {
+  const tenMs = bytesFor(format, 10);
+  if (bytes === 0) return 'empty payload';
+  if (bytes % bytesPerSample(format) !== 0) return `payload of ${bytes} bytes is not a whole number of samples`;
+  if (bytes % tenMs !== 0) return `payload of ${bytes} bytes is not a multiple of 10 ms (${tenMs} bytes)`;
+  if (bytes > tenMs * 20) return `payload of ${bytes} bytes is longer than 200 ms`;
+  return undefined;
+}
+
+export interface LegStats {
+  framesIn: number;
+  framesOut: number;
+  /** Frames Twilio confirmed as played (through marks). */
+  framesPlayed: number;
+  framesCleared: number;
+  framesDropped: number;
+  bargeIns: number;
+  dtmf: number;
+}
+
+/**
+ * One phone leg: a provider stream joined to the call's room as the caller. Provider sessions
+ * (Twilio, VoxImplant) feed it parsed messages; it owns the room connection, the audio pipelines
+ * and the real-time pacing of agent audio back to the provider.
+ */
+export class PhoneLeg {
+  state: 'joining' | 'active' | 'ended' = 'joining';
+  outcome: LegOutcome | undefined;
+  call: CallSummary | undefined;
+  readonly stats: LegStats = {
+    framesIn: 0,
+    framesOut: 0,
+    framesPlayed: 0,
+    framesCleared: 0,
+    framesDropped: 0,
+    bargeIns: 0,
+    dtmf: 0,
+  };
+
+  private room: RoomConnection | undefined;
+  private readonly inbound: InboundAudio;
+  private readonly outbound: OutboundAudio;
+  private readonly now: () => number;
+  /** Agent frames waiting for their slot (a ring would do; it never holds more than maxBufferedMs). */
+  private queue: Uint8Array[] = [];
+  /** When the provider will have played everything sent so far, on the monotonic clock. */
+  private playoutEndsAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private agentState = '';
+  private callerSpokeAt = Number.NEGATIVE_INFINITY;
+  private squelchUntil = 0;
+  private firstMediaAt: number | undefined;
+  private receivedMs = 0;
+  private floodDroppedMs = 0;
+  private markSeq = 0;
+  /** Frames sent when each outstanding mark was sent, by mark number. */
+  private readonly marks = new Map<number, number>();
+  /** Marks outstanding at a `clear`: Twilio returns them although their audio never played. */
+  private readonly clearedMarks = new Set<number>();
+
+  constructor(
+    readonly provider: TelephonyProvider,
+    readonly callId: string,
+    readonly format: MediaFormat,
+    private readonly sink: ProviderSink,
+    private readonly deps: LegDeps,
+  ) {
+    this.inbound = new InboundAudio(format);
+    this.outbound = new OutboundAudio(format);
+    this.now = deps.now ?? (() => performance.now());
+    deps.metrics.activeLegs[provider]++;
+    deps.metrics.inc('bridge_legs_started_total', { provider });
+  }
+
+  /** A method, not a property check, so TypeScript does not narrow it across awaits. */
+  isEnded(): boolean {
+    return this.state === 'ended';
+  }
+
+  get identity(): string {
+    return `phone-${this.callId}`;
+  }
+
+  /** Look the call up, get a token, join the room. Ends the leg (and hangs up) when any step fails. */
+  async begin(): Promise<void> {
+    const { control, rooms } = this.deps;
+    let call: CallSummary;
+    try {
+      call = await control.getCall(this.callId);
+    } catch (error) {
+      if (error instanceof ControlError && error.notFound) {
+        return this.end('unknown_call', CloseCode.policyViolation, `unknown call ${this.callId}`);
+      }
+      return this.end('control_unavailable', CloseCode.internalError, 'could not look up the call; try again later');
+    }
+    if (this.isEnded()) return;
+    if (call.channel !== 'phone' || call.status === 'ended' || call.status === 'failed') {
+      return this.end('unknown_call', CloseCode.policyViolation, `call ${this.callId} is not a live phone call`);
+    }
+    if (call.provider !== null && call.provider !== this.provider) {
+      return this.end('unknown_call', CloseCode.policyViolation, `call ${this.callId} belongs to ${call.provider}`);
+    }
+    this.call = call;
+    const attributes: Record<string, string> = {
+      'speaknode.callId': this.callId,
+      'speaknode.provider': this.provider,
+    };
+    if (call.fromNumber) attributes['speaknode.callerNumber'] = call.fromNumber;
+    if (call.toNumber) attributes['speaknode.calledNumber'] = call.toNumber;
+    try {
+      const grant = await control.participantToken(this.callId, {
+        identity: this.identity,
+        name: call.fromNumber ?? 'Phone caller',
+        attributes,
+      });
+      if (this.isEnded()) return;
+      const room = await rooms.connect(
+        {
+          serverUrl: grant.serverUrl,
+          token: grant.token,
+          identity: this.identity,
+          roomName: call.roomName,
+          attributes,
+        },
+        {
+          onAgentAudio: (samples) => this.agentAudio(samples),
+          onAgentState: (state) => this.agentStateChanged(state),
+          onAgentLeft: () => this.end('agent_left', CloseCode.normal, 'the agent ended the call'),
+          onDisconnected: (reason) => this.end('room_closed', CloseCode.normal, `the call's room ended (${reason})`),
+        },
+      );
+      if (this.isEnded()) {
+        await room.close();
+        return;
+      }
+      this.room = room;
+      this.state = 'active';
+    } catch (error) {
+      if (error instanceof ControlError) {
+        return this.end('control_unavailable', CloseCode.internalError, 'could not get a room token; try again later');
+      }
+      return this.end('join_failed', CloseCode.internalError, "could not join the call's room");
+    }
+  }
+
+  /**
+   * Caller audio (already checked with `payloadProblem`). Returns false when it was dropped as a
+   * flood; the leg closes itself once too much has been dropped.
+   */
+  media(payload: Uint8Array): boolean {
+    if (this.state !== 'active') {
+      this.deps.metrics.inc('bridge_media_dropped_total', { provider: this.provider, reason: 'joining' });
+      return true;
+    }
+    const now = this.now();
+    const ms = (payload.length / bytesFor(this.format, 1)) | 0;
+    if (this.firstMediaAt === undefined) this.firstMediaAt = now;
+    const elapsed = now - this.firstMediaAt;
+    const { floodAllowanceMs, floodLimitMs } = this.deps.settings;
+    // No credit for silence: a stream that paused may not make up for it with a burst.
+    if (this.receivedMs < elapsed - floodAllowanceMs) this.receivedMs = elapsed - floodAllowanceMs;
+    if (this.receivedMs + ms - elapsed > floodAllowanceMs) {
+      this.floodDroppedMs += ms;
+      this.deps.metrics.rejected(this.provider, 'flood');
+      if (this.floodDroppedMs > floodLimitMs) {
+        this.end('protocol_error', CloseCode.policyViolation, 'media arrives faster than real time');
+      }
+      return false;
+    }
+    this.receivedMs += ms;
+    this.stats.framesIn++;
+    const room = this.room;
+    this.inbound.push(payload, (frame) => room?.publishAudio(frame));
+    if (this.inbound.lastPower >= this.deps.settings.callerSpeechRms ** 2) this.callerSpokeAt = now;
+    return true;
+  }
+
+  dtmf(digit: string): void {
+    if (this.state !== 'active' || !this.room) return;
+    this.stats.dtmf++;
+    this.deps.metrics.inc('bridge_dtmf_total', { provider: this.provider });
+    this.room
+      .sendDtmf(digit)
+      .catch(() => this.deps.metrics.inc('bridge_dtmf_failed_total', { provider: this.provider }));
+  }
+
+  /** A Twilio mark came back: everything sent before it has played (or was cleared). Returns false for a mark this leg never sent. */
+  markPlayed(name: string): boolean {
+    const seq = Number(name.startsWith('m') ? name.slice(1) : Number.NaN);
+    if (this.clearedMarks.delete(seq)) return true;
+    const sentBefore = this.marks.get(seq);
+    if (sentBefore === undefined) return false;
+    for (const key of this.marks.keys()) if (key <= seq) this.marks.delete(key);
+    if (sentBefore > this.stats.framesPlayed) this.stats.framesPlayed = sentBefore;
+    return true;
+  }
+
+  private agentAudio(samples: Int16Array): void {
+    if (this.state !== 'active') return;
+    if (this.now() < this.squelchUntil) return;
+    this.outbound.push(samples, (payload) => this.enqueue(payload));
+  }
+
+  private agentStateChanged(state: string): void {
+    const previous = this.agentState;
+    this.agentState = state;
+    // Agents go from speaking to listening both when they finish and when they are cut off; only
+    // the second happens while the caller is talking, and only then is queued audio thrown away.
+    if (
+      previous === 'speaking' &&
+      state !== 'speaking' &&
+      this.now() - this.callerSpokeAt <= this.deps.settings.callerSpeechHoldMs
+    ) {
+      this.bargeIn();
+    }
+  }
+
+  /** The agent's speech was cut: stop it at the provider now. */
+  bargeIn(): void {
+    if (this.state !== 'active') return;
+    const now = this.now();
+    this.stats.bargeIns++;
+    this.deps.metrics.inc('bridge_barge_in_total', { provider: this.provider });
+    this.stats.framesDropped += this.queue.length;
+    this.queue = [];
+    this.outbound.reset();
+    const unplayed = Math.max(0, Math.round((this.playoutEndsAt - now) / FRAME_MS));
+    this.stats.framesCleared += unplayed;
+    this.playoutEndsAt = now;
+    this.clearedMarks.clear();
+    for (const seq of this.marks.keys()) this.clearedMarks.add(seq);
+    this.marks.clear();
+    // Audio already in flight from the agent belongs to the cut speech.
+    this.squelchUntil = now + 100;
+    this.sink.sendClear();
+  }
+
+  private enqueue(payload: Uint8Array): void {
+    if (this.queue.length * FRAME_MS >= this.deps.settings.maxBufferedMs) {
+      this.queue.shift();
+      this.stats.framesDropped++;
+      this.deps.metrics.inc('bridge_outbound_dropped_total', { provider: this.provider });
+    }
+    this.queue.push(payload);
+    if (!this.timer) this.pump();
+  }
+
+  /**
+   * Sends agent frames so that the provider holds at most `maxQueuedMs` of audio. The provider
+   * plays in real time, so its queue drains along the monotonic clock; each frame's slot is
+   * `playoutEndsAt − lead`, which advances by exactly 20 ms per frame and never accumulates timer
+   * lateness. After an underrun the provider's queue is empty and the grid restarts from now.
+   */
+  private pump = (): void => {
+    this.timer = undefined;
+    if (this.state !== 'active') return;
+    const now = this.now();
+    const lead = this.deps.settings.maxQueuedMs - FRAME_MS;
+    const markEvery = this.deps.settings.markEveryFrames;
+    while (this.queue.length > 0) {
+      if (this.playoutEndsAt < now) this.playoutEndsAt = now;
+      const slot = this.playoutEndsAt - lead;
+      if (slot > now) break;
+      // Twilio confirms playback with marks; if it falls far behind, wait for it instead of piling up.
+      if (
+        this.sink.sendMark &&
+        this.stats.framesOut - this.stats.framesPlayed - this.stats.framesCleared >
+          (this.deps.settings.maxQueuedMs + 1000) / FRAME_MS
+      )
+        break;
+      const payload = this.queue.shift() as Uint8Array;
+      if (this.stats.framesOut > 0) this.deps.metrics.lateness.record(now - slot);
+      this.sink.sendMedia(payload);
+      this.playoutEndsAt += FRAME_MS;
+      this.stats.framesOut++;
+      if (this.sink.sendMark && this.stats.framesOut % markEvery === 0) {
+        const seq = ++this.markSeq;
+        this.marks.set(seq, this.stats.framesOut);
+        this.sink.sendMark(`m${seq}`);
+      }
+    }
+    if (this.queue.length > 0) {
+      const wait = this.playoutEndsAt - lead - now;
+      this.timer = setTimeout(this.pump, wait > 0 ? wait : 1);
+    }
+  };
+
+  /** End the leg: leave the room, stop sending. `hangUp` ends the provider side too (when the bridge decided). */
+  end(outcome: LegOutcome, code: number, reason: string, hangUp = true): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.outcome = outcome;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.deps.metrics.activeLegs[this.provider]--;
+    this.deps.metrics.inc('bridge_legs_ended_total', { provider: this.provider, outcome });
+    const room = this.room;
+    this.room = undefined;
+    room?.close().catch(() => {});
+    if (hangUp) this.sink.hangUp(code, reason);
+  }
+}

@@ -1,0 +1,40 @@
+import { BridgeConfig, loadConfigOrExit } from '@speaknode/contracts';
+import { ServiceTokenSource } from '@speaknode/runtime';
+import { ControlClient } from './control-client.ts';
+import { LiveKitRoomConnector } from './room/livekit-room.ts';
+import { createBridgeServer } from './server.ts';
+
+const config = loadConfigOrExit('bridge', BridgeConfig);
+
+const tokens =
+  config.SPEAKNODE_OIDC_ISSUER && config.SPEAKNODE_SERVICE_CLIENT_ID && config.SPEAKNODE_SERVICE_CLIENT_SECRET
+    ? new ServiceTokenSource({
+        issuer: config.SPEAKNODE_OIDC_ISSUER,
+        clientId: config.SPEAKNODE_SERVICE_CLIENT_ID,
+        clientSecret: config.SPEAKNODE_SERVICE_CLIENT_SECRET,
+      })
+    : undefined;
+if (!tokens) {
+  process.stderr.write(
+    'bridge: SPEAKNODE_OIDC_ISSUER, SPEAKNODE_SERVICE_CLIENT_ID and SPEAKNODE_SERVICE_CLIENT_SECRET are not all set; calling control without a service token (trials only)\n',
+  );
+}
+
+const bridge = createBridgeServer({
+  control: new ControlClient({ baseUrl: config.CONTROL_URL, tokens }),
+  rooms: new LiveKitRoomConnector(),
+  maxLegs: config.BRIDGE_MAX_LEGS,
+  settings: { maxQueuedMs: config.BRIDGE_MAX_QUEUED_MS },
+});
+
+const port = await bridge.listen(config.PORT, config.HOST);
+process.stdout.write(`bridge listening on http://${config.HOST}:${port} (WebSocket /twilio and /voximplant)\n`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void bridge.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,130 @@
+import type { TelephonyProvider } from '@speaknode/contracts';
+import type { WebSocket } from 'ws';
+import { CloseCode, type LegDeps } from '../leg.ts';
+import type { RejectReason } from '../metrics.ts';
+
+export interface SocketLimits {
+  maxMessageBytes: number;
+  startTimeoutMs: number;
+  maxInvalidMessages: number;
+  maxMessagesPerSecond: number;
+}
+
+/** Limits every provider socket shares. */
+export const SOCKET_LIMITS: SocketLimits = {
+  /** Largest WebSocket message accepted (ws closes with 1009 beyond it). */
+  maxMessageBytes: 64 * 1024,
+  /** Time allowed between connecting and the first `start`. */
+  startTimeoutMs: 10_000,
+  /** Unparseable or malformed messages tolerated before the socket is closed. */
+  maxInvalidMessages: 20,
+  /** Messages per second (8× what a real stream sends) before the socket is closed. */
+  maxMessagesPerSecond: 400,
+};
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Strict base64 (Node's decoder silently skips bad characters). */
+export function decodeBase64(text: string): Buffer | undefined {
+  if (text.length === 0 || !BASE64.test(text)) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+/** The parts of a provider session that do not depend on the protocol: limits, counting, closing. */
+export abstract class ProviderSession {
+  protected closed = false;
+  private invalid = 0;
+  private windowStart = 0;
+  private windowCount = 0;
+  private readonly startTimer: NodeJS.Timeout;
+  protected readonly limits: SocketLimits;
+
+  constructor(
+    protected readonly provider: TelephonyProvider,
+    protected readonly socket: WebSocket,
+    protected readonly deps: LegDeps,
+    limits: SocketLimits = SOCKET_LIMITS,
+  ) {
+    this.limits = limits;
+    this.startTimer = setTimeout(() => {
+      if (!this.hasStarted())
+        this.close(CloseCode.policyViolation, `no start message within ${limits.startTimeoutMs / 1000} s`);
+    }, limits.startTimeoutMs);
+    socket.on('message', (data, isBinary) => this.onRaw(data as Buffer, isBinary));
+    socket.on('close', () => {
+      clearTimeout(this.startTimer);
+      this.closed = true;
+      this.onSocketClosed();
+    });
+    socket.on('error', () => {
+      // 'close' follows; ws reports oversize messages here and closes with 1009 itself.
+    });
+  }
+
+  protected abstract hasStarted(): boolean;
+  protected abstract onMessage(message: Record<string, unknown>): void;
+  protected abstract onSocketClosed(): void;
+
+  private onRaw(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    const now = performance.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    if (++this.windowCount > this.limits.maxMessagesPerSecond) {
+      this.reject('too_many_messages');
+      this.close(CloseCode.policyViolation, 'too many messages per second');
+      return;
+    }
+    if (isBinary) {
+      this.reject('binary_frame');
+      this.close(CloseCode.unsupportedData, 'binary frames are not part of this protocol; send JSON text');
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString('utf8'));
+    } catch {
+      this.invalidInput('invalid_json');
+      return;
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      this.invalidInput('invalid_message');
+      return;
+    }
+    try {
+      this.onMessage(message as Record<string, unknown>);
+    } catch (error) {
+      // A bug in handling one message must not take the process down; the leg ends cleanly.
+      this.close(CloseCode.internalError, `internal error: ${(error as Error).message}`.slice(0, 120));
+    }
+  }
+
+  protected reject(reason: RejectReason): void {
+    this.deps.metrics.rejected(this.provider, reason);
+  }
+
+  /** Count a malformed message; too many of them close the socket. */
+  protected invalidInput(reason: RejectReason): void {
+    this.reject(reason);
+    if (++this.invalid > this.limits.maxInvalidMessages) {
+      this.close(CloseCode.invalidPayload, `more than ${this.limits.maxInvalidMessages} malformed messages`);
+    }
+  }
+
+  protected send(message: unknown): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** Close the socket with a code and a reason (≤ 123 bytes, as RFC 6455 allows). */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.startTimer);
+    this.onSocketClosed();
+    const text = Buffer.from(reason).subarray(0, 123).toString('utf8');
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, text);
+  }
+}

@@ -1,0 +1,144 @@
+import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  DisconnectReason,
+  LocalAudioTrack,
+  type Participant,
+  ParticipantKind,
+  type RemoteParticipant,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+import {
+  AGENT_STATE_ATTRIBUTE,
+  dtmfCode,
+  ROOM_RATE,
+  type RoomConnection,
+  type RoomConnector,
+  type RoomHandlers,
+  type RoomJoin,
+} from './room-connection.ts';
+
+/** Frames handed to rtc-node but not yet queued by it; beyond this the caller's audio is dropped, not buffered. */
+const MAX_CAPTURES_IN_FLIGHT = 10;
+
+const isAgent = (participant: Participant) => participant.kind === ParticipantKind.AGENT;
+
+/**
+ * The room through `@livekit/rtc-node`: a thin adapter, exercised against a real LiveKit server by
+ * `livekit-room.contract.test.ts` when `LIVEKIT_URL` is set.
+ */
+export class LiveKitRoomConnector implements RoomConnector {
+  async connect(join: RoomJoin, handlers: RoomHandlers): Promise<RoomConnection> {
+    const room = new Room();
+    const connection = new LiveKitRoomConnection(room, handlers);
+    room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _publication, participant: RemoteParticipant) => {
+      if (track.kind === TrackKind.KIND_AUDIO && isAgent(participant)) connection.listenTo(track);
+    });
+    room.on(RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>, participant: Participant) => {
+      const state = changed[AGENT_STATE_ATTRIBUTE];
+      if (state !== undefined && isAgent(participant)) handlers.onAgentState(state);
+    });
+    room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
+      if (isAgent(participant)) handlers.onAgentLeft();
+    });
+    room.on(RoomEvent.Disconnected, (reason: DisconnectReason) => {
+      if (!connection.closed) handlers.onDisconnected(`room disconnected: ${DisconnectReason[reason] ?? reason}`);
+    });
+    try {
+      await room.connect(join.serverUrl, join.token, { autoSubscribe: true, dynacast: false });
+    } catch (error) {
+      await room.disconnect().catch(() => {});
+      throw new Error(`could not join room ${join.roomName} at ${join.serverUrl}: ${(error as Error).message}`);
+    }
+    try {
+      await connection.publishMicrophone();
+    } catch (error) {
+      await connection.close();
+      throw new Error(
+        `joined room ${join.roomName} but could not publish the caller's audio: ${(error as Error).message}`,
+      );
+    }
+    for (const participant of room.remoteParticipants.values()) {
+      const state = participant.attributes[AGENT_STATE_ATTRIBUTE];
+      if (isAgent(participant) && state !== undefined) handlers.onAgentState(state);
+    }
+    return connection;
+  }
+}
+
+class LiveKitRoomConnection implements RoomConnection {
+  closed = false;
+  private source: AudioSource | undefined;
+  private capturesInFlight = 0;
+  private readonly streams = new Set<AudioStream>();
+  dropped = 0;
+
+  constructor(
+    private readonly room: Room,
+    private readonly handlers: RoomHandlers,
+  ) {}
+
+  async publishMicrophone(): Promise<void> {
+    // A short queue: the bridge paces input itself and latency matters more than smoothing here.
+    this.source = new AudioSource(ROOM_RATE, 1, 100);
+    const track = LocalAudioTrack.createAudioTrack('phone', this.source);
+    const local = this.room.localParticipant;
+    if (!local) throw new Error('no local participant after connecting');
+    await local.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
+  }
+
+  listenTo(track: RemoteTrack): void {
+    const stream = new AudioStream(track, { sampleRate: ROOM_RATE, numChannels: 1 });
+    this.streams.add(stream);
+    void (async () => {
+      try {
+        for await (const frame of stream) {
+          if (this.closed) break;
+          this.handlers.onAgentAudio(frame.data);
+        }
+      } catch {
+        // The track went away; the participant events say why.
+      } finally {
+        this.streams.delete(stream);
+      }
+    })();
+  }
+
+  publishAudio(frame: Int16Array): void {
+    const source = this.source;
+    if (!source || this.closed) return;
+    if (this.capturesInFlight >= MAX_CAPTURES_IN_FLIGHT) {
+      this.dropped++;
+      return;
+    }
+    this.capturesInFlight++;
+    source
+      .captureFrame(new AudioFrame(frame, ROOM_RATE, 1, frame.length))
+      .catch(() => {
+        this.dropped++;
+      })
+      .finally(() => {
+        this.capturesInFlight--;
+      });
+  }
+
+  async sendDtmf(digit: string): Promise<void> {
+    const code = dtmfCode(digit);
+    if (code === undefined) throw new Error(`"${digit}" is not a DTMF digit`);
+    await this.room.localParticipant?.publishDtmf(code, digit);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stream of this.streams) await stream.cancel().catch(() => {});
+    await this.source?.close().catch(() => {});
+    await this.room.disconnect().catch(() => {});
+  }
+}

@@ -1,0 +1,66 @@
+import { ServiceTokenSource } from '@speaknode/runtime';
+import { ControlClient } from '../control-client.ts';
+import type { LegSettings } from '../leg.ts';
+import type { SocketLimits } from '../protocols/session.ts';
+import { echoAgent, type MemoryAgent, MemoryRoomConnector } from '../room/memory-room.ts';
+import type { RoomJoin } from '../room/room-connection.ts';
+import { createBridgeServer } from '../server.ts';
+import { startFakeControl } from './fake-control.ts';
+
+export interface HarnessOptions {
+  agent?: (join: RoomJoin) => MemoryAgent;
+  rejectJoin?: (join: RoomJoin) => string | undefined;
+  settings?: Partial<LegSettings>;
+  limits?: Partial<SocketLimits>;
+  maxLegs?: number;
+  /** Point the bridge at a control URL that does not answer. */
+  controlDown?: boolean;
+}
+
+/** A bridge on port 0 with a fake control (real token source) and an in-memory room. */
+export async function startHarness(options: HarnessOptions = {}) {
+  const control = await startFakeControl();
+  const baseUrl = options.controlDown ? 'http://127.0.0.1:9' : control.url;
+  const tokens = new ServiceTokenSource({
+    issuer: control.url,
+    clientId: control.clientId,
+    clientSecret: control.clientSecret,
+  });
+  const rooms = new MemoryRoomConnector({
+    agent: options.agent ?? (() => echoAgent()),
+    rejectJoin: options.rejectJoin,
+  });
+  const bridge = createBridgeServer({
+    control: new ControlClient({ baseUrl, tokens, timeoutMs: 1000 }),
+    rooms,
+    maxLegs: options.maxLegs ?? 50,
+    settings: options.settings,
+    limits: options.limits,
+  });
+  const port = await bridge.listen(0, '127.0.0.1');
+  return {
+    control,
+    rooms,
+    bridge,
+    metrics: bridge.metrics,
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}`,
+    async close() {
+      await bridge.close();
+      await control.close();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/** Poll until `check` returns a value (tests wait on state, never on fixed delays). */
+export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
