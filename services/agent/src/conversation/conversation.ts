@@ -4,12 +4,13 @@
  * fails mid-call gets a spoken apology and one retry, then a clean end — never dead air).
  * Voice jobs run it in a LiveKit room; text sessions run the very same class without a room.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { APIStatusError, type llm, type stt, type tts, type VAD, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import type { AgentInput, AgentRuntimeConfig, CallEndReason, CallUpdate, CallUsage } from '@speaknode/contracts';
 import { withCallContext } from '../telemetry/telemetry.ts';
 import { HostAllowList, type Resolver } from '../tools/address-policy.ts';
-import { buildAgentTools, END_CALL_TOOL } from '../tools/agent-tools.ts';
+import { buildAgentTools } from '../tools/agent-tools.ts';
 import { TranscriptRecorder, type TranscriptSink, usageOf } from './transcript-recorder.ts';
 
 export interface CallReporter extends TranscriptSink {
@@ -87,6 +88,8 @@ export class Conversation {
   /** Resolves once the conversation has ended and been reported. */
   readonly ended: Promise<ConversationOutcome>;
 
+  private readonly outsideTools = AsyncLocalStorage.snapshot();
+
   constructor(private readonly options: ConversationOptions) {
     const { runtime } = options;
     const input: AgentInput = runtime.agent;
@@ -101,8 +104,15 @@ export class Conversation {
       endCallEnabled: input.endCallEnabled,
       transferDestinations: input.transfer.enabled ? input.transfer.destinations : [],
       callbacks: {
-        endCall: (reason) => {
+        endCall: (reason, speech) => {
           this.endRequested = reason;
+          if (options.mode !== 'voice') return;
+          // The goodbye is a later step of the same speech: hang up once it has been played. The
+          // wait runs outside the tool's async context, where the framework would see a
+          // tool waiting on its own speech.
+          this.outsideTools(() => void speech.waitForPlayout().then(() => this.end('agent_hangup')));
+          // If the model says nothing more, do not keep the line open.
+          this.after(15_000, () => this.end('agent_hangup'));
         },
         transfer: options.transfer,
       },
@@ -184,16 +194,6 @@ export class Conversation {
     this.session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
       // A reply reached the conversation: the LLM works again. (Apologies are not added to it.)
       if (ev.item.type === 'message' && ev.item.role === 'assistant') this.llmFailures = 0;
-    });
-    this.session.on(voice.AgentSessionEventTypes.SpeechCreated, (ev) => {
-      if (this.endRequested && ev.source === 'tool_response') {
-        void ev.speechHandle.waitForPlayout().then(() => this.end('agent_hangup'));
-      }
-    });
-    this.session.on(voice.AgentSessionEventTypes.FunctionToolsExecuted, (ev) => {
-      if (!ev.functionCalls.some((c) => c.name === END_CALL_TOOL)) return;
-      // If the model says nothing after end_call, do not keep the line open.
-      if (this.options.mode === 'voice') this.after(10_000, () => this.end('agent_hangup'));
     });
     this.session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => {
       if (ev.newState === 'away' && this.options.mode === 'voice') {

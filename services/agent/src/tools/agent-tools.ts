@@ -14,7 +14,7 @@ export const TRANSFER_CALL_TOOL = 'transfer_call';
 
 export interface ToolCallbacks {
   /** The model decided the conversation is over; the call ends after the agent's goodbye. */
-  endCall(reason: string): void;
+  endCall(reason: string, speech: { waitForPlayout(): Promise<void> }): void;
   /** Present only where the channel can transfer (phone legs over LiveKit SIP). */
   transfer?: (destination: string) => Promise<void>;
 }
@@ -87,8 +87,8 @@ export function buildAgentTools(options: AgentToolsOptions): AnyFunctionTool[] {
           type: 'object',
           properties: { reason: { type: 'string', description: 'why the conversation ends, in a few words' } },
         } as never,
-        execute: async (args: { reason?: string }) => {
-          options.callbacks.endCall(typeof args?.reason === 'string' ? args.reason : 'completed');
+        execute: async (args: { reason?: string }, { ctx }) => {
+          options.callbacks.endCall(typeof args?.reason === 'string' ? args.reason : 'completed', ctx.speechHandle);
           return 'The call will end after your goodbye.';
         },
       }),
