@@ -4,6 +4,7 @@
  * PostgreSQL-backed bus works across them. Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EmbeddedPostgres } from '@speaknode/runtime';
@@ -37,6 +38,37 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
   });
 }
 
+/**
+ * Without an external issuer, control runs an embedded one: each other service gets a
+ * client-credentials client with its service role, made fresh for this run.
+ */
+function embeddedAuthEnv(env: NodeJS.ProcessEnv, services: RunnableService[]): Map<string, NodeJS.ProcessEnv> {
+  const perService = new Map<string, NodeJS.ProcessEnv>();
+  const control = services.find((service) => service.name === 'control');
+  if (env.SPEAKNODE_OIDC_ISSUER || !control) return perService;
+  const issuer = `http://127.0.0.1:${control.port}/oidc`;
+  const clients = services
+    .filter((service) => service.name !== 'control')
+    .map((service) => ({
+      service: service.name,
+      clientId: `speaknode-${service.name}`,
+      clientSecret: randomBytes(24).toString('base64url'),
+      role: `service:${service.name}`,
+    }))
+    .filter((client) => ['service:webhooks', 'service:bridge', 'service:agent'].includes(client.role));
+  perService.set('control', {
+    SPEAKNODE_EMBEDDED_CLIENTS: JSON.stringify(clients.map(({ service: _, ...client }) => client)),
+  });
+  for (const client of clients) {
+    perService.set(client.service, {
+      SPEAKNODE_OIDC_ISSUER: issuer,
+      SPEAKNODE_SERVICE_CLIENT_ID: client.clientId,
+      SPEAKNODE_SERVICE_CLIENT_SECRET: client.clientSecret,
+    });
+  }
+  return perService;
+}
+
 async function main() {
   mkdirSync(stateDir, { recursive: true });
   const services = discoverServices(root);
@@ -47,6 +79,8 @@ async function main() {
     env.DATABASE_URL = postgres.url;
     console.log(`embedded PostgreSQL  ${postgres.url}  (data in .speaknode/postgres)`);
   }
+
+  const perService = embeddedAuthEnv(env, services);
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -80,7 +114,7 @@ async function main() {
   for (const service of services) {
     const child = spawn(process.execPath, ['--import', 'tsx', service.main], {
       cwd: root,
-      env: { ...env, PORT: String(service.port) },
+      env: { ...env, ...perService.get(service.name), PORT: String(service.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(service.name, child);
