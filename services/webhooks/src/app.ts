@@ -31,8 +31,8 @@ export interface WebhooksAppOptions {
   log?: (message: string) => void;
 }
 
-/** Largest request body: an event of that size must still fit for the spool to count as accepting. */
-const MAX_BODY_BYTES = 1_048_576;
+/** Room a typical event needs: with less left, /readyz says the spool no longer accepts. */
+const READY_HEADROOM_BYTES = 65_536;
 
 export function createWebhooksApp(options: WebhooksAppOptions): Express {
   const log = options.log ?? ((message: string) => console.warn(message));
@@ -45,7 +45,7 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   app.get('/readyz', (_req, res) => {
     const depth = options.spool.depth();
     const bus = options.relayState();
-    const accepting = depth.bytes + MAX_BODY_BYTES <= depth.maxBytes;
+    const accepting = depth.bytes + Math.min(READY_HEADROOM_BYTES, depth.maxBytes / 8) <= depth.maxBytes;
     res.status(accepting ? 200 : 503).json({
       status: accepting ? (bus.busUp ? 'ok' : 'degraded') : 'spool_full',
       spool: { events: depth.events, bytes: depth.bytes, maxBytes: depth.maxBytes, accepting },

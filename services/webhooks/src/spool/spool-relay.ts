@@ -88,12 +88,15 @@ export class SpoolRelay {
       const run = leadingRunOfOneTopic(records);
       try {
         await this.publishWithTimeout(run);
-        this.current.published += run.length;
-        await this.spool.acknowledge(run.length);
         if (!this.current.busUp) this.options.log(`spool relay: the bus is back; ${this.spool.depth().events} queued`);
         this.current.busUp = true;
         this.current.retryInMs = 0;
+        this.current.published += run.length;
         backoff = this.options.minBackoffMs;
+        // The bus has them: a cursor that fails to persist only means they go out again after a restart.
+        await this.spool
+          .acknowledge(run.length)
+          .catch((error: Error) => this.options.log(`spool relay: the cursor could not be saved: ${error.message}`));
       } catch (error) {
         const message = (error as Error).message;
         if (this.current.busUp) this.options.log(`spool relay: publishing failed, retrying with backoff: ${message}`);

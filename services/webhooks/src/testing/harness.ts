@@ -93,3 +93,9 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A response body as JSON, typed loosely for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: tests assert on arbitrary JSON shapes
+export async function readJson(res: Response): Promise<any> {
+  return res.json();
+}

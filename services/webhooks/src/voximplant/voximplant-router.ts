@@ -73,7 +73,8 @@ export function voximplantRouter(options: { accounts: Map<string, VoximplantAcco
       }
     } else {
       const parsed = ScenarioCallback.safeParse(body);
-      const accountId = parsed.success ? parsed.data.accountId : undefined;
+      const claimed = (body as { accountId?: unknown } | null)?.accountId;
+      const accountId = typeof claimed === 'string' || typeof claimed === 'number' ? String(claimed) : undefined;
       // The signature is checked before the body's shape is judged, so an unsigned sender learns nothing.
       if (
         !verifyScenarioCallback(

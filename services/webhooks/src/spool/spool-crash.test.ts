@@ -1,0 +1,164 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Bus, openBus } from '@speaknode/runtime';
+import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson, until } from '../testing/harness.ts';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const PUBLIC = 'https://hooks.example.com';
+const TOKEN = 'crash-test-auth-token-0123456789';
+
+interface Receiver {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+/** The receiver as its own process (`node --import tsx src/main.ts`), on the test's database and a data directory that outlives it. */
+async function startReceiverProcess(databaseUrl: string, dataDir: string): Promise<Receiver> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: '',
+      SPEAKNODE_DATA_DIR: dataDir,
+      PUBLIC_BASE_URL: PUBLIC,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      CONTROL_URL: 'http://127.0.0.1:9',
+      SPEAKNODE_OIDC_ISSUER: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1] as string);
+    });
+    void exited.then((code) => reject(new Error(`the receiver exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { child, url, exited };
+}
+
+function statusCallback(n: number) {
+  const params = {
+    CallSid: `CAcrash${n}`,
+    AccountSid: 'ACcrash',
+    CallStatus: 'completed',
+    CallDuration: String(n % 60),
+  };
+  const body = new URLSearchParams(params).toString();
+  return {
+    id: `twilio:CAcrash${n}:status:completed`,
+    body,
+    signature: twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC}/twilio/status`, params),
+  };
+}
+
+describe('the spool across a hard kill (SIGKILL right after a 2xx), on the PostgreSQL bus', () => {
+  let database: TestDatabase;
+  let bus: Bus;
+  let dataDir: string;
+  const running: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    bus = await openBus({ pool: database.pool });
+    dataDir = await mkdtemp(join(tmpdir(), 'webhooks-crash-'));
+  });
+  afterAll(async () => {
+    for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await bus.close();
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('delivers every acknowledged event to the bus, once per id, after a restart', async () => {
+    const first = await startReceiverProcess(database.url, dataDir);
+    running.push(first.child);
+    const acknowledged: string[] = [];
+    const target = 150;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    let n = 0;
+    let killed = false;
+    // Keep 32 requests in flight; kill the receiver from inside the callback of the 150th 2xx.
+    await new Promise<void>((resolve) => {
+      const sendNext = () => {
+        if (killed) return;
+        const callback = statusCallback(n++);
+        const req = http.request(
+          `${first.url}/twilio/status`,
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-twilio-signature': callback.signature,
+            },
+          },
+          (res) => {
+            res.resume();
+            if (res.statusCode === 200 && !killed) {
+              acknowledged.push(callback.id);
+              if (acknowledged.length >= target) {
+                killed = true;
+                first.child.kill('SIGKILL');
+                resolve();
+                return;
+              }
+            }
+            sendNext();
+          },
+        );
+        req.on('error', () => {});
+        req.end(callback.body);
+      };
+      for (let i = 0; i < 32; i++) sendNext();
+    });
+    agent.destroy();
+    await first.exited;
+    expect(first.child.signalCode).toBe('SIGKILL');
+
+    const second = await startReceiverProcess(database.url, dataDir);
+    running.push(second.child);
+    const seen = new Map<string, number>();
+    const subscription = await bus.subscribe({
+      group: 'crash-test',
+      topics: ['webhooks.twilio'],
+      fromBeginning: true,
+      handler: async ({ event }) => {
+        seen.set(event.id, (seen.get(event.id) ?? 0) + 1);
+      },
+    });
+    try {
+      await until(() => acknowledged.every((id) => seen.has(id)), 'every acknowledged event on the bus', 30_000);
+      const ready = await readJson(await fetch(`${second.url}/readyz`));
+      expect(ready.bus.up).toBe(true);
+    } finally {
+      await subscription.stop();
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+    // At least once on the bus; a consumer that drops ids it has seen gets each acknowledged event exactly once.
+    const deduplicated = acknowledged.filter((id) => seen.has(id));
+    expect(new Set(deduplicated).size).toBe(target);
+    expect(acknowledged).toHaveLength(target);
+    console.info(
+      `hard kill: ${target} acknowledged, ${seen.size} distinct ids on the bus, ${[...seen.values()].filter((c) => c > 1).length} delivered more than once (absorbed by id)`,
+    );
+  }, 120_000);
+});
