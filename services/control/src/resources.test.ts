@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentBody } from './testing/fixtures.ts';
 import { startTestControl, type TestControl } from './testing/harness.ts';
-
-export const agentBody = (credentialId: string, extra: Record<string, unknown> = {}) => ({
-  name: 'Front desk',
-  prompt: 'You answer calls for a dental clinic.',
-  llm: { provider: 'openai-compatible', model: 'gpt-4o-mini', credentialId },
-  stt: { provider: 'speaknode-models' },
-  tts: { provider: 'elevenlabs', model: 'eleven_flash_v2_5', voice: 'Rachel', credentialId },
-  ...extra,
-});
 
 describe('control resources', () => {
   let t: TestControl;

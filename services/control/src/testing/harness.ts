@@ -5,7 +5,7 @@ import { ControlConfig, loadConfig, type ServiceRole } from '@speaknode/contract
 import { ServiceTokenSource } from '@speaknode/runtime';
 import { createTestDatabase, createTestKeyValueStore, type TestDatabase } from '@speaknode/runtime/testing';
 import { importJWK, SignJWT } from 'jose';
-import { silentLogger } from '../context.ts';
+import type { Logger } from '../context.ts';
 import { embeddedOidcStatePath, loadOrCreateEmbeddedOidcState } from '../embedded-oidc.ts';
 import { type RunningControl, type StartControlOptions, startControl } from '../start.ts';
 
@@ -36,6 +36,13 @@ export interface TestControl {
   close(): Promise<void>;
 }
 
+/** Quiet, except for errors (a 500 in a test should say why). */
+const testLogger: Logger = {
+  info() {},
+  warn() {},
+  error: (message, fields) => console.error(message, fields ?? ''),
+};
+
 const SERVICE_CLIENTS = [
   { clientId: 'test-webhooks', clientSecret: 'test-webhooks-secret', role: 'service:webhooks' },
   { clientId: 'test-bridge', clientSecret: 'test-bridge-secret', role: 'service:bridge' },
@@ -60,7 +67,7 @@ export async function startTestControl(
   const database = await createTestDatabase();
   const store = await createTestKeyValueStore();
   const control = await startControl(config, {
-    log: silentLogger,
+    log: testLogger,
     database,
     store,
     relay: { pollMs: 100 },

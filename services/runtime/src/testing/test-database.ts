@@ -18,7 +18,8 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   if (!serverUrl) {
     const embedded = await EmbeddedPostgres.start();
-    const pool = new pg.Pool({ connectionString: embedded.url, max: 4 });
+    // One connection: see openDatabase (pglite-socket interleaves concurrent connections' messages).
+    const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
     pool.on('error', () => {});
     return {
       url: embedded.url,
