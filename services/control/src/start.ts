@@ -16,6 +16,7 @@ import {
 import type pg from 'pg';
 import { type ControlAppOptions, createControlApp } from './app.ts';
 import { type ControlContext, consoleLogger, type Logger } from './context.ts';
+import { Conversations } from './conversations/conversations.ts';
 import { CredentialCipher } from './crypto/credential-cipher.ts';
 import {
   controlBaseUrl,
@@ -141,6 +142,10 @@ export async function startControl(config: ControlConfig, options: StartControlO
     closers.push(() => relay.stop());
 
     const ctx: ControlContext = { config, pool, embeddedDatabase, verifier, cipher, store, bus, relay, log };
+    // Conversations (issue 4): bus consumers (telephony, LiveKit, outbound webhooks, billing) and pollers.
+    const conversations = Conversations.of(ctx);
+    await conversations.start();
+    closers.push(() => conversations.stop());
     const app = createControlApp(ctx, {
       ...(oidcHandler ? { oidcHandler } : {}),
       ...(options.modules ? { modules: options.modules } : {}),

@@ -154,6 +154,17 @@ async function outboxTypes(callId: string): Promise<string[]> {
   return rows.map((r) => r.type);
 }
 
+describe('callIdForProviderCall', () => {
+  it('derives the id the webhook receiver puts in its TwiML (name-based UUID v8 over "twilio-call:<CallSid>")', () => {
+    expect(callIdForProviderCall('twilio', 'CA0123456789abcdef0123456789abcdef')).toBe(
+      '7bcca1e6-cf41-8518-a050-c0b0248ed020',
+    );
+    expect(callIdForProviderCall('voximplant', 'CA0123456789abcdef0123456789abcdef')).not.toBe(
+      '7bcca1e6-cf41-8518-a050-c0b0248ed020',
+    );
+  });
+});
+
 describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'embedded PGlite'})`, () => {
   it('a stream-mode Twilio call: record, room and dispatch once, then in progress, then ended with Twilio’s duration', async () => {
     const callSid = `CA${randomUUID().replaceAll('-', '')}`;

@@ -12,7 +12,12 @@ import { type DeliveredEvent, inTransaction } from '@speaknode/runtime';
 import { EgressStatus, WebhookEvent } from 'livekit-server-sdk';
 import type pg from 'pg';
 import type { Logger } from '../context.ts';
-import { type LivekitGateway, type RecordingTarget, SIP_ROOM_PREFIX } from '../livekit/livekit-gateway.ts';
+import {
+  CALL_ID_ATTRIBUTE,
+  type LivekitGateway,
+  type RecordingTarget,
+  SIP_ROOM_PREFIX,
+} from '../livekit/livekit-gateway.ts';
 import { roomNameForCall } from '../livekit/participant-token.ts';
 import { writeOutboxEvent } from '../outbox/outbox.ts';
 import {
@@ -294,7 +299,9 @@ export class CallLifecycle {
     const number = rows[0];
     if (!number) return;
     const providerCallId = attributes['sip.twilio.callSid'] || attributes['sip.callID'] || participantSid;
-    const callId = callIdForProviderCall(number.provider, providerCallId);
+    // The receiver puts the call id in an X-Speaknode-Call-Id SIP header; our trunks map it to this attribute.
+    const named = attributes[CALL_ID_ATTRIBUTE];
+    const callId = named && UUID.test(named) ? named : callIdForProviderCall(number.provider, providerCallId);
     const { row } = await insertCall(this.pool, {
       id: callId,
       spaceId: number.space_id,

@@ -36,13 +36,17 @@ export interface CallRow {
 }
 
 /**
- * The call id of a provider's call, derived from the provider's own id, so that the incoming-call
- * event, status callbacks and LiveKit SIP attributes all name the same call, and a redelivered
- * event creates nothing twice.
+ * The call id of a provider's call, derived from the provider's own id (a name-based UUID, version
+ * 8, over `<provider>-call:<id>`: the webhook receiver derives the same id for the TwiML it answers
+ * with), so the incoming-call event, status callbacks, the bridge and LiveKit SIP attributes all
+ * name the same call, and a redelivered event creates nothing twice.
  */
 export function callIdForProviderCall(provider: TelephonyProvider, providerCallId: string): string {
-  const hex = createHash('sha256').update(`speaknode-call\n${provider}\n${providerCallId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  const bytes = createHash('sha256').update(`${provider}-call:${providerCallId}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;

@@ -85,6 +85,7 @@ function livekitGatewayContract(name: string, open: () => Promise<Target>, close
       });
       if (target.fake) {
         expect(target.fake.trunks.map((t) => t.numbers)).toEqual([[a.number]]);
+        expect(target.fake.trunks[0]!.headersToAttributes).toEqual({ 'X-Speaknode-Call-Id': 'speaknode.callId' });
         expect(target.fake.rules).toHaveLength(1);
         const rule = target.fake.rules[0]!;
         expect(rule.trunkIds).toEqual([target.fake.trunks[0]!.sipTrunkId]);

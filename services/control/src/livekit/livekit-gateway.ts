@@ -35,6 +35,10 @@ const OWNED_PREFIX = 'speaknode:';
 /** SIP callers land in rooms named `sip-<phoneNumberId>-<caller>_<random>` (individual dispatch rule). */
 export const SIP_ROOM_PREFIX = 'sip-';
 
+/** The SIP header the webhook receiver sets on `<Dial><Sip>`, and the participant attribute our trunks map it to. */
+export const CALL_ID_HEADER = 'X-Speaknode-Call-Id';
+export const CALL_ID_ATTRIBUTE = 'speaknode.callId';
+
 export function sipRoomPrefix(phoneNumberId: string): string {
   return `${SIP_ROOM_PREFIX}${phoneNumberId}-`;
 }
@@ -157,7 +161,12 @@ export class LivekitGateway {
       let trunkId = trunk?.sipTrunkId;
       if (!trunkCurrent) {
         if (trunk) await this.sip.deleteSipTrunk(trunk.sipTrunkId);
-        trunkId = (await this.sip.createSipInboundTrunk(name, [number.number], { metadata })).sipTrunkId;
+        trunkId = (
+          await this.sip.createSipInboundTrunk(name, [number.number], {
+            metadata,
+            headersToAttributes: { [CALL_ID_HEADER]: CALL_ID_ATTRIBUTE },
+          })
+        ).sipTrunkId;
       }
       await this.sip.createSipDispatchRule(
         { type: 'individual', roomPrefix: sipRoomPrefix(number.phoneNumberId) },

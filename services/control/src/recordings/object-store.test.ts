@@ -41,6 +41,10 @@ describe('LocalDirectoryObjectStore', () => {
       ok: false,
     });
     expect(store.verifyLink('../x', expires, signature)).toEqual({ ok: false, reason: 'not a valid recording key' });
+    const relative = new LocalDirectoryObjectStore({ directory: store.directory, publicBaseUrl: '' });
+    expect(await relative.signedUrl('recordings/s/c.ogg')).toMatch(
+      /^\/api\/v1\/recordings\/files\/recordings\/s\/c\.ogg\?expires=\d+&signature=/,
+    );
     now += 61_000;
     expect(store.verifyLink('recordings/s/c.ogg', expires, signature)).toEqual({
       ok: false,

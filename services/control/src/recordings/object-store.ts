@@ -129,13 +129,10 @@ export class LocalDirectoryObjectStore implements ObjectStore {
 
   async signedUrl(key: string, ttlSeconds = RECORDING_LINK_TTL_SECONDS): Promise<string> {
     const expires = Math.floor((this.options.now ?? Date.now)() / 1000) + ttlSeconds;
-    const url = new URL(
-      `/api/v1/recordings/files/${assertObjectKey(key)}`,
-      this.options.publicBaseUrl.replace(/\/?$/, '/'),
-    );
-    url.searchParams.set('expires', String(expires));
-    url.searchParams.set('signature', this.signature(key, expires));
-    return url.toString();
+    const query = new URLSearchParams({ expires: String(expires), signature: this.signature(key, expires) });
+    const path = `/api/v1/recordings/files/${assertObjectKey(key)}?${query}`;
+    // Without a public base URL the link is relative: the console fetches it from control's own origin.
+    return this.options.publicBaseUrl ? new URL(path, this.options.publicBaseUrl).toString() : path;
   }
 
   /** The file to serve for a link, or why not. */

@@ -4,6 +4,7 @@
  */
 import { auditRoutes } from '../audit/audit-routes.ts';
 import { callRoutes } from '../calls/calls.ts';
+import { callDetailRoutes, conversationModules } from '../conversations/index.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
 import { agentRoutes } from '../resources/agents.ts';
 import { apiKeyRoutes } from '../resources/api-keys.ts';
@@ -24,10 +25,12 @@ export const routeModules: RouteModule[] = [
   credentialRoutes,
   webhookRoutes,
   apiKeyRoutes,
+  callDetailRoutes, // conversations: GET /calls/:callId with transcript, answered before callRoutes
   callRoutes,
   auditRoutes,
   internalRoutes,
   // conversations (issue 4): add its modules here
+  ...conversationModules,
 ];
 
 export type { RouteModule } from './route-module.ts';

@@ -1,0 +1,58 @@
+import type { OutboundEventType } from '@speaknode/contracts';
+import type { ControlContext } from '../context.ts';
+import type { DeliveryEndpoint, DeliveryEndpointStore } from '../outbound-webhooks/webhook-delivery.ts';
+import { webhookSecretContext } from '../resources/webhooks.ts';
+
+interface SubscriptionRow {
+  id: string;
+  space_id: string;
+  url: string;
+  event_types: string[];
+  enabled: boolean;
+  secret_ciphertext: string;
+}
+
+/** Delivery endpoints read from the control API's `webhook_subscriptions`, secrets decrypted in memory only. */
+export class SubscriptionEndpoints implements DeliveryEndpointStore {
+  constructor(private readonly ctx: Pick<ControlContext, 'pool' | 'cipher' | 'log'>) {}
+
+  private toEndpoint(row: SubscriptionRow): DeliveryEndpoint | null {
+    try {
+      return {
+        id: row.id,
+        spaceId: row.space_id,
+        url: row.url,
+        secret: this.ctx.cipher.decrypt(row.secret_ciphertext, webhookSecretContext(row.space_id, row.id)),
+        enabled: row.enabled,
+        eventTypes: row.event_types,
+      };
+    } catch (error) {
+      this.ctx.log.error('webhook subscription secret does not decrypt', { id: row.id, error: String(error) });
+      return null;
+    }
+  }
+
+  async matching(spaceId: string, eventType: OutboundEventType): Promise<DeliveryEndpoint[]> {
+    const { rows } = await this.ctx.pool.query<SubscriptionRow>(
+      `SELECT id, space_id, url, event_types, enabled, secret_ciphertext FROM webhook_subscriptions
+       WHERE space_id = $1 AND enabled AND (jsonb_array_length(event_types) = 0 OR event_types ? $2)`,
+      [spaceId, eventType],
+    );
+    return rows.map((row) => this.toEndpoint(row)).filter((e): e is DeliveryEndpoint => e !== null);
+  }
+
+  async get(id: string): Promise<DeliveryEndpoint | null> {
+    const { rows } = await this.ctx.pool.query<SubscriptionRow>(
+      'SELECT id, space_id, url, event_types, enabled, secret_ciphertext FROM webhook_subscriptions WHERE id = $1',
+      [id],
+    );
+    return rows[0] ? this.toEndpoint(rows[0]) : null;
+  }
+
+  async disable(id: string, reason: string): Promise<void> {
+    await this.ctx.pool.query(
+      'UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1',
+      [id, reason],
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { CallChannel, SessionGrant } from '@speaknode/contracts';
+import { HttpProblem } from '@speaknode/runtime';
+import { insertCall } from '../calls-lifecycle/call-records.ts';
+import type { ControlContext } from '../context.ts';
+import type { Conversations } from '../conversations/conversations.ts';
+import { createParticipantToken, roomNameForCall } from '../livekit/participant-token.ts';
+
+/** Random, short-lived, meaningless outside its room: what a widget visitor or console tester is called. */
+export function randomIdentity(prefix: string): string {
+  return `${prefix}-${randomBytes(9).toString('base64url')}`;
+}
+
+/**
+ * A web conversation: the call record (status `created`) and a participant token for its room whose
+ * room configuration dispatches the agent, so no LiveKit API call sits on this path.
+ */
+export async function createSessionCall(
+  ctx: ControlContext,
+  conversations: Conversations,
+  session: {
+    spaceId: string;
+    agentId: string;
+    channel: Extract<CallChannel, 'test' | 'widget'>;
+    identity: string;
+    name?: string;
+  },
+): Promise<SessionGrant> {
+  const livekit = conversations.livekit;
+  if (!livekit) {
+    throw HttpProblem.unavailable(
+      'voice sessions need a LiveKit server: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET',
+    );
+  }
+  const callId = randomUUID();
+  const roomName = roomNameForCall(callId);
+  await insertCall(ctx.pool, {
+    id: callId,
+    spaceId: session.spaceId,
+    agentId: session.agentId,
+    channel: session.channel,
+    status: 'created',
+    roomName,
+  });
+  const token = await createParticipantToken(livekit.credentials, {
+    roomName,
+    identity: session.identity,
+    ...(session.name ? { name: session.name } : {}),
+    attributes: { 'speaknode.channel': session.channel },
+    dispatch: { callId, agentId: session.agentId, spaceId: session.spaceId, channel: session.channel },
+  });
+  return { callId, serverUrl: livekit.clientUrl, token };
+}
