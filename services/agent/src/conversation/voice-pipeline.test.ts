@@ -38,9 +38,13 @@ class Reporter implements CallReporter {
   }
 }
 
-async function voiceConversation(reply: InstantReply, greeting?: string) {
+async function voiceConversation(reply: InstantReply, greeting?: string, silenceTimeoutSeconds = 30) {
   const config = runtimeConfig('http://127.0.0.1:1/v1', {
-    agent: { greeting, turn: { detection: 'stt', minEndpointingDelayMs: 0, maxEndpointingDelayMs: 0 } },
+    agent: {
+      greeting,
+      turn: { detection: 'stt', minEndpointingDelayMs: 0, maxEndpointingDelayMs: 0 },
+      limits: { maxDurationSeconds: 600, silenceTimeoutSeconds },
+    },
   });
   const reporter = new Reporter();
   const ended: ConversationOutcome[] = [];
@@ -111,4 +115,15 @@ describe('a voice conversation through the session pipeline', () => {
     expect(agentTurn?.toolCalls).toMatchObject([{ name: 'end_call', isError: false }]);
     expect(reporter.updates.at(-1)).toEqual({ status: 'ended', endReason: 'agent_hangup' });
   });
+
+  it('says goodbye and ends the call after the silence timeout', async () => {
+    const { reporter, ended } = await voiceConversation(() => ({ text: 'unused' }), 'Hello?', 5);
+    await waitFor(() => ended.length > 0, 15_000);
+    expect(ended[0]?.endReason).toBe('silence_timeout');
+    expect(reporter.turns.map((t) => t.text)).toEqual([
+      'Hello?',
+      'It seems you have stepped away, so I will end the call now. Goodbye.',
+    ]);
+    expect(reporter.updates.at(-1)).toEqual({ status: 'ended', endReason: 'silence_timeout' });
+  }, 20_000);
 });

@@ -21,6 +21,8 @@ export interface ScriptedReply {
   status?: number;
   /** Never answer (the client's timeout fires). */
   hang?: boolean;
+  /** Answer after this long. */
+  delayMs?: number;
 }
 
 export type ReplyScript = (request: ChatRequest, index: number) => ScriptedReply;
@@ -72,6 +74,14 @@ export async function startOpenAICompatibleServer(initial: ReplyScript): Promise
     authorizations.push(req.headers.authorization);
     const reply = script(request, index);
     if (reply.hang) return;
+    if (reply.delayMs) {
+      setTimeout(() => respond(res, request, index, { ...reply, delayMs: 0 }), reply.delayMs);
+      return;
+    }
+    respond(res, request, index, reply);
+  };
+
+  const respond = (res: ServerResponse, request: ChatRequest, index: number, reply: ScriptedReply) => {
     if (reply.status) {
       res.writeHead(reply.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `scripted ${reply.status}`, type: 'invalid_request_error' } }));

@@ -196,4 +196,55 @@ describe('text-session API end to end', () => {
     expect(reply.body.error).toContain('401');
     llmServer.setScript((req) => ({ text: `Echo: ${lastUserText(req)}` }));
   });
+
+  it('answers 409 to a second message while one is in flight, and 503 beyond the session limit', async () => {
+    llmServer.setScript((req) => ({ text: `Echo: ${lastUserText(req)}`, delayMs: 300 }));
+    const created = await api('POST', '/v1/text-sessions', { agentId: AGENT_ID });
+    const first = api('POST', `/v1/text-sessions/${created.body.id}/messages`, { text: 'one' });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await api('POST', `/v1/text-sessions/${created.body.id}/messages`, { text: 'two' });
+    expect(second.status).toBe(409);
+    expect((await first).body.reply).toBe('Echo: one');
+    llmServer.setScript((req) => ({ text: `Echo: ${lastUserText(req)}` }));
+
+    const more = [await api('POST', '/v1/text-sessions', { agentId: AGENT_ID })];
+    more.push(await api('POST', '/v1/text-sessions', { agentId: AGENT_ID }));
+    expect(more.map((r) => r.status)).toEqual([201, 201]);
+    const full = await api('POST', '/v1/text-sessions', { agentId: AGENT_ID });
+    expect(full.status).toBe(503);
+    expect(full.body.detail).toContain('already runs 3 text sessions');
+    for (const id of [created.body.id, ...more.map((r) => r.body.id)]) {
+      expect((await api('DELETE', `/v1/text-sessions/${id}`)).status).toBe(200);
+    }
+  });
+
+  it('ends idle sessions and reports them as silence timeouts', async () => {
+    const idleManager = new TextSessionManager({
+      control: new ControlClient({
+        baseUrl: control.url,
+        configCacheMs: 60_000,
+        tokens: new ServiceTokenSource({
+          issuer: control.issuer,
+          clientId: control.clientId,
+          clientSecret: control.clientSecret,
+        }),
+      }),
+      idleMs: 100,
+      maxSessions: 5,
+      log: () => {},
+    });
+    const callId = 'e0000000-0000-4000-8000-000000000001';
+    await idleManager.create({ agentId: AGENT_ID, callId });
+    expect(idleManager.size).toBe(1);
+    const deadline = Date.now() + 5_000;
+    while (idleManager.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(idleManager.size).toBe(0);
+    const lastUpdate = () => control.updates.filter((u) => u.callId === callId).at(-1)?.update;
+    while (lastUpdate()?.status !== 'ended' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(lastUpdate()).toEqual({
+      status: 'ended',
+      endReason: 'silence_timeout',
+    });
+    await idleManager.drain();
+  });
 });
