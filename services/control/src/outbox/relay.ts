@@ -43,6 +43,8 @@ export class OutboxRelay {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    // Hand the lease over at once instead of making another instance wait for it to expire.
+    await this.pool.query('DELETE FROM outbox_relay_lease WHERE holder = $1', [this.holder]).catch(() => {});
   }
 
   /** Publish soon: called after a transaction that wrote outbox rows committed. */
