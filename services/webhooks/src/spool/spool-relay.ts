@@ -94,7 +94,7 @@ export class SpoolRelay {
         this.current.published += run.length;
         backoff = this.options.minBackoffMs;
         // The bus has them: a cursor that fails to persist only means they go out again after a restart.
-        await this.spool
+        void this.spool
           .acknowledge(run.length)
           .catch((error: Error) => this.options.log(`spool relay: the cursor could not be saved: ${error.message}`));
       } catch (error) {

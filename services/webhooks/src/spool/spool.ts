@@ -73,7 +73,9 @@ export class Spool {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private waiters: Array<() => void> = [];
-  private cursorWrite: Promise<void> = Promise.resolve();
+  private cursorSave: Promise<void> | undefined;
+  private cursorDirty = false;
+  private persistedSegment: number;
   private committedEvents = 0;
   private fsyncs = 0;
 
@@ -81,7 +83,9 @@ export class Spool {
     private readonly options: Required<Omit<SpoolOptions, 'log'>> & { log: (message: string) => void },
     private active: { segment: number; handle: FileHandle; size: number },
     private cursor: { segment: number; offset: number },
-  ) {}
+  ) {
+    this.persistedSegment = cursor.segment;
+  }
 
   static async open(options: SpoolOptions): Promise<Spool> {
     const resolved = {
@@ -246,8 +250,8 @@ export class Spool {
 
   /**
    * The bus has the first `count` records: move the cursor past them and delete segments behind it.
-   * The cursor file is replaced atomically (rename) but not fsync'ed: losing its last update to a
-   * power cut only republishes events with the same ids.
+   * The cursor file is replaced atomically (rename) but not fsync'ed, and writes are coalesced:
+   * losing its last update to a crash only republishes events with the same ids.
    */
   async acknowledge(count: number): Promise<void> {
     if (count <= 0) return;
@@ -262,19 +266,39 @@ export class Spool {
       this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
     }
-    const previousSegment = this.cursor.segment;
     this.cursor = { segment: last.segment, offset: last.end };
-    const cursor = this.cursor;
+    return this.saveCursor();
+  }
+
+  /** One cursor write at a time; acknowledgements arriving meanwhile are folded into the next write. */
+  private saveCursor(): Promise<void> {
+    this.cursorDirty = true;
+    this.cursorSave ??= this.cursorSaveLoop();
+    return this.cursorSave;
+  }
+
+  private async cursorSaveLoop(): Promise<void> {
     const directory = this.options.directory;
-    this.cursorWrite = this.cursorWrite.then(async () => {
-      const tmp = join(directory, `${CURSOR_FILE}.tmp`);
-      await writeFile(tmp, JSON.stringify(cursor));
-      await rename(tmp, join(directory, CURSOR_FILE));
-      for (let s = previousSegment; s < cursor.segment; s++) {
-        await rm(join(directory, segmentName(s)), { force: true });
+    try {
+      while (true) {
+        if (!this.cursorDirty) {
+          this.cursorSave = undefined;
+          return;
+        }
+        this.cursorDirty = false;
+        const cursor = this.cursor;
+        const tmp = join(directory, `${CURSOR_FILE}.tmp`);
+        await writeFile(tmp, JSON.stringify(cursor));
+        await rename(tmp, join(directory, CURSOR_FILE));
+        for (let s = this.persistedSegment; s < cursor.segment; s++) {
+          await rm(join(directory, segmentName(s)), { force: true });
+        }
+        this.persistedSegment = cursor.segment;
       }
-    });
-    await this.cursorWrite;
+    } catch (error) {
+      this.cursorSave = undefined;
+      throw error;
+    }
   }
 
   /** Stops accepting; waits for appends already queued to reach the disk. */
@@ -282,7 +306,7 @@ export class Spool {
     if (this.closed) return;
     this.closed = true;
     await this.flushing;
-    await this.cursorWrite.catch(() => {});
+    await this.cursorSave?.catch(() => {});
     this.wake();
     await this.active.handle.close();
   }
