@@ -76,8 +76,8 @@ export function renderCompose(
   secrets: Readonly<Record<string, string>>,
   configDir: string,
 ): RenderedCompose {
+  // No top-level `name`: docker-compose 1.x rejects it; COMPOSE_PROJECT_NAME in .env names the project.
   const doc = {
-    name: stack.project,
     services: Object.fromEntries(stack.services.map((s) => [s.name, renderService(s, configDir)])),
     networks: Object.fromEntries(stack.networks.map((n) => [n, { driver: 'bridge' }])),
     volumes: Object.fromEntries(stack.volumes.map((v) => [v, {}])),
@@ -90,5 +90,9 @@ export function renderCompose(
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => `${name}=${value}`),
   ];
-  return { composeYaml: header + stringify(doc, { lineWidth: 0 }), envFile: `${envLines.join('\n')}\n` };
+  // YAML 1.1 quoting: Compose 1.x reads `no`/`yes` unquoted as booleans (restart: "no", --appendonly "yes").
+  return {
+    composeYaml: header + stringify(doc, { lineWidth: 0, version: '1.1' }),
+    envFile: `${envLines.join('\n')}\n`,
+  };
 }

@@ -25,11 +25,12 @@ export class FileSecretStore implements SecretStore {
     return this.read();
   }
 
-  set(name: string, value: string): Promise<void> {
-    return this.setAll({ [name]: value });
+  async set(name: string, value: string): Promise<void> {
+    checkSecretName(name);
+    await this.setAll({ [name]: value });
   }
 
-  setAll(values: Readonly<Record<string, string>>): Promise<void> {
+  async setAll(values: Readonly<Record<string, string>>): Promise<void> {
     for (const [name, value] of Object.entries(values)) {
       checkSecretName(name);
       checkSecretValue(name, value);
@@ -39,7 +40,7 @@ export class FileSecretStore implements SecretStore {
     });
   }
 
-  delete(name: string): Promise<boolean> {
+  async delete(name: string): Promise<boolean> {
     checkSecretName(name);
     return this.exclusive(async () => {
       const all = await this.read();

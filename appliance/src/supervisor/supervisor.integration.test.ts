@@ -95,11 +95,11 @@ suite('StackSupervisor against a real Docker Engine', () => {
     expect(at('cache', 'starting')!).toBeLessThan(at('db', 'healthy')!);
     expect(at('db', 'starting')!).toBeLessThan(at('cache', 'healthy')!);
     // Dependents were created only after their dependencies were ready.
-    expect(at('job', 'creating')!).toBeGreaterThanOrEqual(at('db', 'healthy')!);
-    expect(at('api', 'creating')!).toBeGreaterThanOrEqual(
+    expect(at('job', 'starting')!).toBeGreaterThanOrEqual(at('db', 'healthy')!);
+    expect(at('api', 'starting')!).toBeGreaterThanOrEqual(
       Math.max(at('db', 'healthy')!, at('cache', 'healthy')!, at('job', 'completed')!),
     );
-    expect(at('web', 'creating')!).toBeGreaterThanOrEqual(at('api', 'healthy')!);
+    expect(at('web', 'starting')!).toBeGreaterThanOrEqual(at('api', 'healthy')!);
     expect(events.some((e) => e.type === 'network' && e.action === 'created')).toBe(true);
     expect(events.some((e) => e.type === 'volume' && e.name === 'sntest_db-data' && e.action === 'created')).toBe(true);
   });

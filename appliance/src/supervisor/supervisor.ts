@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { dependencyOrder } from '../stack/stack.ts';
 import { imageReference } from '../stack/types.ts';
@@ -35,7 +36,10 @@ export interface ServiceReport {
   outcome: ServiceOutcome;
   /** Why it failed or was skipped, with the last health-check output or log lines. */
   error?: string;
+  /** From dependencies ready to this service ready (start included). */
   elapsedMs: number;
+  /** From its container running to healthy / completed: the health wait alone. */
+  healthWaitMs?: number;
 }
 
 export interface UpReport {
@@ -74,8 +78,6 @@ export class ServiceFailure extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 404;
 }
@@ -95,13 +97,17 @@ export class StackSupervisor {
   private readonly emit: EventSink;
   private readonly healthTimeoutMs: number;
   private readonly pollIntervalMs: number;
+  /** Waiters woken by the engine's event stream (health_status, die, start) for their service. */
+  private readonly wakers = new Map<string, Set<() => void>>();
+  private eventStreams = 0;
+  private eventStream: Readable | undefined;
 
   constructor(options: SupervisorOptions) {
     this.docker = options.docker;
     this.stack = options.stack;
     this.emit = options.onEvent ?? (() => {});
     this.healthTimeoutMs = options.healthTimeoutMs ?? 180_000;
-    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
   }
 
   service(name: string): ResolvedService {
@@ -118,14 +124,86 @@ export class StackSupervisor {
     this.emit({ type: 'service', service, phase, detail, elapsedMs });
   }
 
+  // ---- waiting on the engine ----------------------------------------------------------------
+
+  /**
+   * Runs `work` with the engine's event stream open, so health waits react to `health_status` and
+   * `die` events at once instead of on the next poll. Polling stays as the fallback.
+   */
+  private async withEngineEvents<T>(work: () => Promise<T>): Promise<T> {
+    if (this.eventStreams++ === 0) {
+      try {
+        const stream = (await this.docker.getEvents({
+          filters: { type: ['container'], label: [`${LABEL_PROJECT}=${this.stack.project}`] },
+        })) as unknown as Readable;
+        this.eventStream = stream;
+        let buffer = '';
+        stream.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+            const line = buffer.slice(0, i);
+            buffer = buffer.slice(i + 1);
+            try {
+              const service = (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor
+                ?.Attributes?.[LABEL_SERVICE];
+              if (service) for (const wake of this.wakers.get(service) ?? []) wake();
+            } catch {
+              // not an event line
+            }
+          }
+        });
+        stream.on('error', () => {});
+      } catch {
+        // No event stream: polling alone still works.
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      if (--this.eventStreams === 0) {
+        this.eventStream?.destroy();
+        this.eventStream = undefined;
+      }
+    }
+  }
+
+  /** Sleeps until `ms` pass or an engine event about `service` arrives. */
+  private nap(service: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.wakers.get(service) ?? new Set();
+      this.wakers.set(service, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
   // ---- up -----------------------------------------------------------------------------------
 
-  async up(options: UpOptions = {}): Promise<UpReport> {
+  up(options: UpOptions = {}): Promise<UpReport> {
+    return this.withEngineEvents(() => this.upNow(options));
+  }
+
+  private async upNow(options: UpOptions): Promise<UpReport> {
     const started = Date.now();
     const services = this.selection(options.only);
     await this.ensureNetworks();
     await this.ensureVolumes(services);
     await this.ensureImages(services, options.bundle);
+
+    // Create every missing or changed container up front, in parallel: creation then stays off the
+    // critical path, and each service only has to be started once its dependencies are ready.
+    const prepared = new Map<string, 'created' | 'recreated'>();
+    await Promise.all(
+      services.map(async (service) => {
+        const done = await this.prepareContainer(service);
+        if (done) prepared.set(service.name, done);
+      }),
+    );
 
     const reports = new Map<string, ServiceReport>();
     // Two promises per service: running (for `service_started` dependents) and settled (healthy / completed).
@@ -172,10 +250,18 @@ export class StackSupervisor {
         let action: ServiceReport['action'] = 'none';
         try {
           action = await this.ensureContainer(service);
+          if (action === 'started' && prepared.has(service.name)) action = prepared.get(service.name)!;
           markRunning();
+          const t2 = Date.now();
           const outcome = await this.waitReady(service);
           const elapsedMs = Date.now() - t1;
-          reports.set(service.name, { service: service.name, action, outcome, elapsedMs });
+          reports.set(service.name, {
+            service: service.name,
+            action,
+            outcome,
+            elapsedMs,
+            healthWaitMs: Date.now() - t2,
+          });
           this.phase(
             service.name,
             action === 'unchanged'
@@ -302,6 +388,34 @@ export class StackSupervisor {
     }
   }
 
+  /** Creates the container when it is missing or was made from another definition; does not start it. */
+  private async prepareContainer(service: ResolvedService): Promise<'created' | 'recreated' | undefined> {
+    const spec = containerSpec(this.stack, service);
+    const existing = await this.inspect(service.name);
+    if (existing && existing.Config.Labels?.[LABEL_HASH] === specHash(spec)) return undefined;
+    if (existing) {
+      this.phase(service.name, 'stopping', 'definition changed');
+      await this.removeContainer(service.name);
+    }
+    this.phase(service.name, 'creating');
+    await this.createContainer(service, spec);
+    return existing ? 'recreated' : 'created';
+  }
+
+  private async createContainer(service: ResolvedService, spec: Docker.ContainerCreateOptions) {
+    const container = await this.docker.createContainer({
+      ...spec,
+      name: containerName(this.stack.project, service.name),
+    });
+    for (const extra of service.networks.slice(1)) {
+      await this.docker.getNetwork(networkName(this.stack.project, extra)).connect({
+        Container: container.id,
+        EndpointConfig: { Aliases: [service.name] },
+      });
+    }
+    return container;
+  }
+
   /** Makes the service's container match its definition and run; says what it had to do. */
   private async ensureContainer(service: ResolvedService): Promise<ServiceReport['action']> {
     const spec = containerSpec(this.stack, service);
@@ -320,13 +434,7 @@ export class StackSupervisor {
       await this.removeContainer(service.name);
     }
     this.phase(service.name, 'creating');
-    const container = await this.docker.createContainer({ ...spec, name });
-    for (const extra of service.networks.slice(1)) {
-      await this.docker.getNetwork(networkName(this.stack.project, extra)).connect({
-        Container: container.id,
-        EndpointConfig: { Aliases: [service.name] },
-      });
-    }
+    const container = await this.createContainer(service, spec);
     this.phase(service.name, 'starting');
     await container.start();
     return existing ? 'recreated' : 'created';
@@ -404,7 +512,7 @@ export class StackSupervisor {
             `See \`speaknode logs ${service.name}\`.`,
         );
       }
-      await sleep(this.pollIntervalMs);
+      await this.nap(service.name, this.pollIntervalMs);
     }
   }
 
@@ -462,7 +570,11 @@ export class StackSupervisor {
   }
 
   /** Restarts one service and waits until it is healthy again. */
-  async restart(name: string): Promise<ServiceReport> {
+  restart(name: string): Promise<ServiceReport> {
+    return this.withEngineEvents(() => this.restartNow(name));
+  }
+
+  private async restartNow(name: string): Promise<ServiceReport> {
     const service = this.service(name);
     const t0 = Date.now();
     const existing = await this.inspect(name);
@@ -544,7 +656,11 @@ export class StackSupervisor {
    * service whose new container does not become healthy is rolled back to its old container, and the
    * upgrade stops there.
    */
-  async upgrade(next: ResolvedStack, options: { bundle?: string } = {}): Promise<UpgradeReport> {
+  upgrade(next: ResolvedStack, options: { bundle?: string } = {}): Promise<UpgradeReport> {
+    return this.withEngineEvents(() => this.upgradeNow(next, options));
+  }
+
+  private async upgradeNow(next: ResolvedStack, options: { bundle?: string }): Promise<UpgradeReport> {
     const t0 = Date.now();
     const previous = this.stack;
     const services = dependencyOrder(next.services);

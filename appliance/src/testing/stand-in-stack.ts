@@ -50,3 +50,11 @@ export function slowToBecomeHealthy(name: string, seconds: number, options: Stan
     healthcheck: { test: ['CMD', 'test', '-f', '/tmp/ready'], intervalS: 0.25, retries: 1000 },
   });
 }
+
+/** A service whose healthcheck itself takes `seconds` to answer (healthy on the first probe). */
+export function slowHealthcheck(name: string, seconds: number, options: StandInOptions = {}): ResolvedService {
+  return standIn(name, {
+    ...options,
+    healthcheck: { test: ['CMD', 'sleep', String(seconds)], intervalS: 0.1, timeoutS: seconds + 10, retries: 3 },
+  });
+}

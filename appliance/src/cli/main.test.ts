@@ -1,0 +1,109 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ExitCode } from './exit-codes.ts';
+import { main } from './main.ts';
+
+async function run(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    write: (t) => {
+      stdout += t;
+    },
+    writeErr: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    env: { PATH: process.env.PATH, DBUS_SESSION_BUS_ADDRESS: '' },
+  });
+  return { code, stdout, stderr, last: () => JSON.parse(stdout.trim().split('\n').at(-1)!) };
+}
+
+describe('speaknode CLI', () => {
+  let dir: string;
+  let state: string[];
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sn-cli-'));
+    state = ['--state-dir', join(dir, 'state')];
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('prints usage and exits 64 without a command or with an unknown one', async () => {
+    const none = await run([]);
+    expect(none.code).toBe(ExitCode.usage);
+    expect(none.stdout).toContain('Usage: speaknode');
+    expect((await run(['frobnicate', ...state])).code).toBe(ExitCode.notInitialized);
+    expect((await run(['--bogus'])).code).toBe(ExitCode.usage);
+    expect((await run(['--help'])).code).toBe(ExitCode.ok);
+  });
+
+  it('says to run init first (exit 78) before anything else', async () => {
+    const status = await run([...state, '--json', 'status']);
+    expect(status.code).toBe(ExitCode.notInitialized);
+    expect(status.last()).toMatchObject({ ok: false, exitCode: 78 });
+    expect(status.last().error).toMatch(/run `speaknode init` first/);
+  });
+
+  it('init --json writes settings, config and secrets (0600) into the state dir', async () => {
+    const init = await run([
+      ...state,
+      '--json',
+      'init',
+      '--yes',
+      '--domain',
+      'voice.example.com',
+      '--tls',
+      'external',
+      '--gpu',
+      '--port',
+      'control=9080',
+      '--set',
+      'OPENAI_API_KEY=sk-test',
+    ]);
+    expect(init.code, init.stderr).toBe(ExitCode.ok);
+    const result = init.last();
+    expect(result).toMatchObject({ ok: true, secretStore: 'file', providerKeys: ['OPENAI_API_KEY'] });
+    expect(result.generated).toContain('LIVEKIT_API_SECRET');
+    for (const file of result.files as string[]) expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'state', 'secrets.json'))).mode & 0o777).toBe(0o600);
+    const again = await run([...state, '--json', 'init', '--yes']);
+    expect(again.code).toBe(ExitCode.ok);
+    expect(again.last().generated).toEqual([]);
+  });
+
+  it('rejects bad init flags with exit 64 and says what is allowed', async () => {
+    const tls = await run([...state, 'init', '--yes', '--domain', 'a.example.com', '--tls', 'maybe']);
+    expect(tls.code).toBe(ExitCode.usage);
+    expect(tls.stderr).toMatch(/--tls must be off or external/);
+    const set = await run([...state, 'init', '--yes', '--domain', 'a.example.com', '--set', 'AWS_KEY=x']);
+    expect(set.code).toBe(ExitCode.usage);
+    expect(set.stderr).toMatch(/--set takes KEY=value with KEY one of OPENAI_API_KEY/);
+    const port = await run([...state, 'init', '--yes', '--domain', 'a.example.com', '--port', 'control=http']);
+    expect(port.code).toBe(ExitCode.usage);
+    expect((await run([...state, 'init', '--yes'])).stderr).toMatch(/init needs --domain/);
+  });
+
+  it('doctor and up exit 69 with the fix when the engine does not answer', async () => {
+    await run([...state, 'init', '--yes', '--domain', 'voice.example.com']);
+    const host = ['--docker-host', `unix://${join(dir, 'no-such.sock')}`];
+    const doctor = await run([...state, ...host, '--json', 'doctor']);
+    expect(doctor.code).toBe(ExitCode.engineUnavailable);
+    expect(doctor.last().checks[0]).toMatchObject({ name: 'engine', ok: false });
+    expect(doctor.last().checks[0].fix).toMatch(/start Docker/);
+    const up = await run([...state, ...host, 'up']);
+    expect(up.code).toBe(ExitCode.engineUnavailable);
+    expect(up.stderr).toMatch(/the Docker Engine does not answer/);
+  });
+
+  it('compose writes docker-compose.yml and a 0600 .env', async () => {
+    await run([...state, 'init', '--yes', '--domain', 'voice.example.com']);
+    const out = join(dir, 'compose');
+    const compose = await run([...state, '--json', 'compose', '--out', out]);
+    expect(compose.code, compose.stdout).toBe(ExitCode.ok);
+    expect((await stat(join(out, '.env'))).mode & 0o777).toBe(0o600);
+    const validation = compose.last().validation;
+    if (validation.validated) expect(validation.ok).toBe(true);
+  }, 60_000);
+});

@@ -1,0 +1,391 @@
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import Docker from 'dockerode';
+import { renderCompose } from '../compose/render.ts';
+import { validateCompose } from '../compose/validate.ts';
+import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
+import { MissingSecretError } from '../stack/secrets.ts';
+import { PROVIDER_KEYS, type ProviderKey, PublicPorts, type StackSettingsInput, TLS_MODES } from '../stack/settings.ts';
+import { activeServices, defineStack } from '../stack/stack.ts';
+import { imageReference, PROFILES, type Profile } from '../stack/types.ts';
+import { runInit } from '../state/init.ts';
+import { defaultStateDir, NotInitializedError, StateDir, writePrivateFile } from '../state/state-dir.ts';
+import { writeBundle } from '../supervisor/images.ts';
+import { preflight } from '../supervisor/preflight.ts';
+import { resolveStack } from '../supervisor/resolve.ts';
+import { StackSupervisor } from '../supervisor/supervisor.ts';
+import { StackWatcher } from '../supervisor/watch.ts';
+import { ExitCode } from './exit-codes.ts';
+import { type Output, ProgressPrinter } from './progress.ts';
+
+const USAGE = `speaknode — set up and run the Speaknode stack on this server
+
+Usage: speaknode [options] <command> [arguments]
+
+Commands:
+  doctor                     check the host: engine, CPU/RAM/disk, ports, GPU runtime (each problem with its fix)
+  init                       ask for (or take flags for) domain, TLS, ports, GPU, provider keys; generate secrets and config
+  up [service…]              create network and volumes, pull or load images, start in dependency order, wait for health
+  status                     state, health, restarts, uptime and image of each service
+  logs <service>             the service's log (--tail N, --follow)
+  restart <service>          restart one service and wait for its health
+  down                       stop and remove the containers (--volumes also deletes the data)
+  upgrade                    recreate changed services one at a time, rolling back one whose health fails
+  compose                    write docker-compose.yml and .env (--out DIR) and validate them with docker-compose
+  bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest)
+  watch                      follow the engine's events: crashes, health changes; restart unhealthy services
+
+Options:
+  --state-dir DIR            where settings, config files and (headless) secrets live [${'$'}SPEAKNODE_STATE_DIR, /var/lib/speaknode or ~/.speaknode]
+  --docker-host URL          unix:///path/docker.sock or tcp://host:2375 [${'$'}DOCKER_HOST]
+  --secret-store KIND        auto | keychain | file [auto]
+  --json                     machine-readable output: events as JSON lines, the result as the last line
+  --health-timeout SECONDS   how long a service may take to become healthy [180]
+  --bundle FILE              (up, upgrade) load images from an offline bundle instead of pulling
+
+init options:
+  --domain NAME --tls off|external --gpu | --no-gpu --profile models|lago|langfuse (repeatable)
+  --port NAME=N (e.g. --port control=9080) --set KEY=value (provider keys: ${PROVIDER_KEYS.join(', ')})
+  --admin-email ADDRESS --yes (never prompt)
+
+Exit codes: 0 ok, 1 an operation failed, 2 doctor found problems, 64 usage, 69 engine unreachable, 78 not initialised.
+`;
+
+class UsageError extends Error {}
+
+export interface CliIo extends Output {
+  /** Interactive prompts read here; absent or not a TTY means no prompts. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+function dockerFrom(host: string | undefined): Docker {
+  if (!host) return new Docker();
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const line = (text: string) => io.write(`${text}\n`);
+  const errorLine = (text: string) => io.writeErr(`${text}\n`);
+  let json = false;
+  const fail = (code: number, message: string, extra: Record<string, unknown> = {}) => {
+    if (json) line(JSON.stringify({ ok: false, exitCode: code, error: message, ...extra }));
+    else errorLine(`speaknode: ${message}`);
+    return code;
+  };
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'state-dir': { type: 'string' },
+        'docker-host': { type: 'string' },
+        'secret-store': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'health-timeout': { type: 'string' },
+        bundle: { type: 'string' },
+        domain: { type: 'string' },
+        tls: { type: 'string' },
+        gpu: { type: 'boolean' },
+        'no-gpu': { type: 'boolean' },
+        profile: { type: 'string', multiple: true },
+        port: { type: 'string', multiple: true },
+        set: { type: 'string', multiple: true },
+        'admin-email': { type: 'string' },
+        yes: { type: 'boolean', default: false },
+        tail: { type: 'string' },
+        follow: { type: 'boolean', default: false },
+        volumes: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    json = values.json ?? false;
+    const [command, ...args] = positionals;
+    if (values.help || !command) {
+      io.write(USAGE);
+      return values.help ? ExitCode.ok : ExitCode.usage;
+    }
+    const stateDir = new StateDir(values['state-dir'] ?? defaultStateDir(io.env));
+    const preference = (values['secret-store'] ?? io.env.SPEAKNODE_SECRET_STORE ?? 'auto') as SecretStorePreference;
+    if (!['auto', 'keychain', 'file'].includes(preference)) {
+      throw new UsageError(`--secret-store must be auto, keychain or file (got ${preference})`);
+    }
+    const healthTimeoutS = values['health-timeout'] ? Number(values['health-timeout']) : 180;
+    if (!Number.isFinite(healthTimeoutS) || healthTimeoutS <= 0) {
+      throw new UsageError('--health-timeout must be a positive number of seconds');
+    }
+    const printer = new ProgressPrinter(io, json);
+    const result = (data: Record<string, unknown>, human: () => void) => {
+      if (json) line(JSON.stringify(data));
+      else human();
+    };
+
+    if (command === 'init') {
+      const settings = await initSettings(values, stateDir, io);
+      const providerKeys: Partial<Record<ProviderKey, string>> = {};
+      for (const entry of values.set ?? []) {
+        const [key, ...rest] = entry.split('=');
+        if (!(PROVIDER_KEYS as readonly string[]).includes(key!) || rest.length === 0) {
+          throw new UsageError(`--set takes KEY=value with KEY one of ${PROVIDER_KEYS.join(', ')} (got ${entry})`);
+        }
+        providerKeys[key as ProviderKey] = rest.join('=');
+      }
+      if (canPrompt(io, values.yes) && Object.keys(providerKeys).length === 0) {
+        for (const key of PROVIDER_KEYS) {
+          const answer = await ask(io, `${key} (empty to skip)`, '');
+          if (answer) providerKeys[key] = answer;
+        }
+      }
+      const chosen = await chooseSecretStore(stateDir.root, preference, io.env);
+      const init = await runInit({ stateDir, settings, secretStore: chosen.store, providerKeys });
+      result(
+        {
+          ok: true,
+          stateDir: stateDir.root,
+          secretStore: chosen.store.kind,
+          secretStoreReason: chosen.reason,
+          generated: init.generated,
+          providerKeys: init.providerKeys,
+          files: init.files,
+        },
+        () => {
+          line(`Speaknode set up for ${init.settings.domain} in ${stateDir.root}`);
+          line(
+            `  secrets: ${init.generated.length} generated, ${init.kept} kept, in ${init.secretStore} (${chosen.reason})`,
+          );
+          for (const file of init.files) line(`  wrote ${file} (0600)`);
+          line('Next: `speaknode doctor`, then `speaknode up`.');
+        },
+      );
+      return ExitCode.ok;
+    }
+
+    // Every other command works on an initialised state directory.
+    const settings = await stateDir.readSettings();
+    const stack = defineStack(settings);
+    const secretStore = (await chooseSecretStore(stateDir.root, preference, io.env)).store;
+    const secrets = await secretStore.getAll();
+
+    if (command === 'compose') {
+      const outDir = resolve(values.out ?? stateDir.root);
+      const rendered = renderCompose(stack, settings, secrets, stateDir.configDir);
+      const composeFile = join(outDir, 'docker-compose.yml');
+      await writePrivateFile(composeFile, rendered.composeYaml);
+      await writePrivateFile(join(outDir, '.env'), rendered.envFile);
+      const validation = await validateCompose(composeFile, outDir);
+      result({ ok: validation.ok !== false, composeFile, envFile: join(outDir, '.env'), validation }, () => {
+        line(`wrote ${composeFile} and ${join(outDir, '.env')} (0600, holds the secrets)`);
+        if (!validation.validated) line('not validated: neither docker-compose nor `docker compose` is installed');
+        else if (validation.ok) line(`validated with ${validation.tool} config`);
+        else errorLine(`${validation.tool} config rejects it:\n${validation.output}`);
+      });
+      return validation.ok === false ? ExitCode.failed : ExitCode.ok;
+    }
+
+    const resolved = resolveStack(stack, settings.profiles, secrets, stateDir.configDir);
+    const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
+
+    if (command === 'doctor') {
+      const report = await preflight({ docker, stack: resolved, gpu: settings.gpu, stateDir: stateDir.root });
+      result({ ...report, secretStore: secretStore.location }, () => {
+        for (const check of report.checks) {
+          line(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
+          if (check.fix) line(`    fix: ${check.fix}`);
+        }
+        line(`• secrets: ${secretStore.location}`);
+      });
+      if (report.checks.some((c) => c.name === 'engine' && !c.ok)) return ExitCode.engineUnavailable;
+      return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
+    }
+
+    try {
+      await docker.ping();
+    } catch (error) {
+      return fail(
+        ExitCode.engineUnavailable,
+        `the Docker Engine does not answer (${(error as Error).message}); start Docker or set --docker-host. \`speaknode doctor\` says more.`,
+      );
+    }
+    const supervisor = new StackSupervisor({
+      docker,
+      stack: resolved,
+      onEvent: printer.handle,
+      healthTimeoutMs: healthTimeoutS * 1000,
+    });
+    const serviceArg = () => {
+      const name = args[0];
+      if (!name) throw new UsageError(`${command} needs a service name`);
+      supervisor.service(name);
+      return name;
+    };
+
+    switch (command) {
+      case 'up': {
+        for (const name of args) supervisor.service(name);
+        const report = await supervisor.up({ bundle: values.bundle, only: args });
+        result({ ...report }, () => {
+          line(report.ok ? `stack up in ${(report.durationMs / 1000).toFixed(1)} s` : 'stack is NOT fully up:');
+          for (const s of report.services.filter((s) => s.error)) line(`  ${s.service}: ${s.error}`);
+        });
+        return report.ok ? ExitCode.ok : ExitCode.failed;
+      }
+      case 'status': {
+        const status = await supervisor.status();
+        result({ ok: true, services: status }, () => {
+          line(`${'SERVICE'.padEnd(16)} ${'STATE'.padEnd(10)} ${'HEALTH'.padEnd(10)} RESTARTS UPTIME   IMAGE`);
+          for (const s of status) {
+            const uptime = s.uptimeS !== undefined ? `${s.uptimeS}s` : '-';
+            line(
+              `${s.service.padEnd(16)} ${s.state.padEnd(10)} ${(s.health ?? '-').padEnd(10)} ${String(s.restarts).padEnd(8)} ${uptime.padEnd(8)} ${s.image}${s.current || s.state === 'missing' ? '' : ' (outdated: run up)'}`,
+            );
+          }
+        });
+        return ExitCode.ok;
+      }
+      case 'logs': {
+        const name = serviceArg();
+        const tail = values.tail ? Number(values.tail) : 100;
+        if (!Number.isInteger(tail) || tail < 0) throw new UsageError('--tail must be a whole number');
+        if (values.follow) {
+          const follow = await supervisor.followLogs(name, { tail });
+          const stop = () => follow.stop();
+          process.once('SIGINT', stop);
+          for await (const l of follow.lines) line(json ? JSON.stringify(l) : l.text);
+          process.off('SIGINT', stop);
+          return ExitCode.ok;
+        }
+        for (const l of await supervisor.logs(name, { tail })) line(json ? JSON.stringify(l) : l.text);
+        return ExitCode.ok;
+      }
+      case 'restart': {
+        const report = await supervisor.restart(serviceArg());
+        result({ ok: report.outcome !== 'failed', ...report }, () => {
+          if (report.error) errorLine(report.error);
+        });
+        return report.outcome === 'failed' ? ExitCode.failed : ExitCode.ok;
+      }
+      case 'down': {
+        const report = await supervisor.down({ removeVolumes: values.volumes });
+        result({ ok: true, ...report, volumesRemoved: values.volumes }, () =>
+          line(`removed ${report.removed.length} containers${values.volumes ? ' and the volumes' : '; volumes kept'}`),
+        );
+        return ExitCode.ok;
+      }
+      case 'upgrade': {
+        const report = await supervisor.upgrade(resolved, { bundle: values.bundle });
+        result({ ...report }, () => {
+          for (const s of report.services.filter((s) => s.result !== 'unchanged')) {
+            line(`  ${s.service}: ${s.result}${s.error ? ` — ${s.error}` : ''}`);
+          }
+          line(report.ok ? 'upgrade done' : 'upgrade stopped: the service above was rolled back');
+        });
+        return report.ok ? ExitCode.ok : ExitCode.failed;
+      }
+      case 'bundle': {
+        if (!values.out) throw new UsageError('bundle needs --out FILE.tar');
+        const images = [...new Set(activeServices(stack, settings.profiles).map((s) => imageReference(s.image)))];
+        const manifest = await writeBundle(docker, images, resolve(values.out));
+        result({ ok: true, ...manifest }, () =>
+          line(
+            `wrote ${values.out}: ${manifest.images.length} images, ${manifest.bytes} bytes, sha256 ${manifest.sha256}`,
+          ),
+        );
+        return ExitCode.ok;
+      }
+      case 'watch': {
+        const watcher = await new StackWatcher({
+          docker,
+          stack: resolved,
+          onEvent: printer.handle,
+          restartUnhealthy: true,
+        }).start();
+        await new Promise<void>((done) => process.once('SIGINT', () => done()));
+        watcher.dispose();
+        return ExitCode.ok;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      return fail(ExitCode.usage, `${(error as Error).message}\nRun \`speaknode --help\` for usage.`);
+    }
+    if (error instanceof NotInitializedError || error instanceof MissingSecretError) {
+      return fail(ExitCode.notInitialized, (error as Error).message);
+    }
+    if ((error as Error).message?.startsWith('no service ')) return fail(ExitCode.usage, (error as Error).message);
+    return fail(ExitCode.failed, (error as Error).message);
+  }
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function canPrompt(io: CliIo, yes: unknown): boolean {
+  return !yes && !!io.stdin?.isTTY;
+}
+
+async function ask(io: CliIo, question: string, fallback: string): Promise<string> {
+  const rl = createInterface({ input: io.stdin!, output: process.stderr });
+  try {
+    const answer = (await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
+    return answer || fallback;
+  } finally {
+    rl.close();
+  }
+}
+
+/** Settings from flags, then the previous settings, then prompts (on a terminal) or defaults. */
+async function initSettings(values: Values, stateDir: StateDir, io: CliIo): Promise<StackSettingsInput> {
+  const previous = await stateDir.readSettings().catch(() => undefined);
+  const prompt = canPrompt(io, values.yes);
+  let domain = (values.domain as string | undefined) ?? previous?.domain;
+  if (!domain && prompt) domain = await ask(io, 'Domain or host name of this server', 'localhost');
+  if (!domain) throw new UsageError('init needs --domain NAME (or run it on a terminal to be asked)');
+  let tls = (values.tls as string | undefined) ?? previous?.tls;
+  if (!tls && prompt) tls = await ask(io, `TLS (${TLS_MODES.join(' or ')}: a reverse proxy terminates TLS)`, 'off');
+  if (tls && !(TLS_MODES as readonly string[]).includes(tls)) {
+    throw new UsageError(`--tls must be ${TLS_MODES.join(' or ')} (got ${tls})`);
+  }
+  let gpu = values.gpu ? true : values['no-gpu'] ? false : previous?.gpu;
+  if (gpu === undefined && prompt) gpu = /^y/i.test(await ask(io, 'Use an NVIDIA GPU for the models host? (y/n)', 'n'));
+  const profiles = (values.profile as string[] | undefined) ?? previous?.profiles ?? [];
+  for (const p of profiles) {
+    if (!(PROFILES as readonly string[]).includes(p))
+      throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`);
+  }
+  const ports: Record<string, number> = { ...(previous?.ports ?? {}) };
+  for (const entry of (values.port as string[] | undefined) ?? []) {
+    const [name, value] = entry.split('=');
+    if (!name || !(name in PublicPorts.shape) || !value || !/^\d+$/.test(value)) {
+      throw new UsageError(
+        `--port takes NAME=N with NAME one of ${Object.keys(PublicPorts.shape).join(', ')} (got ${entry})`,
+      );
+    }
+    ports[name] = Number(value);
+  }
+  return {
+    ...(previous ?? {}),
+    domain,
+    tls: (tls ?? 'off') as StackSettingsInput['tls'],
+    gpu: gpu ?? false,
+    profiles: (gpu && !profiles.includes('models') ? [...profiles, 'models'] : profiles) as Profile[],
+    ports,
+    ...(values['admin-email'] ? { adminEmail: values['admin-email'] as string } : {}),
+  };
+}
+
+const isEntry = import.meta.url === `file://${process.argv[1]}`;
+if (isEntry) {
+  const code = await main(process.argv.slice(2), {
+    write: (t) => process.stdout.write(t),
+    writeErr: (t) => process.stderr.write(t),
+    isTTY: !!process.stdout.isTTY,
+    stdin: process.stdin,
+    env: process.env,
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,108 @@
+import type { StackEvent } from '../supervisor/events.ts';
+
+export interface Output {
+  /** Raw text to stdout (no newline added). */
+  write: (text: string) => void;
+  /** Raw text to stderr. */
+  writeErr: (text: string) => void;
+  isTTY: boolean;
+}
+
+const MARK: Record<string, string> = {
+  healthy: '✓',
+  running: '✓',
+  completed: '✓',
+  unchanged: '=',
+  upgraded: '↑',
+  failed: '✗',
+  skipped: '-',
+  'rolled-back': '↺',
+  removed: '×',
+};
+
+/**
+ * Draws supervisor events: one line per service milestone, and per image a progress bar of its
+ * layers' bytes (redrawn in place on a terminal, every 10% otherwise). With --json each event is one
+ * JSON line instead.
+ */
+export class ProgressPrinter {
+  private readonly layers = new Map<string, Map<string, { current: number; total: number }>>();
+  private readonly lastPercent = new Map<string, number>();
+  private barOpen = false;
+
+  constructor(
+    private readonly output: Output,
+    private readonly json: boolean,
+  ) {}
+
+  handle = (event: StackEvent): void => {
+    if (this.json) {
+      this.line(JSON.stringify({ event }));
+      return;
+    }
+    if (event.type === 'pull-progress') {
+      this.pull(event);
+      return;
+    }
+    this.closeBar();
+    switch (event.type) {
+      case 'service': {
+        if (['waiting', 'creating', 'stopping'].includes(event.phase)) return;
+        const mark = MARK[event.phase] ?? '…';
+        const time = event.elapsedMs !== undefined ? ` (${(event.elapsedMs / 1000).toFixed(1)} s)` : '';
+        const detail = event.detail ? `: ${event.detail}` : '';
+        this.line(`  ${mark} ${event.service.padEnd(16)} ${event.phase}${time}${detail}`);
+        return;
+      }
+      case 'image':
+        if (event.action !== 'present') this.line(`  ${event.action} ${event.image}`);
+        return;
+      case 'network':
+      case 'volume':
+        if (event.action !== 'exists') this.line(`  ${event.type} ${event.name} ${event.action}`);
+        return;
+      case 'watch':
+        this.line(
+          `  ! ${event.service} ${event.event}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}${event.health ? ` ${event.health}` : ''}`,
+        );
+    }
+  };
+
+  private line(text: string) {
+    this.output.write(`${text}\n`);
+  }
+
+  private pull(event: Extract<StackEvent, { type: 'pull-progress' }>) {
+    const layers = this.layers.get(event.image) ?? new Map();
+    this.layers.set(event.image, layers);
+    if (event.total) layers.set(event.layer, { current: event.current ?? 0, total: event.total });
+    else if (/complete|already exists/i.test(event.status)) {
+      const known = layers.get(event.layer);
+      if (known) known.current = known.total;
+    }
+    let current = 0;
+    let total = 0;
+    for (const l of layers.values()) {
+      current += l.current;
+      total += l.total;
+    }
+    const percent = total > 0 ? Math.floor((current / total) * 100) : 0;
+    const width = 30;
+    const filled = Math.round((percent / 100) * width);
+    const line = `  pulling ${event.image} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(percent).padStart(3)}% ${layers.size} layers`;
+    if (this.output.isTTY) {
+      this.output.write(`\r${line}\u001b[K`);
+      this.barOpen = true;
+    } else if (percent >= (this.lastPercent.get(event.image) ?? -10) + 10) {
+      this.lastPercent.set(event.image, percent);
+      this.line(line);
+    }
+  }
+
+  private closeBar() {
+    if (this.barOpen) {
+      this.output.write('\n');
+      this.barOpen = false;
+    }
+  }
+}
