@@ -43,14 +43,18 @@ describe('receiver health, readiness, a full spool and the bus down and back', (
       expect(await readJson(down)).toMatchObject({
         status: 'degraded',
         spool: { events: 10, accepting: true },
-        bus: { up: false, lastError: expect.stringContaining('ECONNREFUSED') },
+        bus: { up: false, reachable: false, lastError: expect.stringContaining('ECONNREFUSED') },
       });
 
       bus.down = false;
       await until(() => bus.published.length === 10, 'the backlog on the bus');
       expect(bus.ids()).toEqual(Array.from({ length: 10 }, (_, i) => `twilio:CAapp${i}:status:completed`));
       const up = await readJson(await fetch(`${receiver.url}/readyz`));
-      expect(up).toMatchObject({ status: 'ok', spool: { events: 0, bytes: 0 }, bus: { up: true, published: 10 } });
+      expect(up).toMatchObject({
+        status: 'ok',
+        spool: { events: 0, bytes: 0 },
+        bus: { up: true, reachable: true, published: 10 },
+      });
     } finally {
       await receiver.close();
     }

@@ -23,6 +23,8 @@ export interface WebhooksAppOptions {
   spool: Spool;
   intake: EventIntake;
   relayState: () => RelayState;
+  /** Asks the bus whether it can take events now (reported by /readyz, with a 2 s limit). */
+  busPing?: () => Promise<boolean>;
   numbers: NumberDirectory;
   routes: RouteStore;
   /** Without one the admin API answers 503: it never runs unauthenticated. */
@@ -42,7 +44,8 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
+    const reachable = options.busPing ? await pingWithin(options.busPing, 2_000) : null;
     const depth = options.spool.depth();
     const bus = options.relayState();
     const accepting = depth.bytes + Math.min(READY_HEADROOM_BYTES, depth.maxBytes / 8) <= depth.maxBytes;
@@ -51,6 +54,7 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
       spool: { events: depth.events, bytes: depth.bytes, maxBytes: depth.maxBytes, accepting },
       bus: {
         up: bus.busUp,
+        reachable,
         published: bus.published,
         lastError: bus.lastError ?? null,
         lastErrorAt: bus.lastErrorAt ?? null,
@@ -97,4 +101,18 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   app.use(notFoundHandler);
   app.use(problemErrorHandler((message, error) => log(`${message}: ${(error as Error)?.stack ?? String(error)}`)));
   return app;
+}
+
+async function pingWithin(ping: () => Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      ping().catch(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -70,6 +70,7 @@ const app = createWebhooksApp({
   spool,
   intake: new EventIntake(spool),
   relayState: () => relay.state(),
+  busPing: () => bus.ping(),
   numbers,
   routes,
   adminVerifier: config.SPEAKNODE_OIDC_ISSUER

@@ -58,6 +58,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
     spool,
     intake: new EventIntake(spool),
     relayState: () => relay.state(),
+    busPing: () => bus.ping(),
     numbers: new NumberDirectory({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9' }),
     routes,
     adminVerifier: options.adminVerifier,
