@@ -50,6 +50,8 @@ export interface LegSettings {
   callerSpeechHoldMs: number;
   /** Frames between Twilio marks. */
   markEveryFrames: number;
+  /** Delay before the first frame of a stretch of agent audio goes out, so arrival jitter does not starve the grid. */
+  jitterMs: number;
 }
 
 export const DEFAULT_LEG_SETTINGS: LegSettings = {
@@ -60,6 +62,7 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   callerSpeechRms: 300,
   callerSpeechHoldMs: 500,
   markEveryFrames: 5,
+  jitterMs: 40,
 };
 
 export interface LegDeps {
@@ -118,6 +121,9 @@ export class PhoneLeg {
   private queue: Uint8Array[] = [];
   /** When the provider will have played everything sent so far, on the monotonic clock. */
   private playoutEndsAt = 0;
+  /** The next tick of the send grid; undefined while no agent audio is flowing. */
+  private tickAt: number | undefined;
+  private idleTicks = 0;
   private timer: NodeJS.Timeout | undefined;
   private agentState = '';
   private callerSpokeAt = Number.NEGATIVE_INFINITY;
@@ -315,47 +321,57 @@ export class PhoneLeg {
       this.deps.metrics.inc('bridge_outbound_dropped_total', { provider: this.provider });
     }
     this.queue.push(payload);
-    if (!this.timer) this.pump();
+    if (this.tickAt === undefined) {
+      // A new stretch of agent audio: give the next frames a moment to arrive, then run the grid.
+      const jitter = this.deps.settings.jitterMs;
+      this.tickAt = this.now() + jitter;
+      this.idleTicks = 0;
+      this.timer = setTimeout(this.tick, jitter);
+    }
   }
 
   /**
-   * Sends agent frames so that the provider holds at most `maxQueuedMs` of audio. The provider
-   * plays in real time, so its queue drains along the monotonic clock; each frame's slot is
-   * `playoutEndsAt − lead`, which advances by exactly 20 ms per frame and never accumulates timer
-   * lateness. After an underrun the provider's queue is empty and the grid restarts from now.
+   * One tick of the leg's 20 ms send grid. Ticks fall at exact 20 ms steps of the monotonic clock
+   * (`tickAt += 20`), so timer lateness never accumulates into drift. Each tick tops the
+   * provider's buffer up to `maxQueuedMs`: at the start of a stretch it sends what has gathered
+   * during the jitter delay, afterwards one frame per tick, since the provider plays 20 ms per
+   * tick. The provider's buffer is modelled by `playoutEndsAt`, which drains along the clock;
+   * Twilio's marks say what has really played.
    */
-  private pump = (): void => {
+  private tick = (): void => {
     this.timer = undefined;
-    if (this.state !== 'active') return;
+    const scheduled = this.tickAt;
+    if (this.state !== 'active' || scheduled === undefined) return;
     const now = this.now();
-    const lead = this.deps.settings.maxQueuedMs - FRAME_MS;
-    const markEvery = this.deps.settings.markEveryFrames;
+    const { maxQueuedMs, markEveryFrames } = this.deps.settings;
+    let sent = 0;
     while (this.queue.length > 0) {
       if (this.playoutEndsAt < now) this.playoutEndsAt = now;
-      const slot = this.playoutEndsAt - lead;
-      if (slot > now) break;
-      // Twilio confirms playback with marks; if it falls far behind, wait for it instead of piling up.
-      if (
-        this.sink.sendMark &&
-        this.stats.framesOut - this.stats.framesPlayed - this.stats.framesCleared >
-          (this.deps.settings.maxQueuedMs + 1000) / FRAME_MS
-      )
-        break;
-      const payload = this.queue.shift() as Uint8Array;
-      if (this.stats.framesOut > 0) this.deps.metrics.lateness.record(now - slot);
-      this.sink.sendMedia(payload);
+      if (this.playoutEndsAt + FRAME_MS - now > maxQueuedMs) break;
+      // If Twilio stops confirming playback, wait for it instead of piling audio up there.
+      const unconfirmed = this.stats.framesOut - this.stats.framesPlayed - this.stats.framesCleared;
+      if (this.sink.sendMark && unconfirmed > (maxQueuedMs + 1000) / FRAME_MS) break;
+      this.sink.sendMedia(this.queue.shift() as Uint8Array);
       this.playoutEndsAt += FRAME_MS;
       this.stats.framesOut++;
-      if (this.sink.sendMark && this.stats.framesOut % markEvery === 0) {
+      sent++;
+      if (this.sink.sendMark && this.stats.framesOut % markEveryFrames === 0) {
         const seq = ++this.markSeq;
         this.marks.set(seq, this.stats.framesOut);
         this.sink.sendMark(`m${seq}`);
       }
     }
-    if (this.queue.length > 0) {
-      const wait = this.playoutEndsAt - lead - now;
-      this.timer = setTimeout(this.pump, wait > 0 ? wait : 1);
+    if (sent > 0) this.deps.metrics.lateness.record(now - scheduled);
+    this.idleTicks = sent === 0 && this.queue.length === 0 ? this.idleTicks + 1 : 0;
+    if (this.idleTicks >= 5) {
+      // 100 ms without agent audio: the grid rests until the next frame.
+      this.tickAt = undefined;
+      return;
     }
+    // The next tick on the grid; after a stall, missed ticks are skipped rather than caught up in a burst.
+    const next = scheduled + FRAME_MS * Math.max(1, Math.ceil((now - scheduled) / FRAME_MS));
+    this.tickAt = next;
+    this.timer = setTimeout(this.tick, next - now);
   };
 
   /** End the leg: leave the room, stop sending. `hangUp` ends the provider side too (when the bridge decided). */
@@ -365,6 +381,7 @@ export class PhoneLeg {
     this.outcome = outcome;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.tickAt = undefined;
     this.queue = [];
     this.deps.metrics.activeLegs[this.provider]--;
     this.deps.metrics.inc('bridge_legs_ended_total', { provider: this.provider, outcome });

@@ -33,8 +33,8 @@ export function describeFormat(format: MediaFormat): string {
 export class InboundAudio {
   private readonly upsampler: Upsampler;
   private decoded = new Float64Array(320);
-  private resampled = new Float64Array(ROOM_FRAME_SAMPLES * 6);
-  private pending = new Float64Array(ROOM_FRAME_SAMPLES * 2);
+  private resampled = new Int16Array(ROOM_FRAME_SAMPLES * 6);
+  private pending = new Int16Array(ROOM_FRAME_SAMPLES);
   private pendingLength = 0;
   /** Mean square of the last payload (16-bit scale), for the caller-speech detector. */
   lastPower = 0;
@@ -61,23 +61,20 @@ export class InboundAudio {
     this.lastPower = samples > 0 ? power / samples : 0;
 
     const outLength = samples * this.upsampler.factor;
-    if (this.resampled.length < outLength) this.resampled = new Float64Array(outLength);
-    this.upsampler.process(decoded, this.resampled, samples);
+    if (this.resampled.length < outLength) this.resampled = new Int16Array(outLength);
+    const resampled = this.resampled;
+    this.upsampler.process(decoded, resampled, samples);
 
     let read = 0;
     while (read < outLength) {
       const take = Math.min(ROOM_FRAME_SAMPLES - this.pendingLength, outLength - read);
-      this.pending.set(this.resampled.subarray(read, read + take), this.pendingLength);
+      this.pending.set(resampled.subarray(read, read + take), this.pendingLength);
       this.pendingLength += take;
       read += take;
       if (this.pendingLength === ROOM_FRAME_SAMPLES) {
-        const frame = new Int16Array(ROOM_FRAME_SAMPLES);
-        const pending = this.pending;
-        for (let i = 0; i < ROOM_FRAME_SAMPLES; i++) {
-          // Int16Array stores truncate toward zero: within 1 LSB of rounding, and much cheaper.
-          const s = pending[i] as number;
-          frame[i] = s > 32767 ? 32767 : Math.max(s, -32768);
-        }
+        // A fresh frame each time: the room may still hold the previous one.
+        const frame = this.pending;
+        this.pending = new Int16Array(ROOM_FRAME_SAMPLES);
         this.pendingLength = 0;
         emit(frame);
       }

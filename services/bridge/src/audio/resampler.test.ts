@@ -28,10 +28,20 @@ function runInFrames(
   outRate: number,
 ): Float64Array {
   const frame = inRate / 50;
-  const out = new Float64Array(Math.ceil((input.length * outRate) / inRate) + 16);
+  const size = Math.ceil((input.length * outRate) / inRate) + 16;
   let written = 0;
-  for (let i = 0; i < input.length; i += frame) {
-    written += resampler.process(input.subarray(i, i + frame), out, Math.min(frame, input.length - i), written);
+  let out: Float64Array;
+  if (resampler instanceof Upsampler) {
+    const samples = new Int16Array(size);
+    for (let i = 0; i < input.length; i += frame) {
+      written += resampler.process(input.subarray(i, i + frame), samples, Math.min(frame, input.length - i), written);
+    }
+    out = Float64Array.from(samples);
+  } else {
+    out = new Float64Array(size);
+    for (let i = 0; i < input.length; i += frame) {
+      written += resampler.process(input.subarray(i, i + frame), out, Math.min(frame, input.length - i), written);
+    }
   }
   const skip = Math.round(outRate * 0.05);
   return out.subarray(skip, written);
@@ -83,9 +93,23 @@ describe.each([8000, 16000] as const)('resampling between %i Hz and 48 kHz', (ra
 
   it('produces exactly factor × input samples on the way up', () => {
     const up = new Upsampler(rate);
-    const out = new Float64Array(ROOM_SAMPLE_RATE);
+    const out = new Int16Array(ROOM_SAMPLE_RATE);
     expect(up.process(new Float64Array(rate / 50), out)).toBe(ROOM_SAMPLE_RATE / 50);
   });
+});
+
+it('clamps to the 16-bit range on the way up instead of wrapping', () => {
+  const up = new Upsampler(8000);
+  const square = Float64Array.from({ length: 160 }, (_, i) => (i % 20 < 10 ? 32767 : -32768));
+  const out = new Int16Array(960);
+  up.process(square, out);
+  // A full-scale square wave overshoots after filtering (Gibbs); wrapping would jump by ~65536.
+  expect(Math.max(...out)).toBe(32767);
+  expect(Math.min(...out)).toBe(-32768);
+  let largestStep = 0;
+  for (let i = 1; i < 960; i++)
+    largestStep = Math.max(largestStep, Math.abs((out[i] as number) - (out[i - 1] as number)));
+  expect(largestStep).toBeLessThan(40000);
 });
 
 it('refuses rates it has no filter for', () => {

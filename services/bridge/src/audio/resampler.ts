@@ -56,10 +56,14 @@ interface StageSpec {
 
 /** 8 ↔ 16 kHz: half-band at 16 kHz, flat to 3.4 kHz, stop from 4.6 kHz. */
 const HALF_BAND_8K: StageSpec = { factor: 2, rate: 16_000, length: 39, cutoffHz: 4000, beta: 4.5 };
-/** 16 ↔ 48 kHz when the signal is already limited to 4.6 kHz: only 11.4 kHz and up must go. */
-const WIDE_16K_FOR_8K: StageSpec = { factor: 3, rate: 48_000, length: 18, cutoffHz: 7400, beta: 4.5 };
-/** 16 ↔ 48 kHz for wideband audio: flat to 7 kHz, stop from 9.2 kHz. */
-const WIDEBAND_16K: StageSpec = { factor: 3, rate: 48_000, length: 66, cutoffHz: 8000, beta: 4.5 };
+/**
+ * 16 ↔ 48 kHz when the telephone band is all that matters: flat to 3.4 kHz, stop from 12.6 kHz
+ * (where 16 kHz − 3.4 kHz lies). Cut-off at 8 kHz = 48 kHz / 6 makes it a third-band filter:
+ * every third tap is zero and one polyphase branch is a plain delay.
+ */
+const WIDE_16K_FOR_8K: StageSpec = { factor: 3, rate: 48_000, length: 21, cutoffHz: 8000, beta: 4.5 };
+/** 16 ↔ 48 kHz for wideband audio: flat to 7 kHz, stop from 9.2 kHz; third-band as well. */
+const WIDEBAND_16K: StageSpec = { factor: 3, rate: 48_000, length: 67, cutoffHz: 8000, beta: 4.5 };
 
 const STAGES: Record<8000 | 16000, StageSpec[]> = {
   // Listed from the telephone rate upwards.
@@ -67,7 +71,7 @@ const STAGES: Record<8000 | 16000, StageSpec[]> = {
   16000: [WIDEBAND_16K],
 };
 
-type Kernel = (buffer: Float64Array, count: number, out: Float64Array, outOffset: number) => number;
+type Kernel = (buffer: Float64Array, count: number, out: Float64Array | Int16Array, outOffset: number) => number;
 
 /**
  * Compiles a filter loop with its taps as constants and its inner products unrolled. Short
@@ -87,7 +91,8 @@ class InterpolatorStage {
   private readonly kernel: Kernel;
   private buffer: Float64Array;
 
-  constructor(spec: StageSpec) {
+  /** `toInt16`: write clamped 16-bit samples (the last stage before the room) instead of floats. */
+  constructor(spec: StageSpec, toInt16 = false) {
     const h = designLowPass(spec.length, spec.cutoffHz, spec.rate, spec.beta, spec.factor);
     this.factor = spec.factor;
     this.perPhase = Math.ceil(spec.length / spec.factor);
@@ -100,15 +105,21 @@ class InterpolatorStage {
         // Output n·factor + p = Σ h[p + k·factor] · x[n − k]; x[n − k] sits at buffer[n + perPhase − 1 − k].
         terms.push(`${literal(c)} * buffer[n + ${this.perPhase - 1 - k}]`);
       }
-      lines.push(`out[o + ${p}] = ${terms.length > 0 ? terms.join(' + ') : '0'};`);
+      const sum = terms.length > 0 ? terms.join(' + ') : '0';
+      // Int16Array stores truncate toward zero: within 1 LSB of rounding; the clamp stops wrap-around.
+      lines.push(
+        toInt16
+          ? `v = ${sum};\nout[o + ${p}] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;`
+          : `out[o + ${p}] = ${sum};`,
+      );
     }
     this.kernel = compileKernel(
-      `let o = outOffset;\nfor (let n = 0; n < count; n++) {\n${lines.join('\n')}\no += ${spec.factor};\n}\nreturn o;`,
+      `let o = outOffset;\nlet v = 0;\nfor (let n = 0; n < count; n++) {\n${lines.join('\n')}\no += ${spec.factor};\n}\nreturn o;`,
     );
     this.buffer = new Float64Array(this.perPhase - 1 + 1024);
   }
 
-  process(input: ArrayLike<number>, length: number, out: Float64Array, outOffset: number): number {
+  process(input: ArrayLike<number>, length: number, out: Float64Array | Int16Array, outOffset: number): number {
     const history = this.perPhase - 1;
     if (this.buffer.length < history + length) {
       const grown = new Float64Array(history + length);
@@ -186,19 +197,20 @@ function stagesFor(rate: number): StageSpec[] {
   return stages;
 }
 
-/** Telephone rate → 48 kHz. */
+/** Telephone rate → 48 kHz, as 16-bit samples (clamped). */
 export class Upsampler {
   readonly factor: number;
   private readonly stages: InterpolatorStage[];
   private scratch = new Float64Array(1024);
 
   constructor(readonly inputRate: 8000 | 16000) {
-    this.stages = stagesFor(inputRate).map((spec) => new InterpolatorStage(spec));
+    const specs = stagesFor(inputRate);
+    this.stages = specs.map((spec, i) => new InterpolatorStage(spec, i === specs.length - 1));
     this.factor = ROOM_SAMPLE_RATE / inputRate;
   }
 
   /** Resample `length` inputs into `out` from `outOffset` (room for `length × factor`); returns the count written. */
-  process(input: ArrayLike<number>, out: Float64Array, length = input.length, outOffset = 0): number {
+  process(input: ArrayLike<number>, out: Int16Array, length = input.length, outOffset = 0): number {
     if (this.stages.length === 1) return (this.stages[0] as InterpolatorStage).process(input, length, out, outOffset);
     const first = this.stages[0] as InterpolatorStage;
     const needed = length * first.factor;

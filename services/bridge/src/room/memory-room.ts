@@ -151,6 +151,8 @@ export interface TalkingAgentOptions {
   bargeInFrames?: number;
   /** Delay before the agent starts talking. */
   startAfterMs?: number;
+  /** Frames delivered at once every `framesPerTick × 20 ms` (1: smooth; more: bursty delivery, as after network jitter). */
+  framesPerTick?: number;
 }
 
 /**
@@ -183,22 +185,25 @@ export class TalkingAgent implements MemoryAgent {
         this.speaking = true;
         c.setState('speaking');
       }
-      if (this.speaking) {
-        const end = Math.min(this.position + 960, this.options.speech.length);
-        const frame = new Int16Array(960);
-        frame.set(this.options.speech.subarray(this.position, end));
-        this.position = end;
-        this.framesSpoken++;
-        c.say(frame);
-        if (end >= this.options.speech.length) {
-          this.speaking = false;
-          this.finishedAt = now;
-          c.setState('listening');
+      const burst = this.options.framesPerTick ?? 1;
+      for (let i = 0; i < burst; i++) {
+        if (this.speaking) {
+          const end = Math.min(this.position + 960, this.options.speech.length);
+          const frame = new Int16Array(960);
+          frame.set(this.options.speech.subarray(this.position, end));
+          this.position = end;
+          this.framesSpoken++;
+          c.say(frame);
+          if (end >= this.options.speech.length) {
+            this.speaking = false;
+            this.finishedAt = now;
+            c.setState('listening');
+          }
+        } else {
+          c.say(this.silence);
         }
-      } else {
-        c.say(this.silence);
       }
-      next += 20;
+      next += 20 * burst;
       this.timer = setTimeout(tick, Math.max(0, next - performance.now()));
     };
     tick();

@@ -56,21 +56,30 @@ export class TwilioTestClient {
     });
     this.socket.on('error', () => {});
     this.socket.on('message', (data) => this.onMessage(JSON.parse(data.toString())));
-    let next = performance.now() + 20;
     const play = () => {
+      this.playDue();
+      this.playTimer = setTimeout(play, Math.max(0, this.nextPlayAt - performance.now()));
+    };
+    this.playTimer = setTimeout(play, 20);
+  }
+
+  /** Twilio's player: one 20 ms frame per 20 ms of the clock, however late this timer runs. */
+  private nextPlayAt = performance.now() + 20;
+  private playDue(): void {
+    const now = performance.now();
+    while (this.nextPlayAt <= now) {
       const frame = this.buffer.shift();
       if (frame) {
         for (const code of frame) this.played.push(MULAW_TO_LINEAR[code] as number);
         this.playedFrames++;
       }
-      this.flushMarks();
-      next += 20;
-      this.playTimer = setTimeout(play, Math.max(0, next - performance.now()));
-    };
-    this.playTimer = setTimeout(play, 20);
+      this.nextPlayAt += 20;
+    }
+    this.flushMarks();
   }
 
   private onMessage(message: Record<string, unknown>): void {
+    this.playDue();
     if (message.event === 'media') {
       const payload = Buffer.from((message.media as { payload: string }).payload, 'base64');
       this.received.push({ at: performance.now(), payload });
