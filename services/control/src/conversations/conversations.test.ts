@@ -6,9 +6,11 @@ import { AccessToken, TokenVerifier, WebhookReceiver } from 'livekit-server-sdk'
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
+import { webhookSecretContext as sealedWith } from '../resources/webhooks.ts';
 import { agentBody } from '../testing/fixtures.ts';
 import { startTestControl, type TestControl } from '../testing/harness.ts';
 import { Conversations } from './conversations.ts';
+import { webhookSecretContext } from './subscription-endpoints.ts';
 
 const LK_KEY = 'APIconversations';
 const LK_SECRET = 'conversations-secret-conversations-x';
@@ -139,6 +141,12 @@ async function livekitEvent(event: Record<string, unknown>) {
 
 const callStatus = async (callId: string) =>
   (await t.request('GET', `/api/v1/spaces/${spaceId}/calls/${callId}`, { token: owner })).body.status as string;
+
+describe('outbound delivery and the webhooks resource', () => {
+  it('decrypt signing secrets with the context the resource seals them with', () => {
+    expect(webhookSecretContext('s', 'i')).toBe(sealedWith('s', 'i'));
+  });
+});
 
 describe('test sessions', () => {
   it('give an editor a call and a LiveKit token carrying the agent dispatch', async () => {

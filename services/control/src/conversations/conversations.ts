@@ -9,6 +9,7 @@ import { LivekitGateway, type RecordingTarget, type SipNumber } from '../livekit
 import type { LivekitCredentials } from '../livekit/participant-token.ts';
 import { WebhookDelivery } from '../outbound-webhooks/webhook-delivery.ts';
 import { LocalDirectoryObjectStore, type ObjectStore, S3ObjectStore } from '../recordings/object-store.ts';
+import { CallRecordWriter } from '../sessions/call-record-writer.ts';
 import { SubscriptionEndpoints } from './subscription-endpoints.ts';
 
 export interface RateLimit {
@@ -57,6 +58,7 @@ export class Conversations {
   readonly metering: UsageMetering | null;
   readonly lifecycle: CallLifecycle;
   readonly settings: ConversationsSettings;
+  readonly callWriter: CallRecordWriter;
   private subscriptions: BusSubscription[] = [];
   private timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -76,6 +78,7 @@ export class Conversations {
   ) {
     const { config } = ctx;
     this.settings = settings;
+    this.callWriter = new CallRecordWriter(ctx.pool);
     if (config.LIVEKIT_URL && config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET) {
       const credentials = { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET };
       this.livekit = {

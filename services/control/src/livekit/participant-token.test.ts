@@ -1,6 +1,12 @@
 import { AccessToken, TokenVerifier } from 'livekit-server-sdk';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NAME, createParticipantToken, roomNameForCall } from './participant-token.ts';
+import {
+  AGENT_NAME,
+  agentRoomConfiguration,
+  createParticipantToken,
+  participantGrant,
+  roomNameForCall,
+} from './participant-token.ts';
 
 const credentials = { apiKey: 'APIkey123', apiSecret: 'a-secret-of-at-least-32-characters!!' };
 const dispatch = {
@@ -48,6 +54,25 @@ describe('createParticipantToken', () => {
     expect(roomConfig.agents).toHaveLength(1);
     expect(roomConfig.agents[0]!.agentName).toBe(AGENT_NAME);
     expect(JSON.parse(roomConfig.agents[0]!.metadata)).toEqual(dispatch);
+  });
+
+  it('carries the same claims as livekit-server-sdk’s AccessToken would', async () => {
+    const request = { roomName: 'call-x', identity: 'visitor-1', name: 'Visitor', attributes: { a: 'b' }, dispatch };
+    const ours = await createParticipantToken(credentials, request);
+    const sdk = new AccessToken(credentials.apiKey, credentials.apiSecret, {
+      identity: request.identity,
+      name: request.name,
+      attributes: request.attributes,
+      ttl: 600,
+    });
+    sdk.addGrant(participantGrant(request.roomName));
+    sdk.roomConfig = agentRoomConfiguration(dispatch);
+    const verifier = new TokenVerifier(credentials.apiKey, credentials.apiSecret);
+    const [a, b] = await Promise.all([verifier.verify(ours), verifier.verify(await sdk.toJwt())]);
+    const timeless = ({ exp, nbf, iat, ...rest }: Record<string, unknown>) => rest;
+    expect(timeless(a as Record<string, unknown>)).toEqual(timeless(b as Record<string, unknown>));
+    expect(Math.abs((a.exp ?? 0) - (b.exp ?? 0))).toBeLessThanOrEqual(1);
+    expect(JSON.parse(Buffer.from(ours.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'HS256' });
   });
 
   it('omits the room configuration when no dispatch is asked for (a bridge joining an existing room)', async () => {

@@ -1,5 +1,13 @@
+import { createHmac } from 'node:crypto';
 import { DispatchMetadata } from '@speaknode/contracts';
-import { AccessToken, RoomAgentDispatch, RoomConfiguration, TrackSource } from 'livekit-server-sdk';
+import {
+  type ClaimGrants,
+  claimsToJwtPayload,
+  RoomAgentDispatch,
+  RoomConfiguration,
+  TrackSource,
+  type VideoGrant,
+} from 'livekit-server-sdk';
 
 /** The agent name the worker registers with LiveKit (services/agent); dispatches target it. */
 export const AGENT_NAME = 'speaknode-agent';
@@ -33,29 +41,46 @@ export function agentRoomConfiguration(dispatch: DispatchMetadata): RoomConfigur
   return new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: AGENT_NAME, metadata })] });
 }
 
-/**
- * A LiveKit access token for one participant of one room, with only what a caller or visitor needs:
- * join that room, publish the microphone, subscribe, publish data. No admin, record or create grants.
- */
-export async function createParticipantToken(
-  credentials: LivekitCredentials,
-  request: ParticipantTokenRequest,
-): Promise<string> {
-  const token = new AccessToken(credentials.apiKey, credentials.apiSecret, {
-    identity: request.identity,
-    ttl: request.ttlSeconds ?? PARTICIPANT_TOKEN_TTL_SECONDS,
-    ...(request.name === undefined ? {} : { name: request.name }),
-    ...(request.attributes === undefined ? {} : { attributes: request.attributes }),
-  });
-  token.addGrant({
+/** The grants a caller or visitor needs, and nothing more: no admin, record, create or list. */
+export function participantGrant(roomName: string): VideoGrant {
+  return {
     roomJoin: true,
-    room: request.roomName,
+    room: roomName,
     canPublish: true,
     canPublishSources: [TrackSource.MICROPHONE],
     canSubscribe: true,
     canPublishData: true,
     canUpdateOwnMetadata: false,
-  });
-  if (request.dispatch) token.roomConfig = agentRoomConfiguration(request.dispatch);
-  return token.toJwt();
+  };
+}
+
+const JWT_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+
+/**
+ * A LiveKit access token for one participant of one room, with only what a caller or visitor needs:
+ * join that room, publish the microphone, subscribe, publish data. The claims are livekit-server-sdk's
+ * own (`claimsToJwtPayload`, the same as `AccessToken.toJwt`); the HS256 signature is computed with
+ * node:crypto directly because `AccessToken` imports the key through WebCrypto on every call, which
+ * dominated the cost of a widget session. Tests verify these tokens with the SDK's TokenVerifier and
+ * compare them with `AccessToken`'s.
+ */
+export async function createParticipantToken(
+  credentials: LivekitCredentials,
+  request: ParticipantTokenRequest,
+): Promise<string> {
+  const grants: ClaimGrants = { video: participantGrant(request.roomName) };
+  if (request.name !== undefined) grants.name = request.name;
+  if (request.attributes !== undefined) grants.attributes = request.attributes;
+  if (request.dispatch) grants.roomConfig = agentRoomConfiguration(request.dispatch);
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    ...claimsToJwtPayload(grants),
+    iss: credentials.apiKey,
+    sub: request.identity,
+    nbf: now,
+    exp: now + (request.ttlSeconds ?? PARTICIPANT_TOKEN_TTL_SECONDS),
+  };
+  const body = `${JWT_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const signature = createHmac('sha256', credentials.apiSecret).update(body).digest('base64url');
+  return `${body}.${signature}`;
 }

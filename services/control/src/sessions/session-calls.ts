@@ -1,8 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CallChannel, SessionGrant } from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime';
-import { insertCall } from '../calls-lifecycle/call-records.ts';
-import type { ControlContext } from '../context.ts';
 import type { Conversations } from '../conversations/conversations.ts';
 import { createParticipantToken, roomNameForCall } from '../livekit/participant-token.ts';
 
@@ -16,7 +14,6 @@ export function randomIdentity(prefix: string): string {
  * room configuration dispatches the agent, so no LiveKit API call sits on this path.
  */
 export async function createSessionCall(
-  ctx: ControlContext,
   conversations: Conversations,
   session: {
     spaceId: string;
@@ -34,12 +31,11 @@ export async function createSessionCall(
   }
   const callId = randomUUID();
   const roomName = roomNameForCall(callId);
-  await insertCall(ctx.pool, {
+  await conversations.callWriter.insert({
     id: callId,
     spaceId: session.spaceId,
     agentId: session.agentId,
     channel: session.channel,
-    status: 'created',
     roomName,
   });
   const token = await createParticipantToken(livekit.credentials, {

@@ -25,7 +25,7 @@ export const testSessionRoutes: RouteModule = {
       ]);
       if (!rows[0]) throw missing;
       const principal = principalOf(res);
-      const grant = await createSessionCall(ctx, Conversations.of(ctx), {
+      const grant = await createSessionCall(Conversations.of(ctx), {
         spaceId: access.spaceId,
         agentId,
         channel: 'test',
@@ -58,15 +58,31 @@ interface WidgetAgent {
   config: AgentInput;
 }
 
+/** Agents by publishable key, kept briefly: a widget on a busy page asks for the same agent again and again. */
+const AGENT_CACHE_MS = 5_000;
+const AGENT_CACHE_MAX = 10_000;
+const agentCaches = new WeakMap<ControlContext, Map<string, { agent: WidgetAgent; expiresAt: number }>>();
+
 async function findWidgetAgent(ctx: ControlContext, key: string): Promise<WidgetAgent> {
   const missing = HttpProblem.notFound('no agent has this publishable key');
   if (!PublishableKey.test(key)) throw missing;
+  let cache = agentCaches.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    agentCaches.set(ctx, cache);
+  }
+  const cached = cache.get(key);
+  if (cached && cached.expiresAt > Date.now()) return cached.agent;
   const { rows } = await ctx.pool.query<WidgetAgent>(
     'SELECT id, space_id, name, config FROM agents WHERE publishable_key = $1',
     [key],
   );
   if (!rows[0]) throw missing;
-  return rows[0];
+  if (cache.size >= AGENT_CACHE_MAX) cache.clear();
+  // Settings an admin changes (allowed origins, widget on/off) apply within AGENT_CACHE_MS.
+  const agent = { ...rows[0], config: AgentInput.parse(rows[0].config) };
+  cache.set(key, { agent, expiresAt: Date.now() + AGENT_CACHE_MS });
+  return agent;
 }
 
 /** The caller's Origin must be one the agent allows; echoed back for CORS when it is. */
@@ -110,7 +126,7 @@ export const widgetRoutes: RouteModule = {
     router.get('/api/v1/public/agents/:publishableKey', async (req, res) => {
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
       checkOrigin(req, res, agent, false);
-      const config = AgentInput.parse(agent.config);
+      const config = agent.config;
       const body: PublicAgent = {
         name: config.name,
         greeting: config.greeting ?? null,
@@ -140,12 +156,11 @@ export const widgetRoutes: RouteModule = {
       await enforce(ctx, `widget:ip:${req.ip}`, perIp, 'too many sessions from your address');
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
       checkOrigin(req, res, agent, true);
-      const config = AgentInput.safeParse(agent.config);
-      if (!config.success || (!config.data.widget.voiceEnabled && !config.data.widget.textEnabled)) {
+      if (!agent.config.widget.voiceEnabled && !agent.config.widget.textEnabled) {
         throw HttpProblem.forbidden('the widget is turned off for this agent');
       }
       await enforce(ctx, `widget:agent:${agent.id}`, perAgent, 'too many sessions for this agent');
-      const grant = await createSessionCall(ctx, conversations(), {
+      const grant = await createSessionCall(conversations(), {
         spaceId: agent.space_id,
         agentId: agent.id,
         channel: 'widget',

@@ -1,0 +1,114 @@
+/**
+ * Widget session creation (`POST /api/v1/public/agents/{publishableKey}/sessions`: origin check,
+ * per-IP and per-agent rate-limit counters, agent lookup, call insert, LiveKit token) against a bare
+ * Express handler, measured the same way in the same run. The last line is one JSON object.
+ *
+ *   npm run bench:widget -w @speaknode/control   (BENCH_SECONDS=10 BENCH_CONNECTIONS=10 by default)
+ */
+import type { AddressInfo } from 'node:net';
+import autocannon from 'autocannon';
+import express from 'express';
+import { Conversations } from '../src/conversations/conversations.ts';
+import { FakeLivekitServer } from '../src/livekit/testing/fake-livekit-server.ts';
+import { agentBody } from '../src/testing/fixtures.ts';
+import { startTestControl } from '../src/testing/harness.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ORIGIN = 'https://shop.example.com';
+
+interface Figures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, headers: Record<string, string>): Promise<Figures> {
+  // A short warm-up so JIT and connection setup are not measured.
+  await autocannon({ url, method: 'POST', headers, connections, duration: 1 });
+  const result = await autocannon({ url, method: 'POST', headers, connections, duration: seconds });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function main() {
+  const livekit = await new FakeLivekitServer('APIbench', 'bench-secret-bench-secret-bench-sec').start();
+  const control = await startTestControl({
+    env: { LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: livekit.apiKey, LIVEKIT_API_SECRET: livekit.apiSecret },
+  });
+  // Throughput is what is measured here, not the limiter turning clients away.
+  Object.assign(Conversations.of(control.control.ctx).settings, {
+    perIp: { limit: 1e9, windowMs: 60_000 },
+    perAgent: { limit: 1e9, windowMs: 60_000 },
+  });
+  const owner = await control.userToken('bench-owner');
+  const space = await control.request('POST', '/api/v1/spaces', { token: owner, body: { name: 'Bench' } });
+  const credential = await control.request('POST', `/api/v1/spaces/${space.body.id}/credentials`, {
+    token: owner,
+    body: { name: 'Keys', kind: 'openai', secret: 'sk-bench-1234567890' },
+  });
+  const agent = await control.request('POST', `/api/v1/spaces/${space.body.id}/agents`, {
+    token: owner,
+    body: agentBody(credential.body.id, { widget: { allowedOrigins: [ORIGIN] } }),
+  });
+  const sessionsUrl = `${control.url}/api/v1/public/agents/${agent.body.publishableKey}/sessions`;
+  const check = await fetch(sessionsUrl, { method: 'POST', headers: { origin: ORIGIN } });
+  if (check.status !== 201) throw new Error(`widget session creation answered ${check.status}: ${await check.text()}`);
+
+  const bare = express();
+  bare.post('/sessions', (_req, res) => {
+    res.status(201).json({ callId: '00000000-0000-4000-8000-000000000000', serverUrl: 'ws://livekit', token: 'x' });
+  });
+  const bareServer = bare.listen(0, '127.0.0.1');
+  await new Promise((resolve) => bareServer.once('listening', resolve));
+  const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/sessions`;
+
+  console.log(
+    `widget sessions: ${connections} connections, ${seconds} s per side, database ${control.database.embedded ? 'embedded PGlite' : 'PostgreSQL server'}`,
+  );
+  const widget = await load(sessionsUrl, { origin: ORIGIN });
+  console.log(
+    `  widget session creation: ${widget.requestsPerSecond} req/s, p99 ${widget.p99Ms} ms, non-2xx ${widget.non2xx}`,
+  );
+  const baseline = await load(bareUrl, { origin: ORIGIN });
+  console.log(`  bare Express handler:    ${baseline.requestsPerSecond} req/s, p99 ${baseline.p99Ms} ms`);
+
+  bareServer.closeAllConnections();
+  await new Promise((resolve) => bareServer.close(resolve));
+  const { rows } = await control.database.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM calls WHERE channel = 'widget'",
+  );
+  await control.close();
+  await livekit.stop();
+
+  const ratio = baseline.requestsPerSecond > 0 ? widget.requestsPerSecond / baseline.requestsPerSecond : 0;
+  console.log(
+    JSON.stringify({
+      benchmark: 'control.widget-session-creation',
+      database: control.database.embedded ? 'embedded' : 'postgresql',
+      keyValueStore: process.env.REDIS_URL ? 'redis' : 'in-process',
+      seconds,
+      connections,
+      widgetSessions: widget,
+      bareExpress: baseline,
+      callsCreated: rows[0]!.n,
+      throughputRatio: Math.round(ratio * 1000) / 1000,
+      target: 0.25,
+      meetsTarget: ratio >= 0.25 && widget.non2xx === 0 && widget.errors === 0,
+    }),
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
