@@ -284,6 +284,31 @@ suite('StackSupervisor against a real Docker Engine', () => {
     }
   });
 
+  it('the watch loop restarts a service whose healthcheck turns unhealthy', async () => {
+    const stack = standInStack('snwatch', [
+      standIn('flaky', {
+        script: 'touch /tmp/ok; sleep 3600 & wait $!',
+        healthcheck: { test: ['CMD', 'test', '-f', '/tmp/ok'], retries: 2 },
+      }),
+    ]);
+    const flaky = new StackSupervisor({ docker, stack, healthTimeoutMs: 15_000 });
+    const watch = await new StackWatcher({ docker, stack, restartUnhealthy: true, maxRestarts: 1 }).start();
+    try {
+      expect((await flaky.up()).ok).toBe(true);
+      const exec = await docker.getContainer(containerName('snwatch', 'flaky')).exec({ Cmd: ['rm', '/tmp/ok'] });
+      await exec.start({ Detach: true, Tty: false });
+      for (let i = 0; i < 150 && !watch.records.some((r) => r.event === 'restarted'); i++) await sleep(100);
+      expect(watch.records).toContainEqual(
+        expect.objectContaining({ service: 'flaky', event: 'health', health: 'unhealthy' }),
+      );
+      expect(watch.records).toContainEqual(expect.objectContaining({ service: 'flaky', event: 'restarted' }));
+      await flaky.waitReady(flaky.service('flaky'), 15_000);
+    } finally {
+      watch.dispose();
+      await flaky.down({ timeoutS: 1 });
+    }
+  }, 60_000);
+
   it('down removes containers and the network but keeps volumes unless asked', async () => {
     const { removed } = await supervisor.down({ timeoutS: 1 });
     expect(removed.sort()).toEqual(['api', 'cache', 'db', 'job', 'web']);

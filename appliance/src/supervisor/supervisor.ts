@@ -469,6 +469,7 @@ export class StackSupervisor {
   async waitReady(service: ResolvedService, timeoutMs = this.healthTimeoutMs): Promise<ServiceOutcome> {
     const deadline = Date.now() + timeoutMs;
     let announced = false;
+    let exitedAt: number | undefined;
     for (;;) {
       const info = await this.inspect(service.name);
       if (!info) throw new ServiceFailure(service.name, `${service.name}: its container disappeared while starting`);
@@ -483,7 +484,19 @@ export class StackSupervisor {
           );
         }
       } else {
-        if (state.Status === 'exited' || state.Status === 'dead') {
+        const stopped = state.Status === 'exited' || state.Status === 'dead';
+        // Between a crash and the engine's restart the container briefly reads `exited`: give a
+        // restart policy that will bring it back a moment before calling it failed.
+        const willRestart =
+          service.restart === 'always' ||
+          service.restart === 'unless-stopped' ||
+          (service.restart === 'on-failure' && state.ExitCode !== 0);
+        if (stopped && willRestart && (exitedAt ??= Date.now()) > Date.now() - 3_000) {
+          await this.nap(service.name, this.pollIntervalMs);
+          continue;
+        }
+        if (!stopped) exitedAt = undefined;
+        if (stopped) {
           const logs = await this.tail(service.name);
           throw new ServiceFailure(
             service.name,

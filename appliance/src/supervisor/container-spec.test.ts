@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { generateMissingSecrets } from '../stack/secrets.ts';
+import { StackSettings } from '../stack/settings.ts';
+import { defineStack } from '../stack/stack.ts';
+import { containerSpec, LABEL_HASH } from './container-spec.ts';
+import { resolveStack } from './resolve.ts';
+
+const { secrets } = generateMissingSecrets({});
+const resolved = (gpu: boolean) => {
+  const settings = StackSettings.parse({ domain: 'voice.example.com', gpu, profiles: ['models'] });
+  return resolveStack(defineStack(settings), settings.profiles, secrets, '/state/config');
+};
+
+describe('containerSpec', () => {
+  it('turns a service into an engine create request: env, mounts, ports on their bind address, limits', () => {
+    const stack = resolved(false);
+    const minio = containerSpec(stack, stack.services.find((s) => s.name === 'minio')!);
+    expect(minio.Env).toContain(`MINIO_ROOT_PASSWORD=${secrets.MINIO_ROOT_PASSWORD}`);
+    expect(minio.HostConfig?.PortBindings).toEqual({ '9001/tcp': [{ HostIp: '127.0.0.1', HostPort: '9001' }] });
+    expect(minio.HostConfig?.Mounts).toEqual([{ Type: 'volume', Source: 'speaknode_minio-data', Target: '/data' }]);
+    expect(minio.HostConfig?.NanoCpus).toBe(1_000_000_000);
+    expect(minio.HostConfig?.RestartPolicy).toEqual({ Name: 'unless-stopped' });
+    expect(minio.NetworkingConfig?.EndpointsConfig?.speaknode_stack?.Aliases).toEqual(['minio']);
+    const livekit = containerSpec(stack, stack.services.find((s) => s.name === 'livekit')!);
+    expect(Object.keys(livekit.ExposedPorts ?? {})).toHaveLength(10_002);
+    const keycloak = containerSpec(stack, stack.services.find((s) => s.name === 'keycloak')!);
+    expect(keycloak.HostConfig?.Mounts).toContainEqual({
+      Type: 'bind',
+      Source: '/state/config/keycloak-realm.json',
+      Target: '/opt/keycloak/data/import/speaknode-realm.json',
+      ReadOnly: true,
+    });
+  });
+
+  it('asks for NVIDIA GPUs only when a GPU is selected, and the hash tells definitions apart', () => {
+    const gpu = resolved(true);
+    const cpu = resolved(false);
+    const withGpu = containerSpec(gpu, gpu.services.find((s) => s.name === 'models')!);
+    const withoutGpu = containerSpec(cpu, cpu.services.find((s) => s.name === 'models')!);
+    expect(withGpu.HostConfig?.DeviceRequests).toEqual([{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }]);
+    expect(withoutGpu.HostConfig?.DeviceRequests).toBeUndefined();
+    expect(withGpu.Labels?.[LABEL_HASH]).not.toBe(withoutGpu.Labels?.[LABEL_HASH]);
+    const again = resolved(false);
+    expect(containerSpec(again, again.services.find((s) => s.name === 'models')!).Labels?.[LABEL_HASH]).toBe(
+      withoutGpu.Labels?.[LABEL_HASH],
+    );
+  });
+
+  it('refuses to resolve a stack whose secrets are missing, naming them', () => {
+    const settings = StackSettings.parse({ domain: 'voice.example.com' });
+    expect(() =>
+      resolveStack(defineStack(settings), [], { ...secrets, REDIS_PASSWORD: undefined } as never, '/c'),
+    ).toThrow(/secrets missing from the secret store: REDIS_PASSWORD/);
+  });
+});
