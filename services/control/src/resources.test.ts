@@ -83,4 +83,70 @@ describe('control resources', () => {
     const bad = await t.request('GET', `/api/v1/spaces/${spaceId}/tools?cursor=garbage`, { token: owner });
     expect(bad.status).toBe(400);
   });
+
+  it('applies membership changes at once: a demoted member loses rights, a removed one loses the space', async () => {
+    const eve = await t.userToken('eve');
+    const added = await t.request('POST', `/api/v1/spaces/${spaceId}/members`, {
+      token: owner,
+      body: { subject: 'eve', role: 'editor' },
+    });
+    expect(added.status).toBe(201);
+    const tool = { name: 'eve_tool', description: 'x', urlTemplate: 'https://e.example/' };
+    expect((await t.request('GET', `/api/v1/spaces/${spaceId}/agents`, { token: eve })).status).toBe(200);
+    const demote = await t.request('PATCH', `/api/v1/spaces/${spaceId}/members/${added.body.userId}`, {
+      token: owner,
+      body: { role: 'viewer' },
+    });
+    expect(demote.body.role).toBe('viewer');
+    expect((await t.request('POST', `/api/v1/spaces/${spaceId}/tools`, { token: eve, body: tool })).status).toBe(403);
+    expect(
+      (await t.request('DELETE', `/api/v1/spaces/${spaceId}/members/${added.body.userId}`, { token: owner })).status,
+    ).toBe(204);
+    expect((await t.request('GET', `/api/v1/spaces/${spaceId}/agents`, { token: eve })).status).toBe(404);
+  });
+
+  it('keeps at least one owner and lets only owners touch the owner role', async () => {
+    const me = (await t.request('GET', `/api/v1/spaces/${spaceId}/members?role=owner`, { token: owner })).body.items[0];
+    const self = await t.request('PATCH', `/api/v1/spaces/${spaceId}/members/${me.userId}`, {
+      token: owner,
+      body: { role: 'admin' },
+    });
+    expect(self.status).toBe(409);
+    const admin = await t.userToken('adam');
+    await t.request('POST', `/api/v1/spaces/${spaceId}/members`, {
+      token: owner,
+      body: { subject: 'adam', role: 'admin' },
+    });
+    const grant = await t.request('POST', `/api/v1/spaces/${spaceId}/members`, {
+      token: admin,
+      body: { subject: 'zed', role: 'owner' },
+    });
+    expect(grant.status).toBe(403);
+    expect((await t.request('DELETE', `/api/v1/spaces/${spaceId}/members/${me.userId}`, { token: admin })).status).toBe(
+      403,
+    );
+    expect((await t.request('DELETE', `/api/v1/spaces/${spaceId}`, { token: admin })).status).toBe(403);
+  });
+
+  it('lets the owner delete the space, and everything in it goes', async () => {
+    const other = await t.request('POST', '/api/v1/spaces', { token: owner, body: { name: 'Doomed' } });
+    const cred = await t.request('POST', `/api/v1/spaces/${other.body.id}/credentials`, {
+      token: owner,
+      body: { name: 'k', kind: 'openai', secret: 'doomed-secret' },
+    });
+    const agent = await t.request('POST', `/api/v1/spaces/${other.body.id}/agents`, {
+      token: owner,
+      body: agentBody(cred.body.id),
+    });
+    await t.request('POST', `/api/v1/spaces/${other.body.id}/phone-numbers`, {
+      token: owner,
+      body: { provider: 'twilio', number: '+14155550777', mode: 'sip', agentId: agent.body.id },
+    });
+    expect((await t.request('DELETE', `/api/v1/spaces/${other.body.id}`, { token: owner })).status).toBe(204);
+    expect((await t.request('GET', `/api/v1/spaces/${other.body.id}`, { token: owner })).status).toBe(404);
+    const { rows } = await t.database.pool.query('SELECT count(*)::int AS n FROM agents WHERE space_id = $1', [
+      other.body.id,
+    ]);
+    expect(rows[0].n).toBe(0);
+  });
 });

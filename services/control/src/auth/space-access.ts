@@ -33,6 +33,37 @@ export function requireRole(res: Response, minimum: Role): SpaceAccess {
 }
 
 /**
+ * Memberships seen recently, only with the embedded database: there is exactly one control then,
+ * so clearing the cache on every membership change keeps it exact (PGlite serves one query at a
+ * time, and this saves one per request). With a PostgreSQL server several instances may run, and
+ * every request reads the membership.
+ */
+interface MembershipCache {
+  entries: Map<string, { role: Role; expiresAt: number }>;
+  /** Bumped on every clear, so a read that started before a change cannot store its stale answer. */
+  generation: number;
+}
+const membershipCaches = new WeakMap<object, MembershipCache>();
+
+function membershipCacheOf(ctx: ControlContext): MembershipCache | undefined {
+  if (!ctx.embeddedDatabase) return undefined;
+  let cache = membershipCaches.get(ctx.pool);
+  if (!cache) {
+    cache = { entries: new Map(), generation: 0 };
+    membershipCaches.set(ctx.pool, cache);
+  }
+  return cache;
+}
+
+/** Call after any change of members or spaces (in the same process as the change). */
+export function forgetMemberships(ctx: ControlContext): void {
+  const cache = membershipCaches.get(ctx.pool);
+  if (!cache) return;
+  cache.entries.clear();
+  cache.generation++;
+}
+
+/**
  * Resolves `:spaceId` and the caller's role. A space the caller is not a member of answers 404,
  * exactly like one that does not exist, so ids of other tenants reveal nothing.
  */
@@ -46,11 +77,24 @@ export function resolveSpace(ctx: ControlContext): RequestHandler {
     if (principal.kind === 'api_key') {
       role = principal.spaceId === spaceId ? principal.role : undefined;
     } else if (principal.kind === 'user') {
-      const { rows } = await ctx.pool.query<{ role: Role }>(
-        'SELECT role FROM members WHERE space_id = $1 AND user_id = $2',
-        [spaceId, principal.userId],
-      );
-      role = rows[0]?.role;
+      const cache = membershipCacheOf(ctx);
+      const key = `${principal.userId}:${spaceId}`;
+      const cached = cache?.entries.get(key);
+      if (cached && cached.expiresAt > Date.now()) {
+        role = cached.role;
+      } else {
+        const generation = cache?.generation;
+        const { rows } = await ctx.pool.query<{ role: Role }>({
+          name: 'find-membership',
+          text: 'SELECT role FROM members WHERE space_id = $1 AND user_id = $2',
+          values: [spaceId, principal.userId],
+        });
+        role = rows[0]?.role;
+        if (cache && role && cache.generation === generation) {
+          if (cache.entries.size > 10_000) cache.entries.clear();
+          cache.entries.set(key, { role, expiresAt: Date.now() + 60_000 });
+        }
+      }
     }
     if (!role) throw missing;
     (res.locals as Record<symbol, SpaceAccess>)[SPACE] = { spaceId, role };

@@ -61,10 +61,14 @@ async function assertAgentReferences(ctx: ControlContext, spaceId: string, agent
 
 export async function findAgent(db: Pick<pg.Pool, 'query'>, spaceId: string, id: string, lock = false) {
   if (!isUuid(id)) return undefined;
-  const { rows } = await db.query<AgentRow>(
-    `SELECT *, created_at::text AS cursor_at FROM agents WHERE space_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
-    [spaceId, id],
-  );
+  // Named, so each connection plans it once: this is the hottest read of the API.
+  const { rows } = await db.query<AgentRow>({
+    name: lock ? 'find-agent-for-update' : 'find-agent',
+    // Explicit columns: a prepared `SELECT *` fails once a migration adds a column under a running instance.
+    text: `SELECT id, space_id, name, config, publishable_key, version, created_at, updated_at, created_at::text AS cursor_at
+           FROM agents WHERE space_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    values: [spaceId, id],
+  });
   return rows[0];
 }
 

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { jsonBodyOf } from '../app.ts';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
-import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
+import { forgetMemberships, isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import type { ControlContext } from '../context.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
@@ -187,6 +187,7 @@ export const spaceRoutes: RouteModule = {
         await client.query('DELETE FROM phone_numbers WHERE space_id = $1', [access.spaceId]);
         await client.query('DELETE FROM spaces WHERE id = $1', [access.spaceId]);
       });
+      forgetMemberships(ctx);
       res.status(204).end();
     });
     return router;
@@ -277,6 +278,7 @@ export const memberRoutes: RouteModule = {
       const access = spaceOf(res);
       const member = await findMember(access.spaceId, req.params.userId);
       if (!member) throw HttpProblem.notFound(`no member ${req.params.userId} in this space`);
+      forgetMemberships(ctx);
       res.json(toMember(member));
     });
 
@@ -311,6 +313,7 @@ export const memberRoutes: RouteModule = {
         });
         return created;
       });
+      forgetMemberships(ctx);
       res.status(201).json(toMember(member));
     });
 
@@ -343,6 +346,7 @@ export const memberRoutes: RouteModule = {
         });
         return after;
       });
+      forgetMemberships(ctx);
       res.json(toMember(member));
     });
 
@@ -369,6 +373,7 @@ export const memberRoutes: RouteModule = {
           before: toMember(before),
         });
       });
+      forgetMemberships(ctx);
       res.status(204).end();
     });
     return router;
