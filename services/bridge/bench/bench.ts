@@ -5,6 +5,7 @@
  * with a bare `ws` echo server under the same load as the baseline. Last line: one JSON object.
  */
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { linearToMuLaw } from '../src/audio/g711.ts';
@@ -236,6 +237,8 @@ const pcm16 = (() => {
 })();
 const voxPayloads = Array.from({ length: 50 }, (_, i) => pcm16.subarray(i * 640, i * 640 + 640));
 
+const loadAtStart = loadavg()[0] as number;
+console.log(`machine load average at start: ${loadAtStart.toFixed(2)} (2 cores, shared; figures scale with it)`);
 console.log('per-frame processing cost (µs per 20 ms frame, best of 5 rounds of 20000):');
 const twilio = perFrame({ codec: 'mulaw', sampleRate: 8000 }, twilioPayloads);
 console.log(
@@ -282,6 +285,7 @@ const summary = {
     clientArrivalJitterP99Ms: bridge.arrivalJitter.p99,
     clientSendsLateOver5ms: bridge.clientSendsLateOver5ms,
   },
+  loadAverage: { start: Math.round(loadAtStart * 100) / 100, end: Math.round((loadavg()[0] as number) * 100) / 100 },
   targets: {
     perFrameUsMax: 10,
     p99DeviationMsMax: 5,

@@ -26,16 +26,16 @@ export type LegOutcome =
   | 'protocol_error'
   | 'shutdown';
 
-/** Lateness of outbound frames against their 20 ms slots, in 0.1 ms buckets up to 100 ms. */
+/** Lateness of outbound frames against their 20 ms slots, in 0.1 ms buckets up to 1 s. */
 export class LatenessHistogram {
-  readonly buckets = new Uint32Array(1001);
+  readonly buckets = new Uint32Array(10001);
   count = 0;
   sum = 0;
   max = 0;
 
   record(ms: number): void {
     const v = Math.max(ms, 0);
-    this.buckets[Math.min(1000, Math.floor(v * 10))]!++;
+    this.buckets[Math.min(10000, Math.floor(v * 10))]!++;
     this.count++;
     this.sum += v;
     if (v > this.max) this.max = v;

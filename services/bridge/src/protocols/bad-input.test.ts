@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { TalkingAgent } from '../room/memory-room.ts';
 import { type Harness, startHarness, until } from '../testing/harness.ts';
 import { TwilioTestClient } from '../testing/twilio-client.ts';
 
@@ -185,6 +186,24 @@ describe('bad input on the Twilio socket', () => {
     expect(harness.rooms.room(`phone-${callId}`)?.dtmf).toEqual(['3']);
     expect(rejected('bad_dtmf')).toBe(2);
     expect(rejected('unknown_mark')).toBe(1);
+  });
+
+  it('keeps buffering bounded when Twilio stops confirming playback', async () => {
+    const speech = new Int16Array(48000 * 5).map((_, i) => Math.round(5000 * Math.sin(i / 10)));
+    harness = await startHarness({ agent: () => new TalkingAgent({ speech }) });
+    const callId = harness.control.addCall();
+    const client = await open(harness);
+    client.returnMarks = false;
+    client.start({ callId });
+    await until(() => harness?.rooms.room(`phone-${callId}`), 'the join');
+    // The bridge stops sending after 1.1 s of unconfirmed audio, then holds at most 1 s and drops the oldest.
+    await until(
+      () => harness?.metrics.value('bridge_outbound_dropped_total', { provider: 'twilio' }),
+      'the first dropped frame',
+      8000,
+    );
+    expect(client.received.length).toBeLessThanOrEqual((100 + 1000) / 20 + 1);
+    expect(harness.metrics.active).toBe(1);
   });
 
   it('answers 404 for other WebSocket paths and HTTP routes', async () => {

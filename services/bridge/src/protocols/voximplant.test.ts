@@ -216,6 +216,11 @@ describe('VoxImplant media format', () => {
 
     client.stop('caller');
     await until(() => harness?.rooms.room(`phone-${first}`)?.closed, 'the first leg to end');
+    // The bridge ends its own stream under that tag too.
+    await until(
+      () => client.messages.find((m) => m.event === 'stop' && m.stop?.tag === 'caller'),
+      'a stop for the tag',
+    );
     expect(harness.rooms.room(`phone-${second}`)?.closed).toBe(false);
     expect(client.socket.readyState).toBe(WebSocket.OPEN);
     client.stop('callee');

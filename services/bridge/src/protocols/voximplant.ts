@@ -143,6 +143,7 @@ export class VoxImplantSession extends ProviderSession {
         }
         stream.leg.end('caller_hangup', CloseCode.normal, 'stream stopped', false);
         this.streams.delete(tag);
+        this.stopOutbound(stream);
         if (this.streams.size === 0) this.close(CloseCode.normal, 'all streams stopped');
         return;
       }
@@ -260,24 +261,29 @@ export class VoxImplantSession extends ProviderSession {
     stream.bytesOut += payload.length;
   }
 
+  /** End the bridge's own stream of agent audio under this stream's tag. */
+  private stopOutbound(stream: VoxStream): void {
+    if (!stream.startedOut) return;
+    stream.startedOut = false;
+    this.send({
+      event: 'stop',
+      sequenceNumber: this.sequenceNumber++,
+      stop: {
+        ...(stream.tag === undefined ? {} : { tag: stream.tag }),
+        mediaInfo: {
+          bytesSent: stream.bytesOut,
+          duration: Math.round((stream.samplesOut / stream.format.sampleRate) * 1000),
+        },
+      },
+    });
+  }
+
   /** The bridge ends one stream: stop it towards VoxImplant, and close the socket when it was the last. */
   private hangUp(stream: VoxStream, code: number, reason: string): void {
     const key = stream.tag ?? '';
     if (this.streams.get(key) !== stream) return;
     this.streams.delete(key);
-    if (stream.startedOut) {
-      this.send({
-        event: 'stop',
-        sequenceNumber: this.sequenceNumber++,
-        stop: {
-          ...(stream.tag === undefined ? {} : { tag: stream.tag }),
-          mediaInfo: {
-            bytesSent: stream.bytesOut,
-            duration: Math.round((stream.samplesOut / stream.format.sampleRate) * 1000),
-          },
-        },
-      });
-    }
+    this.stopOutbound(stream);
     if (this.streams.size === 0) {
       this.close(code, reason);
     } else if (code !== CloseCode.normal) {

@@ -14,7 +14,9 @@ export interface FakeControlRequest {
  * for the calls the bridge makes, plus a minimal OIDC issuer (discovery and a client-credentials
  * token endpoint) so the bridge's real `ServiceTokenSource` is exercised.
  */
-export async function startFakeControl(options: { clientId?: string; clientSecret?: string } = {}) {
+export async function startFakeControl(
+  options: { clientId?: string; clientSecret?: string; livekitUrl?: string } = {},
+) {
   const clientId = options.clientId ?? 'speaknode-bridge';
   const clientSecret = options.clientSecret ?? 'bridge-secret';
   const calls = new Map<string, CallSummary>();
@@ -70,7 +72,7 @@ export async function startFakeControl(options: { clientId?: string; clientSecre
       if (!parsed.success) return problem(res, 400, parsed.error.message);
       return send(res, 200, {
         callId: call.callId,
-        serverUrl: 'ws://livekit.invalid:7880',
+        serverUrl: options.livekitUrl ?? 'ws://livekit.invalid:7880',
         token: `lk-${parsed.data.identity}`,
       });
     }

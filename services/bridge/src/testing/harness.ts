@@ -3,7 +3,7 @@ import { ControlClient } from '../control-client.ts';
 import type { LegSettings } from '../leg.ts';
 import type { SocketLimits } from '../protocols/session.ts';
 import { echoAgent, type MemoryAgent, MemoryRoomConnector } from '../room/memory-room.ts';
-import type { RoomJoin } from '../room/room-connection.ts';
+import type { RoomConnector, RoomJoin } from '../room/room-connection.ts';
 import { createBridgeServer } from '../server.ts';
 import { startFakeControl } from './fake-control.ts';
 
@@ -15,11 +15,15 @@ export interface HarnessOptions {
   maxLegs?: number;
   /** Point the bridge at a control URL that does not answer. */
   controlDown?: boolean;
+  /** Use this room connector instead of the in-memory room (e.g. the real rtc-node adapter). */
+  connector?: RoomConnector;
+  /** The LiveKit URL control hands out in its grants. */
+  livekitUrl?: string;
 }
 
 /** A bridge on port 0 with a fake control (real token source) and an in-memory room. */
 export async function startHarness(options: HarnessOptions = {}) {
-  const control = await startFakeControl();
+  const control = await startFakeControl({ livekitUrl: options.livekitUrl });
   const baseUrl = options.controlDown ? 'http://127.0.0.1:9' : control.url;
   const tokens = new ServiceTokenSource({
     issuer: control.url,
@@ -32,7 +36,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   });
   const bridge = createBridgeServer({
     control: new ControlClient({ baseUrl, tokens, timeoutMs: 1000 }),
-    rooms,
+    rooms: options.connector ?? rooms,
     maxLegs: options.maxLegs ?? 50,
     settings: options.settings,
     limits: options.limits,

@@ -29,6 +29,8 @@ export class TwilioTestClient {
   played: number[] = [];
   /** The most audio ever waiting in the playback buffer, in frames. */
   maxBufferedFrames = 0;
+  /** Set to false to play a Twilio that has stopped confirming playback. */
+  returnMarks = true;
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly opened: Promise<void>;
 
@@ -107,6 +109,7 @@ export class TwilioTestClient {
   }
 
   private returnMark(name: string): void {
+    if (!this.returnMarks) return;
     this.marksReturned.push(name);
     this.send({ event: 'mark', sequenceNumber: String(++this.sequence), streamSid: this.streamSid, mark: { name } });
   }
