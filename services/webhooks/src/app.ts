@@ -4,6 +4,7 @@ import type { EventIntake } from './event-intake.ts';
 import { adminRouter } from './inbound/admin-router.ts';
 import { inboundRouter } from './inbound/inbound-router.ts';
 import type { RouteStore } from './inbound/route-store.ts';
+import type { SpaceAccess } from './inbound/space-access.ts';
 import { livekitRouter } from './livekit/livekit-router.ts';
 import type { Spool } from './spool/spool.ts';
 import type { RelayState } from './spool/spool-relay.ts';
@@ -30,6 +31,8 @@ export interface WebhooksAppOptions {
   /** Without one the admin API answers 503: it never runs unauthenticated. */
   adminVerifier?: OidcVerifier | undefined;
   adminRole?: string;
+  /** Who may do what in a space: control's answer for the caller's token. */
+  spaces: SpaceAccess;
   log?: (message: string) => void;
 }
 
@@ -87,6 +90,7 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
       adminRouter({
         routes: options.routes,
         verifier: options.adminVerifier,
+        spaces: options.spaces,
         ...(options.adminRole ? { adminRole: options.adminRole } : {}),
       }),
     );

@@ -5,6 +5,7 @@ import { OidcVerifier, openBus, openDatabase, ServiceTokenSource } from '@speakn
 import { createWebhooksApp } from './app.ts';
 import { EventIntake } from './event-intake.ts';
 import { RouteStore } from './inbound/route-store.ts';
+import { ControlSpaceAccess } from './inbound/space-access.ts';
 import { Spool } from './spool/spool.ts';
 import { SpoolRelay } from './spool/spool-relay.ts';
 import { NumberDirectory } from './twilio/number-directory.ts';
@@ -77,6 +78,7 @@ const app = createWebhooksApp({
     ? new OidcVerifier({ issuer: config.SPEAKNODE_OIDC_ISSUER, audience: config.SPEAKNODE_OIDC_AUDIENCE })
     : undefined,
   adminRole: config.WEBHOOKS_ADMIN_ROLE,
+  spaces: new ControlSpaceAccess({ controlUrl: config.CONTROL_URL }),
   log,
 });
 

@@ -13,6 +13,7 @@ import express from 'express';
 import { createWebhooksApp } from '../app.ts';
 import { EventIntake } from '../event-intake.ts';
 import { RouteStore } from '../inbound/route-store.ts';
+import { ControlSpaceAccess } from '../inbound/space-access.ts';
 import { Spool } from '../spool/spool.ts';
 import { SpoolRelay } from '../spool/spool-relay.ts';
 import { RecordingBus } from '../testing/memory-bus.ts';
@@ -50,6 +51,7 @@ if (mode === 'bare') {
     relayState: () => relay.state(),
     numbers: new NumberDirectory({ controlUrl: 'http://127.0.0.1:9' }),
     routes: await RouteStore.open(database.pool),
+    spaces: new ControlSpaceAccess({ controlUrl: 'http://127.0.0.1:9' }),
   });
   const server = app.listen(0, '127.0.0.1', () =>
     send({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),

@@ -2,42 +2,65 @@ import { createHmac } from 'node:crypto';
 import { OidcVerifier } from '@speaknode/runtime';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeControl } from '../testing/fake-control.ts';
 import { readJson, startTestReceiver, type TestReceiver, until } from '../testing/harness.ts';
 import type { RecordingBus } from '../testing/memory-bus.ts';
 import { startTestIssuer } from '../testing/test-issuer.ts';
 
 const AUDIENCE = 'speaknode-control';
 const SPACE = '0b6b4f8e-6a43-4b5e-8a8a-2c7c1f0d9e02';
+const OTHER_SPACE = '9a6b4f8e-6a43-4b5e-8a8a-2c7c1f0d9e09';
+/** Members and roles as control knows them, by token subject. */
+const MEMBERS: Record<string, Record<string, 'viewer' | 'editor' | 'admin' | 'owner'>> = {
+  alice: { [SPACE]: 'admin' },
+  victor: { [SPACE]: 'viewer' },
+  mallory: { [OTHER_SPACE]: 'owner' },
+};
 const HMAC_SECRET = 'hmac-route-secret-0123456789';
 const BEARER = 'bearer-route-token-0123456789';
 
 describe('inbound routes and their admin API', () => {
   let database: TestDatabase;
   let issuer: Awaited<ReturnType<typeof startTestIssuer>>;
+  let control: Awaited<ReturnType<typeof startFakeControl>>;
   let receiver: TestReceiver;
   let bus: RecordingBus;
   let adminToken: string;
-  let serviceToken: string;
+  let platformToken: string;
+  let viewerToken: string;
+  let outsiderToken: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     issuer = await startTestIssuer({
       audience: AUDIENCE,
       clients: [
-        { clientId: 'console-admin', roles: ['speaknode:admin'] },
-        { clientId: 'svc-bridge', roles: ['service:bridge'] },
+        { clientId: 'platform-ops', roles: ['speaknode:admin'] },
+        { clientId: 'alice', roles: [] },
+        { clientId: 'victor', roles: [] },
+        { clientId: 'mallory', roles: [] },
       ],
     });
-    receiver = await startTestReceiver({
-      database,
-      adminVerifier: new OidcVerifier({ issuer: issuer.issuerUrl, audience: AUDIENCE }),
+    const verifier = new OidcVerifier({ issuer: issuer.issuerUrl, audience: AUDIENCE });
+    control = await startFakeControl({
+      numbers: [],
+      spaceRoles: async (authorization, spaceId) => {
+        const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+        if (!token) return null;
+        const subject = (await verifier.verify(token)).subject;
+        return MEMBERS[subject]?.[spaceId] ?? null;
+      },
     });
+    receiver = await startTestReceiver({ database, controlUrl: control.url, adminVerifier: verifier });
     bus = receiver.bus as RecordingBus;
-    adminToken = await issuer.tokens('console-admin').token();
-    serviceToken = await issuer.tokens('svc-bridge').token();
+    adminToken = await issuer.tokens('alice').token();
+    platformToken = await issuer.tokens('platform-ops').token();
+    viewerToken = await issuer.tokens('victor').token();
+    outsiderToken = await issuer.tokens('mallory').token();
   });
   afterAll(async () => {
     await receiver.close();
+    await control.close();
     await issuer.close();
     await database.drop();
   });
@@ -56,7 +79,7 @@ describe('inbound routes and their admin API', () => {
     });
   const githubSignature = (body: string) => `sha256=${createHmac('sha256', HMAC_SECRET).update(body).digest('hex')}`;
 
-  it('manages routes for an admin token only; secrets never come back', async () => {
+  it('manages routes by the caller’s role in the space (from control); secrets never come back', async () => {
     const route = {
       key: 'crm-events',
       spaceId: SPACE,
@@ -76,9 +99,11 @@ describe('inbound routes and their admin API', () => {
       ],
     };
     expect((await admin('POST', '', route, null)).status).toBe(401);
-    const notAdmin = await admin('POST', '', route, serviceToken);
-    expect(notAdmin.status).toBe(403);
-    expect(notAdmin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    // A viewer of the space may not create; a member of another space does not see the space at all.
+    const viewer = await admin('POST', '', route, viewerToken);
+    expect(viewer.status).toBe(403);
+    expect(viewer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await admin('POST', '', route, outsiderToken)).status).toBe(404);
 
     const created = await admin('POST', '', route);
     expect(created.status).toBe(201);
@@ -119,6 +144,16 @@ describe('inbound routes and their admin API', () => {
     expect(await readJson(patched)).toMatchObject({ description: 'anyone', enabled: false, auth: { type: 'none' } });
     expect((await admin('PATCH', '/nope-route', { enabled: true })).status).toBe(404);
     expect((await admin('PATCH', '/open-door', { spaceId: SPACE })).status).toBe(400);
+
+    // Another space's member: its routes are indistinguishable from missing ones.
+    expect((await admin('GET', '/crm-events', undefined, outsiderToken)).status).toBe(404);
+    expect((await admin('PATCH', '/crm-events', { enabled: false }, outsiderToken)).status).toBe(404);
+    expect((await admin('GET', `?spaceId=${SPACE}`, undefined, outsiderToken)).status).toBe(404);
+    // A viewer reads but does not change; listing needs a space unless the caller is a platform admin.
+    expect((await admin('GET', '/crm-events', undefined, viewerToken)).status).toBe(200);
+    expect((await admin('DELETE', '/crm-events', undefined, viewerToken)).status).toBe(403);
+    expect((await admin('GET', '')).status).toBe(400);
+    expect((await readJson(await admin('GET', '', undefined, platformToken))).items).toHaveLength(4);
   });
 
   it('routes by the first rule whose filters match, shaping the event; an unmatched request is acknowledged and dropped', async () => {

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testin
 import { createWebhooksApp, type WebhooksAppOptions } from '../app.ts';
 import { EventIntake } from '../event-intake.ts';
 import { RouteStore } from '../inbound/route-store.ts';
+import { ControlSpaceAccess } from '../inbound/space-access.ts';
 import { Spool } from '../spool/spool.ts';
 import { SpoolRelay } from '../spool/spool-relay.ts';
 import { NumberDirectory } from '../twilio/number-directory.ts';
@@ -62,6 +63,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
     numbers: new NumberDirectory({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9' }),
     routes,
     adminVerifier: options.adminVerifier,
+    spaces: new ControlSpaceAccess({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9', cacheMs: 0 }),
     log: () => {},
   };
   const server = createWebhooksApp(appOptions).listen(0, '127.0.0.1');
