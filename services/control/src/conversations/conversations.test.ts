@@ -6,7 +6,6 @@ import { AccessToken, TokenVerifier, WebhookReceiver } from 'livekit-server-sdk'
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
-import { webhookSecretContext as sealedWith } from '../resources/webhooks.ts';
 import { agentBody } from '../testing/fixtures.ts';
 import { startTestControl, type TestControl } from '../testing/harness.ts';
 import { Conversations } from './conversations.ts';
@@ -143,7 +142,9 @@ const callStatus = async (callId: string) =>
   (await t.request('GET', `/api/v1/spaces/${spaceId}/calls/${callId}`, { token: owner })).body.status as string;
 
 describe('outbound delivery and the webhooks resource', () => {
-  it('decrypt signing secrets with the context the resource seals them with', () => {
+  it('decrypt signing secrets with the context the resource seals them with', async () => {
+    // Imported here, after the app: resources/webhooks.ts imported first would start an import cycle.
+    const { webhookSecretContext: sealedWith } = await import('../resources/webhooks.ts');
     expect(webhookSecretContext('s', 'i')).toBe(sealedWith('s', 'i'));
   });
 });
@@ -415,6 +416,30 @@ describe('a widget conversation end to end', () => {
     expect(
       (await t.request('GET', `/api/v1/spaces/${spaceId}/webhooks/${webhookId}/messages`, { token: viewer })).status,
     ).toBe(403);
+  });
+});
+
+describe('LiveKit SIP kept in step with the numbers', () => {
+  it('creates a trunk and dispatch rule when a SIP-mode number is added, and removes them when it goes', async () => {
+    const number = await t.request('POST', `/api/v1/spaces/${spaceId}/phone-numbers`, {
+      token: owner,
+      body: { provider: 'twilio', number: '+14155550199', mode: 'sip', agentId: agent.id },
+    });
+    expect(number.status).toBe(201);
+    const trunk = await eventually(
+      async () => livekit.trunks.find((tr) => tr.numbers.includes('+14155550199')),
+      'SIP trunk',
+    );
+    expect(JSON.parse(trunk.metadata)).toMatchObject({ phoneNumberId: number.body.id, agentId: agent.id, spaceId });
+    expect(livekit.rules.some((r) => r.trunkIds.includes(trunk.sipTrunkId))).toBe(true);
+    expect(
+      (await t.request('DELETE', `/api/v1/spaces/${spaceId}/phone-numbers/${number.body.id}`, { token: owner })).status,
+    ).toBe(204);
+    await eventually(
+      async () => !livekit.trunks.some((tr) => tr.numbers.includes('+14155550199')),
+      'SIP trunk removed',
+    );
+    expect(livekit.rules).toHaveLength(0);
   });
 });
 
