@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.ts';
 import { importBusyboxImage, type PrivateEngine, startPrivateEngine } from '../testing/private-engine.ts';
 import { STAND_IN_IMAGE, slowToBecomeHealthy, standIn, standInStack } from '../testing/stand-in-stack.ts';
 import { containerName } from './container-spec.ts';
@@ -308,6 +309,48 @@ suite('StackSupervisor against a real Docker Engine', () => {
       await flaky.down({ timeoutS: 1 });
     }
   }, 60_000);
+
+  it('speaknode CLI drives the same engine: status, logs of a missing container, down', async () => {
+    const cli = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(
+        ['--state-dir', join(tmp, 'cli-state'), '--docker-host', `unix://${engine!.socket}`, ...argv],
+        {
+          write: (t) => {
+            stdout += t;
+          },
+          writeErr: (t) => {
+            stderr += t;
+          },
+          isTTY: false,
+          env: { PATH: process.env.PATH },
+        },
+      );
+      return { code, stdout, stderr };
+    };
+    expect((await cli('init', '--yes', '--domain', 'voice.example.com')).code).toBe(0);
+    const status = await cli('--json', 'status');
+    expect(status.code).toBe(0);
+    const services = JSON.parse(status.stdout.trim().split('\n').at(-1)!).services as {
+      service: string;
+      state: string;
+    }[];
+    expect(services.map((s) => s.service)).toContain('control');
+    expect(services.every((s) => s.state === 'missing')).toBe(true);
+    const logs = await cli('logs', 'control');
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toMatch(/no such container/i);
+    expect((await cli('logs', 'nonesuch')).code).toBe(64);
+    const doctor = await cli('--json', 'doctor');
+    const checks = JSON.parse(doctor.stdout.trim().split('\n').at(-1)!).checks as { name: string; ok: boolean }[];
+    expect(checks.find((c) => c.name === 'engine')?.ok).toBe(true);
+    expect([0, 2]).toContain(doctor.code);
+    expect(JSON.parse((await cli('--json', 'down')).stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      ok: true,
+      removed: [],
+    });
+  });
 
   it('down removes containers and the network but keeps volumes unless asked', async () => {
     const { removed } = await supervisor.down({ timeoutS: 1 });

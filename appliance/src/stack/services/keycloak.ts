@@ -21,8 +21,9 @@ export function keycloak({ settings, urls }: StackContext): ServiceDefinition {
       KC_HOSTNAME: urls.keycloak,
       KC_HOSTNAME_BACKCHANNEL_DYNAMIC: 'true',
       KC_HTTP_ENABLED: 'true',
-      KC_PROXY_HEADERS: settings.tls === 'external' ? 'xforwarded' : '',
       KC_HEALTH_ENABLED: 'true',
+      // Behind the TLS-terminating proxy, trust its X-Forwarded-* headers; without one there are none.
+      ...(settings.tls === 'external' ? { KC_PROXY_HEADERS: 'xforwarded' } : {}),
     },
     // The image has bash but neither curl nor wget: probe the management port's readiness by hand.
     healthcheck: health(
