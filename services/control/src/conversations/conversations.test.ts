@@ -419,6 +419,35 @@ describe('a widget conversation end to end', () => {
   });
 });
 
+describe('tenant isolation of the conversation routes', () => {
+  it('answers 404 to another space, and to this space for another space’s ids', async () => {
+    const session = await t.request('POST', `/api/v1/spaces/${spaceId}/agents/${agent.id}/test-sessions`, {
+      token: owner,
+    });
+    const callId = session.body.callId as string;
+    const messageId = randomUUID();
+    const routes = [
+      ['GET', `/calls/${callId}`],
+      ['GET', `/calls/${callId}/transcript`],
+      ['GET', `/calls/${callId}/events`],
+      ['GET', `/calls/${callId}/usage`],
+      ['GET', `/calls/${callId}/recording`],
+      ['GET', `/webhooks/${webhookId}/messages`],
+      ['GET', `/webhooks/${webhookId}/messages/${messageId}`],
+      ['POST', `/webhooks/${webhookId}/messages/${messageId}/replay`],
+      ['POST', `/agents/${agent.id}/test-sessions`],
+    ] as const;
+    const mallory = await t.userToken('mallory-2');
+    const other = (await t.request('POST', '/api/v1/spaces', { token: mallory, body: { name: 'Elsewhere' } })).body.id;
+    for (const [method, path] of routes) {
+      const foreign = await t.request(method, `/api/v1/spaces/${spaceId}${path}`, { token: mallory });
+      expect(foreign.status, `${method} ${path} from another space`).toBe(404);
+      const crossed = await t.request(method, `/api/v1/spaces/${other}${path}`, { token: mallory });
+      expect(crossed.status, `${method} ${path} with this space’s ids in another space`).toBe(404);
+    }
+  });
+});
+
 describe('LiveKit SIP kept in step with the numbers', () => {
   it('creates a trunk and dispatch rule when a SIP-mode number is added, and removes them when it goes', async () => {
     const number = await t.request('POST', `/api/v1/spaces/${spaceId}/phone-numbers`, {
