@@ -292,6 +292,26 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     expect((await outboxTypes(callId)).filter((t) => t === 'call.recording.ready')).toHaveLength(1);
   });
 
+  it('fails web calls nobody joined, saying what to check', async () => {
+    const stale = randomUUID();
+    const fresh = randomUUID();
+    for (const [id, age] of [
+      [stale, '2 hours'],
+      [fresh, '1 minute'],
+    ] as const) {
+      await db.pool.query(
+        `INSERT INTO calls (id, space_id, agent_id, channel, status, room_name, created_at)
+         VALUES ($1, $2, $3, 'widget', 'created', $4, now() - $5::interval)`,
+        [id, spaceId, agentId, `call-${id}`, age],
+      );
+    }
+    expect(await lifecycle.failAbandoned()).toBe(1);
+    expect(await callById(db.pool, stale)).toMatchObject({ status: 'failed', end_reason: 'canceled' });
+    expect((await callById(db.pool, stale))!.failure_reason).toMatch(/nobody joined the room, or LiveKit webhooks/);
+    expect((await callById(db.pool, fresh))!.status).toBe('created');
+    expect(await outboxTypes(stale)).toEqual(['call.status_changed', 'call.ended']);
+  });
+
   it('a VoxImplant call from our VoxEngine scenario’s callbacks', async () => {
     const voxCallId = `vox-${randomUUID()}`;
     const callId = callIdForProviderCall('voximplant', voxCallId);

@@ -35,6 +35,8 @@ import {
 /** ParticipantInfo.Kind in LiveKit's protocol (livekit_models.proto). */
 const PARTICIPANT_KIND_SIP = 3;
 const PARTICIPANT_KIND_AGENT = 4;
+/** A web call still `created` this long after its token was issued (TTL 10 minutes) was never joined. */
+const ABANDONED_AFTER_MS = 60 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Twilio's CallStatus values (status callbacks) and where each moves our call. */
@@ -352,8 +354,30 @@ export class CallLifecycle {
     }
   }
 
+  /**
+   * Web calls nobody ever joined: the token expired unused, or LiveKit's webhooks do not reach the
+   * receiver. Either way the call should not stay `created` for ever; the reason says which to check.
+   */
+  async failAbandoned(olderThanMs = ABANDONED_AFTER_MS): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM calls WHERE status = 'created' AND channel IN ('test', 'widget')
+       AND created_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at LIMIT 100`,
+      [olderThanMs],
+    );
+    let failed = 0;
+    for (const { id } of rows) {
+      const moved = await this.move(id, 'failed', {
+        endReason: 'canceled',
+        failureReason: `no LiveKit event for this call within ${Math.round(olderThanMs / 60_000)} minutes: nobody joined the room, or LiveKit webhooks do not reach the webhook receiver`,
+      });
+      if (moved) failed += 1;
+    }
+    return failed;
+  }
+
   /** Retries what an outage left undone: rooms and dispatches of live phone calls through the bridge. */
   async reconcile(): Promise<number> {
+    await this.failAbandoned();
     if (!this.options.livekit) return 0;
     const { rows } = await this.pool.query<CallRow>(
       `SELECT * FROM calls WHERE channel = 'phone' AND dispatch_id IS NULL AND status IN ('ringing', 'in_progress')
