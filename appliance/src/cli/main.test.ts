@@ -1,11 +1,12 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from './exit-codes.ts';
 import { main } from './main.ts';
 
-async function run(argv: string[]) {
+async function run(argv: string[], stdin?: NodeJS.ReadableStream & { isTTY?: boolean }) {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -16,6 +17,7 @@ async function run(argv: string[]) {
       stderr += t;
     },
     isTTY: false,
+    stdin,
     env: { PATH: process.env.PATH, DBUS_SESSION_BUS_ADDRESS: '' },
   });
   return { code, stdout, stderr, last: () => JSON.parse(stdout.trim().split('\n').at(-1)!) };
@@ -71,6 +73,45 @@ describe('speaknode CLI', () => {
     const again = await run([...state, '--json', 'init', '--yes']);
     expect(again.code).toBe(ExitCode.ok);
     expect(again.last().generated).toEqual([]);
+  });
+
+  it('init on a terminal asks for domain, TLS, GPU, ports and provider keys', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    // domain, TLS, GPU, five ports (Enter keeps one), four provider keys (Enter skips).
+    stdin.end(
+      [
+        'voice.example.com',
+        'external',
+        'n',
+        '9080',
+        '',
+        '9082',
+        '8181',
+        '7890',
+        'sk-typed',
+        '',
+        '',
+        'tw-token',
+        '',
+      ].join('\n'),
+    );
+    const init = await run([...state, 'init'], stdin);
+    expect(init.code, init.stderr).toBe(ExitCode.ok);
+    expect(init.stderr).toContain('Domain or host name of this server');
+    expect(init.stderr).toContain('Public port for control [8080]');
+    const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
+    expect(settings).toMatchObject({ domain: 'voice.example.com', tls: 'external', gpu: false });
+    expect(settings.ports).toMatchObject({
+      control: 9080,
+      webhooks: 8081,
+      bridge: 9082,
+      keycloak: 8181,
+      livekit: 7890,
+    });
+    const secrets = JSON.parse(await readFile(join(dir, 'state', 'secrets.json'), 'utf8'));
+    expect(secrets.OPENAI_API_KEY).toBe('sk-typed');
+    expect(secrets.TWILIO_AUTH_TOKEN).toBe('tw-token');
+    expect(secrets).not.toHaveProperty('DEEPGRAM_API_KEY');
   });
 
   it('rejects bad init flags with exit 64 and says what is allowed', async () => {

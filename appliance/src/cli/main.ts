@@ -125,43 +125,49 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     };
 
     if (command === 'init') {
-      const settings = await initSettings(values, stateDir, io);
-      const providerKeys: Partial<Record<ProviderKey, string>> = {};
-      for (const entry of values.set ?? []) {
-        const [key, ...rest] = entry.split('=');
-        if (!(PROVIDER_KEYS as readonly string[]).includes(key!) || rest.length === 0) {
-          throw new UsageError(`--set takes KEY=value with KEY one of ${PROVIDER_KEYS.join(', ')} (got ${entry})`);
+      const prompter = new Prompter(io);
+      // Closed on every path: an open readline on stdin would keep the process alive.
+      try {
+        const settings = await initSettings(values, stateDir, io, prompter);
+        const providerKeys: Partial<Record<ProviderKey, string>> = {};
+        for (const entry of values.set ?? []) {
+          const [key, ...rest] = entry.split('=');
+          if (!(PROVIDER_KEYS as readonly string[]).includes(key!) || rest.length === 0) {
+            throw new UsageError(`--set takes KEY=value with KEY one of ${PROVIDER_KEYS.join(', ')} (got ${entry})`);
+          }
+          providerKeys[key as ProviderKey] = rest.join('=');
         }
-        providerKeys[key as ProviderKey] = rest.join('=');
-      }
-      if (canPrompt(io, values.yes) && Object.keys(providerKeys).length === 0) {
-        for (const key of PROVIDER_KEYS) {
-          const answer = await ask(io, `${key} (empty to skip)`, '');
-          if (answer) providerKeys[key] = answer;
+        if (canPrompt(io, values.yes) && Object.keys(providerKeys).length === 0 && !(values.set ?? []).length) {
+          for (const key of PROVIDER_KEYS) {
+            const answer = await prompter.ask(`${key} (empty to skip)`, '');
+            if (answer) providerKeys[key] = answer;
+          }
         }
+        const chosen = await chooseSecretStore(stateDir.root, preference, io.env);
+        const init = await runInit({ stateDir, settings, secretStore: chosen.store, providerKeys });
+        result(
+          {
+            ok: true,
+            stateDir: stateDir.root,
+            secretStore: chosen.store.kind,
+            secretStoreReason: chosen.reason,
+            generated: init.generated,
+            providerKeys: init.providerKeys,
+            files: init.files,
+          },
+          () => {
+            line(`Speaknode set up for ${init.settings.domain} in ${stateDir.root}`);
+            line(
+              `  secrets: ${init.generated.length} generated, ${init.kept} kept, in ${init.secretStore} (${chosen.reason})`,
+            );
+            for (const file of init.files) line(`  wrote ${file} (0600)`);
+            line('Next: `speaknode doctor`, then `speaknode up`.');
+          },
+        );
+        return ExitCode.ok;
+      } finally {
+        prompter.close();
       }
-      const chosen = await chooseSecretStore(stateDir.root, preference, io.env);
-      const init = await runInit({ stateDir, settings, secretStore: chosen.store, providerKeys });
-      result(
-        {
-          ok: true,
-          stateDir: stateDir.root,
-          secretStore: chosen.store.kind,
-          secretStoreReason: chosen.reason,
-          generated: init.generated,
-          providerKeys: init.providerKeys,
-          files: init.files,
-        },
-        () => {
-          line(`Speaknode set up for ${init.settings.domain} in ${stateDir.root}`);
-          line(
-            `  secrets: ${init.generated.length} generated, ${init.kept} kept, in ${init.secretStore} (${chosen.reason})`,
-          );
-          for (const file of init.files) line(`  wrote ${file} (0600)`);
-          line('Next: `speaknode doctor`, then `speaknode up`.');
-        },
-      );
-      return ExitCode.ok;
     }
 
     // Every other command works on an initialised state directory.
@@ -226,6 +232,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'up': {
         for (const name of args) supervisor.service(name);
+        printer.expect(args.length > 0 ? args.length : resolved.services.length);
         const report = await supervisor.up({ bundle: values.bundle, only: args });
         result({ ...report }, () => {
           line(report.ok ? `stack up in ${(report.durationMs / 1000).toFixed(1)} s` : 'stack is NOT fully up:');
@@ -328,20 +335,46 @@ function canPrompt(io: CliIo, yes: unknown): boolean {
   return !yes && !!io.stdin?.isTTY;
 }
 
-async function ask(io: CliIo, question: string, fallback: string): Promise<string> {
-  const rl = createInterface({ input: io.stdin!, output: process.stderr });
-  try {
-    const answer = (await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
-    return answer || fallback;
-  } finally {
-    rl.close();
+/** One readline for the whole of init: answers typed ahead (or piped) are not lost between questions. */
+class Prompter {
+  private rl: ReturnType<typeof createInterface> | undefined;
+  private readonly lines: string[] = [];
+  private readonly waiting: ((line: string) => void)[] = [];
+
+  constructor(private readonly io: CliIo) {}
+
+  async ask(question: string, fallback: string): Promise<string> {
+    if (!this.rl) {
+      this.rl = createInterface({ input: this.io.stdin!, terminal: false });
+      this.rl.on('line', (line) => {
+        const waiter = this.waiting.shift();
+        if (waiter) waiter(line);
+        else this.lines.push(line);
+      });
+      this.rl.on('close', () => {
+        for (const waiter of this.waiting.splice(0)) waiter('');
+      });
+    }
+    this.io.writeErr(`${question}${fallback ? ` [${fallback}]` : ''}: `);
+    const line = this.lines.shift() ?? (await new Promise<string>((resolve) => this.waiting.push(resolve)));
+    return line.trim() || fallback;
+  }
+
+  close(): void {
+    this.rl?.close();
   }
 }
 
 /** Settings from flags, then the previous settings, then prompts (on a terminal) or defaults. */
-async function initSettings(values: Values, stateDir: StateDir, io: CliIo): Promise<StackSettingsInput> {
+async function initSettings(
+  values: Values,
+  stateDir: StateDir,
+  io: CliIo,
+  prompter: Prompter,
+): Promise<StackSettingsInput> {
   const previous = await stateDir.readSettings().catch(() => undefined);
   const prompt = canPrompt(io, values.yes);
+  const ask = (_io: CliIo, question: string, fallback: string) => prompter.ask(question, fallback);
   let domain = (values.domain as string | undefined) ?? previous?.domain;
   if (!domain && prompt) domain = await ask(io, 'Domain or host name of this server', 'localhost');
   if (!domain) throw new UsageError('init needs --domain NAME (or run it on a terminal to be asked)');
@@ -366,6 +399,14 @@ async function initSettings(values: Values, stateDir: StateDir, io: CliIo): Prom
       );
     }
     ports[name] = Number(value);
+  }
+  if (prompt && !values.port && !previous) {
+    for (const name of ['control', 'webhooks', 'bridge', 'keycloak', 'livekit'] as const) {
+      const fallback = String(PublicPorts.shape[name].parse(undefined));
+      const answer = await ask(io, `Public port for ${name}`, fallback);
+      if (!/^\d+$/.test(answer)) throw new UsageError(`the port for ${name} must be a number (got ${answer})`);
+      ports[name] = Number(answer);
+    }
   }
   return {
     ...(previous ?? {}),

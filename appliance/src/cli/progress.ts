@@ -29,6 +29,14 @@ export class ProgressPrinter {
   private readonly layers = new Map<string, Map<string, { current: number; total: number }>>();
   private readonly lastPercent = new Map<string, number>();
   private barOpen = false;
+  private total = 0;
+  private readonly settled = new Set<string>();
+
+  /** With the number of services, milestones carry a `[done/total]` count. */
+  expect(total: number): void {
+    this.total = total;
+    this.settled.clear();
+  }
 
   constructor(
     private readonly output: Output,
@@ -49,9 +57,13 @@ export class ProgressPrinter {
       case 'service': {
         if (['waiting', 'creating', 'stopping'].includes(event.phase)) return;
         const mark = MARK[event.phase] ?? '…';
+        if (['healthy', 'running', 'completed', 'unchanged', 'failed', 'skipped'].includes(event.phase)) {
+          this.settled.add(event.service);
+        }
+        const count = this.total > 0 ? `[${this.settled.size}/${this.total}] ` : '';
         const time = event.elapsedMs !== undefined ? ` (${(event.elapsedMs / 1000).toFixed(1)} s)` : '';
         const detail = event.detail ? `: ${event.detail}` : '';
-        this.line(`  ${mark} ${event.service.padEnd(16)} ${event.phase}${time}${detail}`);
+        this.line(`  ${count}${mark} ${event.service.padEnd(16)} ${event.phase}${time}${detail}`);
         return;
       }
       case 'image':
