@@ -106,7 +106,11 @@ interface ServerResult {
 /** Run `calls` simulated Twilio calls against a server process for `seconds`; the server is `bench-server.ts <mode>`. */
 async function load(mode: 'bridge' | 'baseline', calls: number, seconds: number, audio: Uint8Array) {
   const child = fork(fileURLToPath(new URL('./bench-server.ts', import.meta.url)), [mode, String(calls)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<{ port: number; callIds: string[] }>((resolve) =>

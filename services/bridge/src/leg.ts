@@ -58,7 +58,7 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   maxQueuedMs: 100,
   maxBufferedMs: 1000,
   floodAllowanceMs: 1000,
-  floodLimitMs: 2000,
+  floodLimitMs: 5000,
   callerSpeechRms: 300,
   callerSpeechHoldMs: 500,
   markEveryFrames: 5,
