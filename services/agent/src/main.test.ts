@@ -5,9 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WorkerStatus } from '@livekit/protocol';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeControl, startFakeControl } from './testing/control-server.ts';
+import { startFakeLivekit } from './testing/fake-livekit.ts';
 import { AGENT_ID, CALL_ID, runtimeConfig, SPACE_ID } from './testing/fixtures.ts';
 import {
   lastUserText,
@@ -116,6 +118,62 @@ describe('the worker process without LiveKit', () => {
     expect(code).toBe(78);
     expect(stderr).toContain('LIVEKIT_API_KEY: is required when LIVEKIT_URL is set');
   });
+});
+
+describe('the worker against the LiveKit agent protocol (local protocol server, no media)', () => {
+  it('registers as speaknode-agent, runs a dispatched job in a job process, and drains on SIGTERM', async () => {
+    const livekit = await startFakeLivekit();
+    const brokenAgent = '14141414-1414-4414-8414-141414141414';
+    const callId = '15151515-1515-4515-8515-151515151515';
+    control.configs.set(brokenAgent, { ...runtimeConfig(llmServer.url), agentId: brokenAgent, credentials: {} });
+    const worker = await startWorker({
+      CONTROL_URL: control.url,
+      SPEAKNODE_OIDC_ISSUER: control.issuer,
+      SPEAKNODE_SERVICE_CLIENT_ID: control.clientId,
+      SPEAKNODE_SERVICE_CLIENT_SECRET: control.clientSecret,
+      LIVEKIT_URL: livekit.url,
+      LIVEKIT_API_KEY: livekit.apiKey,
+      LIVEKIT_API_SECRET: livekit.apiSecret,
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      expect(worker.output()).toContain(`voice: registering with LiveKit at ${livekit.url}`);
+      const deadline = Date.now() + 60_000;
+      const until = async (what: string, check: () => boolean | Promise<boolean>) => {
+        while (!(await check())) {
+          if (Date.now() > deadline) throw new Error(`${what} did not happen:\n${worker.output()}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      await until('registration', async () => {
+        const ready = (await (await fetch(`${worker.url}/readyz`)).json()) as { checks: { voice: string } };
+        return ready.checks.voice === 'registered';
+      });
+      expect(livekit.registrations.map((r) => r.agentName)).toEqual(['speaknode-agent']);
+
+      await livekit.dispatch({
+        id: 'AJ_contract',
+        roomName: 'call-room-1',
+        agentName: 'speaknode-agent',
+        metadata: JSON.stringify({ callId, agentId: brokenAgent, spaceId: SPACE_ID, channel: 'phone' }),
+      });
+      await until('the failure report', () => control.updates.some((u) => u.callId === callId));
+      const update = control.updates.find((u) => u.callId === callId)?.update;
+      expect(update).toMatchObject({ status: 'failed', endReason: 'provider_error' });
+      expect(update?.failureReason).toContain('credential');
+      await until('the room deletion', () => livekit.deletedRooms.includes('call-room-1'));
+
+      worker.child.kill('SIGTERM');
+      expect(await worker.exit).toBe(0);
+      const statuses = livekit.workerMessages.flatMap((m) =>
+        m.message.case === 'updateWorker' ? [m.message.value.status] : [],
+      );
+      expect(statuses).toContain(WorkerStatus.WS_FULL); // draining: LiveKit stops sending calls
+    } finally {
+      worker.child.kill('SIGKILL');
+      await livekit.close();
+    }
+  }, 90_000);
 });
 
 const livekitUrl = process.env.LIVEKIT_URL;

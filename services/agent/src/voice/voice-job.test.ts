@@ -30,12 +30,12 @@ afterAll(async () => {
 });
 
 function fakeJob(metadata: string) {
-  const calls = { shutdown: [] as string[], deleteRoom: 0, connect: 0 };
+  const calls = { shutdown: [] as string[], deleteRoom: [] as Array<string | undefined>, connect: 0 };
   const ctx = {
-    job: { id: 'AJ_test', metadata },
+    job: { id: 'AJ_test', metadata, room: { name: 'call-room-7' } },
     shutdown: (reason: string) => calls.shutdown.push(reason),
-    deleteRoom: async () => {
-      calls.deleteRoom++;
+    deleteRoom: async (name?: string) => {
+      calls.deleteRoom.push(name);
     },
     connect: async () => {
       calls.connect++;
@@ -76,7 +76,7 @@ describe('a voice job that cannot start', () => {
     const update = control.updates.find((u) => u.callId === callId)?.update;
     expect(update).toMatchObject({ status: 'failed', endReason: 'provider_error' });
     expect(update?.failureReason).toContain(`credential ${config.agent.llm.credentialId} is missing`);
-    expect(calls.deleteRoom).toBe(1);
+    expect(calls.deleteRoom).toEqual(['call-room-7']);
     expect(calls.connect).toBe(0);
   });
 

@@ -52,6 +52,9 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     return;
   }
   const { callId } = metadata;
+  // The dispatch names the room; ctx.room has no name until it is connected.
+  const roomName = ctx.job.room?.name;
+  const deleteRoom = () => ctx.deleteRoom(roomName).catch(() => {});
   const fail = async (failureReason: string) => {
     deps.log(`call ${callId} failed: ${failureReason}`);
     await deps.control
@@ -61,7 +64,7 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
         failureReason: failureReason.slice(0, 2000),
       })
       .catch((e: Error) => deps.log(`could not report the failure of call ${callId}: ${e.message}`));
-    await ctx.deleteRoom().catch(() => {});
+    await deleteRoom();
     ctx.shutdown(failureReason);
   };
 
@@ -99,9 +102,14 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
           const caller = [...ctx.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.SIP);
           if (!caller) throw new Error('this call did not arrive over SIP, so it cannot be transferred');
           const sip = new SipClient(LIVEKIT_URL.replace(/^ws/, 'http'), LIVEKIT_API_KEY, LIVEKIT_API_SECRET);
-          await sip.transferSipParticipant(ctx.room.name ?? '', caller.identity, transferTarget(destination), {
-            playDialtone: true,
-          });
+          await sip.transferSipParticipant(
+            ctx.room.name ?? roomName ?? '',
+            caller.identity,
+            transferTarget(destination),
+            {
+              playDialtone: true,
+            },
+          );
           // The caller now talks to someone else; the agent's part of the call is over.
           setTimeout(() => void conversation?.end('transferred'), 0).unref();
         }
@@ -120,7 +128,7 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     log: deps.log,
     onEnded: async (outcome) => {
       // Ending the call for the agent ends it for everyone: the room goes, SIP legs hang up.
-      if (outcome.endReason !== 'caller_hangup') await ctx.deleteRoom().catch(() => {});
+      if (outcome.endReason !== 'caller_hangup') await deleteRoom();
       ctx.shutdown(outcome.endReason);
     },
   });

@@ -49,6 +49,9 @@ export async function startVoiceWorker(
       production: true,
       logLevel: config.LOG_LEVEL,
       drainTimeout: config.AGENT_DRAIN_TIMEOUT_SECONDS * 1000,
+      // A job process gets this long to end its call and exit once told to; an idle process still
+      // starting up when SIGTERM arrives would otherwise hold the shutdown for the 60 s default.
+      shutdownProcessTimeout: 10_000,
     }),
   );
   let state: VoiceWorkerState = 'connecting';
