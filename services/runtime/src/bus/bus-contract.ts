@@ -162,6 +162,27 @@ export function busContract(factory: () => Promise<BusUnderTest>): void {
     }
   });
 
+  it('gives each event of a group to one of its consumers, not to each', async () => {
+    const run = uniqueRun();
+    const second = await underTest.open();
+    try {
+      const sink = collector(run);
+      const subs = [
+        await bus.subscribe({ group: `g-${run}`, topics: [topic], handler: sink.handler }),
+        await second.subscribe({ group: `g-${run}`, topics: [topic], handler: sink.handler }),
+      ];
+      await new Promise((r) => setTimeout(r, 1500));
+      await bus.publish(topic, eventsFor(run, 6));
+      await sink.until(6);
+      // Time for a duplicate to show up, if one were coming.
+      await new Promise((r) => setTimeout(r, 500));
+      await Promise.all(subs.map((s) => s.stop()));
+      expect(ids(sink.seen)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `${run}-${i}`));
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses to publish an event that is not a valid envelope', async () => {
     const bad = { ...eventsFor(uniqueRun(), 1)[0]!, type: 'Not A Type' };
     await expect(bus.publish(topic, [bad])).rejects.toThrow(/envelope/);

@@ -1,7 +1,9 @@
+import { createServer } from 'node:net';
 import { createTestDatabase } from '@speaknode/runtime/testing';
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { busContract } from './bus-contract.ts';
 import { KafkaBus } from './kafka-bus.ts';
+import { openBus } from './open-bus.ts';
 import { PostgresBus } from './postgres-bus.ts';
 
 const quiet = () => {};
@@ -44,3 +46,27 @@ if (brokers && brokers.length > 0) {
   console.info('KafkaBus contract tests: skipped because KAFKA_BROKERS is not set (no Kafka broker on this machine)');
   describe.skip('KafkaBus on the brokers in KAFKA_BROKERS (KAFKA_BROKERS not set)', () => {});
 }
+
+describe('openBus', () => {
+  it('picks the PostgreSQL-backed bus without brokers', async () => {
+    const database = await createTestDatabase('');
+    try {
+      const bus = await openBus({ kafkaBrokers: [], pool: database.pool });
+      expect(bus).toBeInstanceOf(PostgresBus);
+      expect(await bus.ping()).toBe(true);
+      await bus.close();
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('fails clearly when the Kafka brokers cannot be reached (real kafkajs client)', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    await expect(KafkaBus.connect({ brokers: [`127.0.0.1:${port}`], retries: 1, log: quiet })).rejects.toThrow(
+      /ECONNREFUSED|Connection error|connect/i,
+    );
+  });
+});

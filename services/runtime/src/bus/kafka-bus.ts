@@ -8,6 +8,8 @@ export interface KafkaBusOptions {
   /** Partitions for topics this bus creates (default 1; ordering is per key either way). */
   partitions?: number;
   replicationFactor?: number;
+  /** How often kafkajs retries a failed request before giving up (default 5). */
+  retries?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -32,6 +34,7 @@ export class KafkaBus implements Bus {
       clientId: options.clientId ?? 'speaknode',
       brokers: options.brokers,
       connectionTimeout: 5_000,
+      retry: { retries: options.retries ?? 5, initialRetryTime: 300 },
       logLevel: logLevel.WARN,
       logCreator: () => (entry) => log(`kafka: ${entry.log.message}`, { namespace: entry.namespace }),
     });
