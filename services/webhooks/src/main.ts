@@ -6,6 +6,7 @@ import { createWebhooksApp } from './app.ts';
 import { EventIntake } from './event-intake.ts';
 import { RouteStore } from './inbound/route-store.ts';
 import { ControlSpaceAccess } from './inbound/space-access.ts';
+import { ReconnectingBus } from './spool/reconnecting-bus.ts';
 import { Spool } from './spool/spool.ts';
 import { SpoolRelay } from './spool/spool-relay.ts';
 import { NumberDirectory } from './twilio/number-directory.ts';
@@ -32,13 +33,24 @@ const database = await openDatabase({
   url: config.DATABASE_URL,
   embeddedDataDir: join(config.SPEAKNODE_DATA_DIR, 'postgres'),
 });
-const routes = await RouteStore.open(database.pool);
-const bus = await openBus({
-  kafkaBrokers: config.KAFKA_BROKERS,
-  pool: database.pool,
-  clientId: 'speaknode-webhooks',
-  log,
-});
+// Provider webhooks need neither PostgreSQL nor the bus: both are set up in the background, retried
+// while they are down, so the receiver accepts into its spool from the first second.
+const routes = RouteStore.unmigrated(database.pool);
+void (async () => {
+  for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
+    try {
+      await routes.migrate();
+      return;
+    } catch (error) {
+      log(`inbound routes: database not ready (${(error as Error).message}); retrying in ${delay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+})();
+const bus = new ReconnectingBus(
+  () => openBus({ kafkaBrokers: config.KAFKA_BROKERS, pool: database.pool, clientId: 'speaknode-webhooks', log }),
+  { log },
+);
 const relay = new SpoolRelay(spool, bus, { log });
 relay.start();
 

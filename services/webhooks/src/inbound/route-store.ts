@@ -56,8 +56,18 @@ export class RouteStore {
   ) {}
 
   static async open(pool: pg.Pool, options: { cacheMs?: number } = {}): Promise<RouteStore> {
-    await runMigrations(pool, MIGRATIONS_DIR, 'webhooks');
+    const store = RouteStore.unmigrated(pool, options);
+    await store.migrate();
+    return store;
+  }
+
+  /** A store whose table may not exist yet: call `migrate` (e.g. retried in the background while the database is down). */
+  static unmigrated(pool: pg.Pool, options: { cacheMs?: number } = {}): RouteStore {
     return new RouteStore(pool, options.cacheMs ?? 5_000);
+  }
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.pool, MIGRATIONS_DIR, 'webhooks');
   }
 
   async find(key: string): Promise<InboundRoute | null> {
