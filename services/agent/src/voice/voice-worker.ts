@@ -47,6 +47,7 @@ export async function startVoiceWorker(
       host: '127.0.0.1',
       port: healthPort,
       production: true,
+      loadThreshold: config.AGENT_MAX_CPU_LOAD_PERCENT / 100,
       logLevel: config.LOG_LEVEL,
       drainTimeout: config.AGENT_DRAIN_TIMEOUT_SECONDS * 1000,
       // A job process gets this long to end its call and exit once told to; an idle process still

@@ -146,6 +146,12 @@ export const AgentWorkerConfig = z
       default: 900,
     }),
     AGENT_MAX_TEXT_SESSIONS: envInt('the most concurrent text sessions this worker runs', { min: 1, default: 200 }),
+    /** Above this machine CPU load the worker tells LiveKit it is full; on a single box other services share the CPU. */
+    AGENT_MAX_CPU_LOAD_PERCENT: envInt('the CPU load (percent) above which the worker takes no new calls', {
+      min: 1,
+      max: 100,
+      default: 90,
+    }),
     AGENT_DRAIN_TIMEOUT_SECONDS: envInt('how long SIGTERM waits for running calls to finish', {
       min: 0,
       max: 4 * 3600,
