@@ -60,6 +60,19 @@ export async function startPrivateEngine(): Promise<EngineStart> {
   });
   const docker = new Docker({ socketPath: socket });
   const stop = async () => {
+    // Containers and networks first: dockerd leaves its bridge interfaces on the host otherwise.
+    if (!exited) {
+      try {
+        for (const c of await docker.listContainers({ all: true })) {
+          await docker.getContainer(c.Id).remove({ force: true });
+        }
+        for (const n of await docker.listNetworks()) {
+          if (!['bridge', 'host', 'none'].includes(n.Name)) await docker.getNetwork(n.Id).remove();
+        }
+      } catch {
+        // The engine is going away anyway.
+      }
+    }
     if (!exited && child.pid) {
       child.kill('SIGTERM');
       for (let i = 0; i < 100 && !exited; i++) await sleep(200);
