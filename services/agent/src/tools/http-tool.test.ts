@@ -145,6 +145,21 @@ describe('callHttpTool against a local server (host allow-listed)', () => {
     expect(noArg.message).toContain('customerId');
   });
 
+  it('never lets the model choose the host', async () => {
+    const error = await failure(
+      callHttpTool(
+        tool({ urlTemplate: 'http://{host}/customers/{customerId}' }),
+        { host: 'evil.example', customerId: '1' },
+        allowLocal,
+      ),
+    );
+    expect(error.kind).toBe('bad_arguments');
+    expect(error.message).toContain('placeholder in its host');
+    // A path argument cannot smuggle another authority in either.
+    await callHttpTool(tool(), { customerId: '@evil.example/x' }, allowLocal);
+    expect(received.at(-1)?.url).toBe('/customers/%40evil.example%2Fx');
+  });
+
   it('times out', async () => {
     const error = await failure(
       callHttpTool(tool({ urlTemplate: `http://127.0.0.1:${port}/slow`, timeoutMs: 200 }), {}, allowLocal),

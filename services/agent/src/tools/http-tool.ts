@@ -67,6 +67,15 @@ export function fillRequest(
   credentials: Readonly<Record<string, ResolvedCredential>>,
 ): FilledRequest {
   const used = new Set<string>();
+  // The model may fill the path and query, never the scheme, host or port: the tool's credential
+  // must only ever go to the host the admin configured.
+  const authority = /^https?:\/\/[^/?#]*/i.exec(tool.urlTemplate)?.[0] ?? '';
+  if (/[{}]/.test(authority)) {
+    throw new HttpToolError(
+      `the tool ${tool.name} has a placeholder in its host; only the path and query may be filled in`,
+      'bad_arguments',
+    );
+  }
   const urlText = tool.urlTemplate.replace(PLACEHOLDER, (_, name: string) => {
     const value = args[name];
     if (value === undefined || value === null) {
