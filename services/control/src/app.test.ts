@@ -13,7 +13,7 @@ describe('control app skeleton', () => {
   it('answers healthz and readyz', async () => {
     expect((await t.request('GET', '/healthz')).status).toBe(200);
     const ready = await t.request('GET', '/readyz');
-    expect(ready).toMatchObject({ status: 200, body: { checks: { database: true, bus: true } } });
+    expect(ready).toMatchObject({ status: 200, body: { checks: { database: true, bus: true, store: true } } });
   });
 
   it('serves the embedded issuer discovery at /oidc', async () => {

@@ -41,6 +41,7 @@ export function createControlApp(ctx: ControlContext, options: ControlAppOptions
         () => false,
       ),
       bus: await ctx.bus.ping().catch(() => false),
+      store: await ctx.store.ping().catch(() => false),
     };
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });

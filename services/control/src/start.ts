@@ -82,9 +82,13 @@ async function credentialsKey(config: ControlConfig, log: Logger): Promise<strin
 export async function startControl(config: ControlConfig, options: StartControlOptions = {}): Promise<RunningControl> {
   const log = options.log ?? consoleLogger;
   const closers: (() => Promise<void>)[] = [];
+  let closeServer: (() => Promise<void>) | undefined;
   const close = async () => {
-    for (const closer of closers.reverse())
+    // Stop taking requests first, then the rest in reverse order of start.
+    await closeServer?.();
+    for (const closer of closers.reverse()) {
       await closer().catch((error) => log.warn('close failed', { error: String(error) }));
+    }
   };
   try {
     let pool: pg.Pool;
@@ -111,10 +115,10 @@ export async function startControl(config: ControlConfig, options: StartControlO
         resolve();
       });
     });
-    closers.push(async () => {
+    closeServer = async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-    });
+    };
     const url = controlBaseUrl(config, (server.address() as AddressInfo).port);
 
     let issuer = config.SPEAKNODE_OIDC_ISSUER;

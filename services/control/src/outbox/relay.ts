@@ -67,10 +67,16 @@ export class OutboxRelay {
     this.timer.unref();
   }
 
+  private lastPrune = 0;
+
   private async loop() {
     let published = 0;
     try {
       published = await this.runOnce();
+      if (Date.now() - this.lastPrune > 3_600_000) {
+        this.lastPrune = Date.now();
+        await this.prune();
+      }
       this.failures = 0;
     } catch (error) {
       this.failures++;
