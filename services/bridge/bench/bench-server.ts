@@ -22,6 +22,7 @@ if (mode === 'bridge') {
   callIds = Array.from({ length: calls }, () => control.addCall());
   const bridge = createBridgeServer({
     control: new ControlClient({
+      timeoutMs: 20_000,
       baseUrl: control.url,
       tokens: new ServiceTokenSource({
         issuer: control.url,
@@ -55,7 +56,9 @@ if (mode === 'bridge') {
 let cpuAtStart = process.cpuUsage();
 let wallAtStart = performance.now();
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'measure-start') {
+  if (message.type === 'status') {
+    send({ type: 'status', legs: metrics?.active ?? calls });
+  } else if (message.type === 'measure-start') {
     metrics?.lateness.reset();
     cpuAtStart = process.cpuUsage();
     wallAtStart = performance.now();
@@ -66,6 +69,10 @@ process.on('message', (message: { type: string }) => {
       cpuMs: (cpu.user + cpu.system) / 1000,
       wallMs: performance.now() - wallAtStart,
       legs: metrics?.active ?? calls,
+      ended: metrics
+        ?.render()
+        .split('\n')
+        .filter((line) => line.startsWith('bridge_legs_ended_total') || line.startsWith('bridge_input_rejected_total')),
       lateness: metrics
         ? {
             p50: metrics.lateness.quantile(0.5),

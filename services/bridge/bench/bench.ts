@@ -100,6 +100,7 @@ interface ServerResult {
   cpuMs: number;
   wallMs: number;
   legs: number;
+  ended?: string[];
   lateness?: { p50: number; p99: number; max: number; frames: number };
 }
 
@@ -138,68 +139,80 @@ async function load(mode: 'bridge' | 'baseline', calls: number, seconds: number,
     }),
   );
 
-  await Promise.all(
-    ready.callIds.map(
-      (callId, index) =>
-        new Promise<void>((resolve, reject) => {
-          const socket = new WebSocket(`ws://127.0.0.1:${ready.port}/${mode === 'bridge' ? 'twilio' : ''}`, {
-            perMessageDeflate: false,
-          });
-          sockets.push(socket);
-          const streamSid = `MZ${String(index).padStart(32, '0')}`;
-          let lastArrival = 0;
-          let received = 0;
-          socket.on('message', (data: Buffer) => {
-            // Only marks need parsing; media is recognised by its first bytes (the client must stay light).
-            if (data[10] === 0x6d && data.subarray(0, 17).toString() === '{"event":"media",') {
-              const now = performance.now();
-              received++;
-              // Skip each call's first frames: a stretch starts by filling Twilio's buffer at once.
-              if (measuring && received > 10) {
-                arrival.record(Math.abs(now - lastArrival - 20));
-                framesReceived++;
-              }
-              lastArrival = now;
-              return;
-            }
-            const message = JSON.parse(data.toString());
-            if (message.event === 'mark') socket.send(JSON.stringify({ event: 'mark', streamSid, mark: message.mark }));
-          });
-          socket.on('error', reject);
-          socket.on('open', () => {
-            socket.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
-            socket.send(
-              JSON.stringify({
-                event: 'start',
-                sequenceNumber: '1',
-                start: {
-                  streamSid,
-                  accountSid: 'AC0',
-                  callSid: `CA${index}`,
-                  tracks: ['inbound'],
-                  customParameters: { callId },
-                  mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
-                },
-                streamSid,
-              }),
-            );
-            // Calls start at different phases of the 20 ms grid, as real calls do.
-            const t0 = performance.now() + 200 + Math.random() * 20;
-            let k = 0;
-            const tick = () => {
-              if (socket.readyState !== WebSocket.OPEN) return;
-              const now = performance.now();
-              if (now - (t0 + k * 20) > 5) sendLate++;
-              socket.send(mediaMessages[k % mediaMessages.length] as string);
-              k++;
-              timers[index] = setTimeout(tick, Math.max(0, t0 + k * 20 - performance.now()));
-            };
-            timers[index] = setTimeout(tick, Math.max(0, t0 - performance.now()));
-            resolve();
-          });
-        }),
-    ),
-  );
+  const connect = (callId: string, index: number) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${ready.port}/${mode === 'bridge' ? 'twilio' : ''}`, {
+        perMessageDeflate: false,
+      });
+      sockets.push(socket);
+      const streamSid = `MZ${String(index).padStart(32, '0')}`;
+      let lastArrival = 0;
+      let received = 0;
+      socket.on('message', (data: Buffer) => {
+        // Only marks need parsing; media is recognised by its first bytes (the client must stay light).
+        if (data[10] === 0x6d && data.subarray(0, 17).toString() === '{"event":"media",') {
+          const now = performance.now();
+          received++;
+          // Skip each call's first frames: a stretch starts by filling Twilio's buffer at once.
+          if (measuring && received > 10) {
+            arrival.record(Math.abs(now - lastArrival - 20));
+            framesReceived++;
+          }
+          lastArrival = now;
+          return;
+        }
+        const message = JSON.parse(data.toString());
+        if (message.event === 'mark') socket.send(JSON.stringify({ event: 'mark', streamSid, mark: message.mark }));
+      });
+      socket.on('error', reject);
+      socket.on('open', () => {
+        socket.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+        socket.send(
+          JSON.stringify({
+            event: 'start',
+            sequenceNumber: '1',
+            start: {
+              streamSid,
+              accountSid: 'AC0',
+              callSid: `CA${index}`,
+              tracks: ['inbound'],
+              customParameters: { callId },
+              mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+            },
+            streamSid,
+          }),
+        );
+        // Calls start at different phases of the 20 ms grid, as real calls do.
+        const t0 = performance.now() + 200 + Math.random() * 20;
+        let k = 0;
+        const tick = () => {
+          if (socket.readyState !== WebSocket.OPEN) return;
+          const now = performance.now();
+          if (now - (t0 + k * 20) > 5) sendLate++;
+          socket.send(mediaMessages[k % mediaMessages.length] as string);
+          k++;
+          timers[index] = setTimeout(tick, Math.max(0, t0 + k * 20 - performance.now()));
+        };
+        timers[index] = setTimeout(tick, Math.max(0, t0 - performance.now()));
+        resolve();
+      });
+    });
+  // Calls arrive 20 at a time, not all in one instant, as they would on a real trunk.
+  for (let i = 0; i < ready.callIds.length; i += 20) {
+    await Promise.all(ready.callIds.slice(i, i + 20).map((callId, j) => connect(callId, i + j)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const status = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m) => resolve((m as { legs: number }).legs));
+      child.send({ type: 'status' });
+    });
+  const joinDeadline = performance.now() + 30_000;
+  let legs = await status();
+  while (legs < calls && performance.now() < joinDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    legs = await status();
+  }
   // Warm up, then measure.
   await new Promise((resolve) => setTimeout(resolve, 3000));
   measuring = true;
@@ -225,6 +238,7 @@ async function load(mode: 'bridge' | 'baseline', calls: number, seconds: number,
       frames: framesReceived,
     },
     clientSendsLateOver5ms: sendLate,
+    legsAtStart: legs,
   };
 }
 
@@ -258,8 +272,9 @@ const bridge = await load('bridge', CALLS, SECONDS, audio);
 console.log(
   `  bridge: ${bridge.cpuPerCallPercent}% of a core per call (${bridge.cpuMsPerCallSecond} ms CPU per call-second), ` +
     `outbound frame lateness vs 20 ms slot p50 ${bridge.result.lateness?.p50} ms, p99 ${bridge.result.lateness?.p99} ms, max ${bridge.result.lateness?.max.toFixed(1)} ms over ${bridge.result.lateness?.frames} frames; ` +
-    `client-side arrival jitter |Δ−20 ms| p99 ${bridge.arrivalJitter.p99} ms; legs at the end ${bridge.result.legs}`,
+    `client-side arrival jitter |Δ−20 ms| p99 ${bridge.arrivalJitter.p99} ms; legs at the start ${bridge.legsAtStart}, at the end ${bridge.result.legs}`,
 );
+if (bridge.result.ended?.length) console.log(`  ${bridge.result.ended.join('\n  ')}`);
 console.log(`baseline: bare ws echo server, same ${CALLS} clients, ${BASELINE_SECONDS} s…`);
 const baseline = await load('baseline', CALLS, BASELINE_SECONDS, audio);
 console.log(
@@ -278,6 +293,7 @@ const summary = {
   load: {
     calls: CALLS,
     seconds: SECONDS,
+    legsAtStart: bridge.legsAtStart,
     legsAtEnd: bridge.result.legs,
     cpuPerCallPercentOfCore: bridge.cpuPerCallPercent,
     cpuMsPerCallSecond: bridge.cpuMsPerCallSecond,
