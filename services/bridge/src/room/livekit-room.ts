@@ -8,6 +8,7 @@ import {
   ParticipantKind,
   type RemoteParticipant,
   type RemoteTrack,
+  type RemoteTrackPublication,
   Room,
   RoomEvent,
   TrackKind,
@@ -37,9 +38,20 @@ export class LiveKitRoomConnector implements RoomConnector {
   async connect(join: RoomJoin, handlers: RoomHandlers): Promise<RoomConnection> {
     const room = new Room();
     const connection = new LiveKitRoomConnection(room, handlers);
-    room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _publication, participant: RemoteParticipant) => {
-      if (track.kind === TrackKind.KIND_AUDIO && isAgent(participant)) connection.listenTo(track);
-    });
+    room.on(
+      RoomEvent.TrackSubscribed,
+      (track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant) => {
+        // The agent's voice is its microphone track (agents publish background audio as another
+        // track, which a phone leg does not carry: it would need mixing).
+        if (
+          track.kind === TrackKind.KIND_AUDIO &&
+          publication.source === TrackSource.SOURCE_MICROPHONE &&
+          isAgent(participant)
+        ) {
+          connection.listenTo(track);
+        }
+      },
+    );
     room.on(RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>, participant: Participant) => {
       const state = changed[AGENT_STATE_ATTRIBUTE];
       if (state !== undefined && isAgent(participant)) handlers.onAgentState(state);
@@ -76,7 +88,8 @@ class LiveKitRoomConnection implements RoomConnection {
   closed = false;
   private source: AudioSource | undefined;
   private capturesInFlight = 0;
-  private readonly streams = new Set<AudioStream>();
+  /** The agent voice being played; a newer agent microphone track replaces it. */
+  private stream: AudioStream | undefined;
   dropped = 0;
 
   constructor(
@@ -94,18 +107,17 @@ class LiveKitRoomConnection implements RoomConnection {
   }
 
   listenTo(track: RemoteTrack): void {
+    void this.stream?.cancel().catch(() => {});
     const stream = new AudioStream(track, { sampleRate: ROOM_RATE, numChannels: 1 });
-    this.streams.add(stream);
+    this.stream = stream;
     void (async () => {
       try {
         for await (const frame of stream) {
-          if (this.closed) break;
+          if (this.closed || this.stream !== stream) break;
           this.handlers.onAgentAudio(frame.data);
         }
       } catch {
         // The track went away; the participant events say why.
-      } finally {
-        this.streams.delete(stream);
       }
     })();
   }
@@ -137,7 +149,7 @@ class LiveKitRoomConnection implements RoomConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const stream of this.streams) await stream.cancel().catch(() => {});
+    await this.stream?.cancel().catch(() => {});
     await this.source?.close().catch(() => {});
     await this.room.disconnect().catch(() => {});
   }
