@@ -95,6 +95,8 @@ describe('a voice conversation through the session pipeline', () => {
       ['agent', 'We open at nine.'],
     ]);
     expect(outcome.usage.llmCompletionTokens).toBeGreaterThan(0);
+    expect(outcome.usage.ttsCharacters).toBe('Welcome to the clinic.'.length + 'We open at nine.'.length);
+    expect(outcome.usage.sttSeconds).toBe(0.5);
     expect(reporter.updates).toEqual([{ status: 'in_progress' }, { status: 'ended', endReason: 'caller_hangup' }]);
     expect(reporter.usage).toEqual(outcome.usage);
   });
