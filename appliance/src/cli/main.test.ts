@@ -77,22 +77,13 @@ describe('speaknode CLI', () => {
 
   it('init on a terminal asks for domain, TLS, GPU, ports and provider keys', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
-    // domain, TLS, GPU, five ports (Enter keeps one), four provider keys (Enter skips).
+    // domain, TLS, GPU, five ports (Enter keeps one), public IP, four provider keys (Enter skips).
     stdin.end(
       [
-        'voice.example.com',
-        'external',
-        'n',
-        '9080',
-        '',
-        '9082',
-        '8181',
-        '7890',
-        'sk-typed',
-        '',
-        '',
-        'tw-token',
-        '',
+        ...['voice.example.com', 'external', 'n'],
+        ...['9080', '', '9082', '8181', '7890'],
+        '192.0.2.10',
+        ...['sk-typed', '', '', 'tw-token'],
       ].join('\n'),
     );
     const init = await run([...state, 'init'], stdin);
@@ -100,7 +91,12 @@ describe('speaknode CLI', () => {
     expect(init.stderr).toContain('Domain or host name of this server');
     expect(init.stderr).toContain('Public port for control [8080]');
     const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
-    expect(settings).toMatchObject({ domain: 'voice.example.com', tls: 'external', gpu: false });
+    expect(settings).toMatchObject({
+      domain: 'voice.example.com',
+      tls: 'external',
+      gpu: false,
+      publicIp: '192.0.2.10',
+    });
     expect(settings.ports).toMatchObject({
       control: 9080,
       webhooks: 8081,
@@ -112,6 +108,17 @@ describe('speaknode CLI', () => {
     expect(secrets.OPENAI_API_KEY).toBe('sk-typed');
     expect(secrets.TWILIO_AUTH_TOKEN).toBe('tw-token');
     expect(secrets).not.toHaveProperty('DEEPGRAM_API_KEY');
+  });
+
+  it('init takes defaults for every question once the input ends', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    stdin.end('short.example.com\n');
+    const init = await run([...state, '--json', 'init'], stdin);
+    expect(init.code, init.stderr).toBe(ExitCode.ok);
+    const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
+    expect(settings).toMatchObject({ domain: 'short.example.com', tls: 'off', gpu: false });
+    expect(settings.ports.control).toBe(8080);
+    expect(settings).not.toHaveProperty('publicIp');
   });
 
   it('rejects bad init flags with exit 64 and says what is allowed', async () => {

@@ -47,7 +47,7 @@ Options:
 init options:
   --domain NAME --tls off|external --gpu | --no-gpu --profile models|lago|langfuse (repeatable)
   --port NAME=N (e.g. --port control=9080) --set KEY=value (provider keys: ${PROVIDER_KEYS.join(', ')})
-  --admin-email ADDRESS --yes (never prompt)
+  --public-ip ADDRESS (what LiveKit announces to browsers; unset: STUN) --admin-email ADDRESS --yes (never prompt)
 
 Exit codes: 0 ok, 1 an operation failed, 2 doctor found problems, 64 usage, 69 engine unreachable, 78 not initialised.
 `;
@@ -95,6 +95,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         port: { type: 'string', multiple: true },
         set: { type: 'string', multiple: true },
         'admin-email': { type: 'string' },
+        'public-ip': { type: 'string' },
         yes: { type: 'boolean', default: false },
         tail: { type: 'string' },
         follow: { type: 'boolean', default: false },
@@ -340,6 +341,7 @@ class Prompter {
   private rl: ReturnType<typeof createInterface> | undefined;
   private readonly lines: string[] = [];
   private readonly waiting: ((line: string) => void)[] = [];
+  private ended = false;
 
   constructor(private readonly io: CliIo) {}
 
@@ -352,11 +354,14 @@ class Prompter {
         else this.lines.push(line);
       });
       this.rl.on('close', () => {
+        this.ended = true;
         for (const waiter of this.waiting.splice(0)) waiter('');
       });
     }
     this.io.writeErr(`${question}${fallback ? ` [${fallback}]` : ''}: `);
-    const line = this.lines.shift() ?? (await new Promise<string>((resolve) => this.waiting.push(resolve)));
+    // Input that ended answers every further question with its default.
+    const line =
+      this.lines.shift() ?? (this.ended ? '' : await new Promise<string>((resolve) => this.waiting.push(resolve)));
     return line.trim() || fallback;
   }
 
@@ -408,8 +413,13 @@ async function initSettings(
       ports[name] = Number(answer);
     }
   }
+  let publicIp = (values['public-ip'] as string | undefined) ?? previous?.publicIp;
+  if (!publicIp && prompt) {
+    publicIp = await ask(io, 'IPv4 address browsers and SIP peers reach this server at (empty: discover via STUN)', '');
+  }
   return {
     ...(previous ?? {}),
+    ...(publicIp ? { publicIp } : {}),
     domain,
     tls: (tls ?? 'off') as StackSettingsInput['tls'],
     gpu: gpu ?? false,

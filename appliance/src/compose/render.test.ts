@@ -47,7 +47,8 @@ describe('compose rendering', () => {
     expect(doc.services.control.depends_on.postgres).toEqual({ condition: 'service_healthy' });
     expect(doc.services.control.depends_on['kafka-topics']).toEqual({ condition: 'service_completed_successfully' });
     expect(doc.services.minio.ports).toEqual(['127.0.0.1:9001:9001/tcp']);
-    expect(doc.services.livekit.ports).toContain('0.0.0.0:50000-59999:50000-59999/udp');
+    expect(doc.services.livekit.ports).toContain('0.0.0.0:7882:7882/udp');
+    expect(doc.services['livekit-sip'].ports).toContain('0.0.0.0:10000-10199:10000-10199/udp');
     expect(doc.services.postgres.ports).toBeUndefined();
     expect(doc.services.models.profiles).toEqual(['models']);
     expect(doc.services.models.deploy.resources.reservations.devices).toEqual([

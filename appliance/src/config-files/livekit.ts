@@ -12,11 +12,12 @@ export function livekitConfig(settings: StackSettings): string {
   return stringify({
     port: 7880,
     log_level: 'info',
+    // One multiplexed UDP port, published 1:1, so the bridge network needs no port range. Inside a
+    // container LiveKit only sees its bridge address: it must announce the host's, given or via STUN.
     rtc: {
       tcp_port: 7881,
-      port_range_start: ports.livekitRtcUdpStart,
-      port_range_end: ports.livekitRtcUdpStart + ports.livekitRtcUdpCount - 1,
-      use_external_ip: true,
+      udp_port: ports.livekitRtcUdp,
+      ...(settings.publicIp ? { node_ip: settings.publicIp, use_external_ip: false } : { use_external_ip: true }),
     },
     redis: { address: 'redis:6379', password: ref('REDIS_PASSWORD') },
     keys: { [ref('LIVEKIT_API_KEY')]: ref('LIVEKIT_API_SECRET') },

@@ -19,11 +19,12 @@ export const PublicPorts = z.object({
   keycloak: port.default(8180),
   livekit: port.default(7880),
   livekitRtcTcp: port.default(7881),
-  livekitRtcUdpStart: port.default(50_000),
-  livekitRtcUdpCount: z.number().int().min(10).max(20_000).default(10_000),
+  /** LiveKit multiplexes all WebRTC media over this one UDP port (no port range to publish). */
+  livekitRtcUdp: port.default(7882),
   sip: port.default(5060),
   sipRtpStart: port.default(10_000),
-  sipRtpCount: z.number().int().min(10).max(20_000).default(10_000),
+  /** Each SIP call uses RTP ports from this range; Docker starts a proxy per published port, so keep it modest. */
+  sipRtpCount: z.number().int().min(10).max(20_000).default(200),
   langfuse: port.default(3000),
   lago: port.default(3001),
   minioConsole: port.default(9001),
@@ -53,6 +54,11 @@ export const StackSettings = z.object({
   imageRegistry: z.string().default('speaknode'),
   speaknodeVersion: z.string().default('0.1.0'),
   adminEmail: z.string().email().default('admin@example.com'),
+  /**
+   * The IPv4 address browsers and SIP peers reach this server at. Set, LiveKit announces it in its
+   * ICE candidates; unset, LiveKit and LiveKit SIP discover it over STUN (needs internet access).
+   */
+  publicIp: z.ipv4().optional(),
 });
 export type StackSettings = z.infer<typeof StackSettings>;
 export type StackSettingsInput = z.input<typeof StackSettings>;

@@ -152,5 +152,6 @@ describe('stack definition', () => {
     expect(() => StackSettings.parse({ domain: 'not a domain' })).toThrow(/host name/);
     expect(() => StackSettings.parse({ domain: 'x.example.com', profiles: ['mining'] })).toThrow();
     expect(() => StackSettings.parse({ domain: 'x.example.com', ports: { control: 70_000 } })).toThrow();
+    expect(() => StackSettings.parse({ domain: 'x.example.com', publicIp: '10.0.0.300' })).toThrow();
   });
 });

@@ -55,6 +55,7 @@ describe('speaknode init', () => {
     expect(livekit.keys).toEqual({ [secrets.LIVEKIT_API_KEY!]: secrets.LIVEKIT_API_SECRET });
     expect(livekit.redis.password).toBe(secrets.REDIS_PASSWORD);
     expect(livekit.webhook.urls).toEqual(['http://webhooks:8081/livekit']);
+    expect(livekit.rtc).toEqual({ tcp_port: 7881, udp_port: 7882, use_external_ip: true });
 
     const collector = parse(await readFile(state.configPath('otel-collector.yaml'), 'utf8'));
     expect(collector.exporters.kafka.topic).toBe(Topics.agentTelemetrySpans);
@@ -73,7 +74,13 @@ describe('speaknode init', () => {
   });
 
   it('writes a Keycloak realm: a public PKCE console client, client-credentials clients with service roles', async () => {
-    await runInit({ stateDir: state, secretStore: store, settings: { domain: 'voice.example.com', tls: 'external' } });
+    await runInit({
+      stateDir: state,
+      secretStore: store,
+      settings: { domain: 'voice.example.com', tls: 'external', publicIp: '203.0.113.7' },
+    });
+    const livekit = parse(await readFile(state.configPath('livekit.yaml'), 'utf8'));
+    expect(livekit.rtc).toMatchObject({ node_ip: '203.0.113.7', use_external_ip: false });
     const secrets = await store.getAll();
     const realm = JSON.parse(await readFile(state.configPath('keycloak-realm.json'), 'utf8'));
     expect(realm.realm).toBe('speaknode');

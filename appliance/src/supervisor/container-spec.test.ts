@@ -21,8 +21,9 @@ describe('containerSpec', () => {
     expect(minio.HostConfig?.NanoCpus).toBe(1_000_000_000);
     expect(minio.HostConfig?.RestartPolicy).toEqual({ Name: 'unless-stopped' });
     expect(minio.NetworkingConfig?.EndpointsConfig?.speaknode_stack?.Aliases).toEqual(['minio']);
-    const livekit = containerSpec(stack, stack.services.find((s) => s.name === 'livekit')!);
-    expect(Object.keys(livekit.ExposedPorts ?? {})).toHaveLength(10_002);
+    const sip = containerSpec(stack, stack.services.find((s) => s.name === 'livekit-sip')!);
+    expect(Object.keys(sip.ExposedPorts ?? {})).toHaveLength(202);
+    expect(sip.HostConfig?.PortBindings?.['10199/udp']).toEqual([{ HostIp: '0.0.0.0', HostPort: '10199' }]);
     const keycloak = containerSpec(stack, stack.services.find((s) => s.name === 'keycloak')!);
     expect(keycloak.HostConfig?.Mounts).toContainEqual({
       Type: 'bind',
