@@ -123,8 +123,19 @@ export class Conversations {
     });
   }
 
-  /** Makes LiveKit SIP's trunks and dispatch rules match the SIP-mode numbers in control. */
-  async syncSip(): Promise<void> {
+  private sipSync: Promise<void> = Promise.resolve();
+
+  /**
+   * Makes LiveKit SIP's trunks and dispatch rules match the SIP-mode numbers in control. Runs one at
+   * a time (start, timer and number changes can ask together), each reading the numbers afresh.
+   */
+  syncSip(): Promise<void> {
+    const run = this.sipSync.then(() => this.syncSipOnce());
+    this.sipSync = run.catch(() => {});
+    return run;
+  }
+
+  private async syncSipOnce(): Promise<void> {
     if (!this.livekit) return;
     const { rows } = await this.ctx.pool.query<SipNumber>(
       `SELECT id AS "phoneNumberId", space_id AS "spaceId", agent_id AS "agentId", number
