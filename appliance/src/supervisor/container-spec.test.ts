@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateMissingSecrets } from '../stack/secrets.ts';
 import { StackSettings } from '../stack/settings.ts';
@@ -45,6 +47,24 @@ describe('containerSpec', () => {
     expect(containerSpec(again, again.services.find((s) => s.name === 'models')!).Labels?.[LABEL_HASH]).toBe(
       withoutGpu.Labels?.[LABEL_HASH],
     );
+  });
+
+  it('changes the hash when a mounted config file changes, so up recreates that service', async () => {
+    const dir = await mkdtemp('/tmp/sn-spec-');
+    try {
+      const settings = StackSettings.parse({ domain: 'voice.example.com' });
+      const hashOf = () => {
+        const stack = resolveStack(defineStack(settings), [], secrets, dir);
+        return containerSpec(stack, stack.services.find((s) => s.name === 'livekit')!).Labels?.[LABEL_HASH];
+      };
+      await writeFile(join(dir, 'livekit.yaml'), 'port: 7880\n');
+      const first = hashOf();
+      expect(hashOf()).toBe(first);
+      await writeFile(join(dir, 'livekit.yaml'), 'port: 7881\n');
+      expect(hashOf()).not.toBe(first);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to resolve a stack whose secrets are missing, naming them', () => {

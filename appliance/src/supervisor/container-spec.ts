@@ -82,7 +82,9 @@ export function containerSpec(stack: ResolvedStack, service: ResolvedService): D
       StartPeriod: Math.round(h.startPeriodS * NS),
     };
   }
-  const hash = createHash('sha256').update(JSON.stringify({ spec, otherNetworks })).digest('hex').slice(0, 16);
+  // Mounted files count too: a rewritten livekit.yaml must recreate livekit on the next `up`.
+  const files = service.configFiles.map((f) => f.contentHash ?? '');
+  const hash = createHash('sha256').update(JSON.stringify({ spec, otherNetworks, files })).digest('hex').slice(0, 16);
   spec.Labels![LABEL_HASH] = hash;
   return spec;
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveSecrets } from '../stack/secrets.ts';
 import { activeServices } from '../stack/stack.ts';
@@ -5,7 +7,16 @@ import type { ServiceDefinition, StackDefinition } from '../stack/types.ts';
 
 /** A service with secrets filled in and config files as absolute paths: what the engine is given. */
 export interface ResolvedService extends Omit<ServiceDefinition, 'configFiles'> {
-  configFiles: { source: string; target: string }[];
+  /** `contentHash` (SHA-256 of the file when it exists) lets `up` recreate a service whose file changed. */
+  configFiles: { source: string; target: string; contentHash?: string }[];
+}
+
+function contentHash(path: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ResolvedStack {
@@ -30,7 +41,10 @@ export function resolveStack(
       command: s.command?.map(resolve),
       entrypoint: s.entrypoint?.map(resolve),
       healthcheck: s.healthcheck && { ...s.healthcheck, test: s.healthcheck.test.map(resolve) },
-      configFiles: s.configFiles.map((f) => ({ source: join(configDir, f.file), target: f.target })),
+      configFiles: s.configFiles.map((f) => {
+        const source = join(configDir, f.file);
+        return { source, target: f.target, contentHash: contentHash(source) };
+      }),
     }),
   );
   const volumes = [...new Set(services.flatMap((s) => s.volumes.map((v) => v.volume)))];
