@@ -91,6 +91,36 @@ describe.each([8000, 16000] as const)('resampling between %i Hz and 48 kHz', (ra
     for (let i = 0; i < n1; i++) expect(pieces[i]).toBeCloseTo(whole[i] as number, 6);
   });
 
+  it('skips silence without changing a sample of the output', () => {
+    // Silence, a tone burst, silence again: in 20 ms frames (silent frames take the shortcut) and
+    // in 7-sample pieces (which the shortcut sees only where a whole piece and the history are zero).
+    const down48 = new Float64Array(ROOM_SAMPLE_RATE / 2);
+    down48.set(tone(700, ROOM_SAMPLE_RATE, 0.1), ROOM_SAMPLE_RATE / 10);
+    const up = new Float64Array(rate / 2);
+    up.set(tone(700, rate, 0.1), rate / 10);
+    for (const [make, input, outLength] of [
+      [() => new Downsampler(rate), down48, rate / 2],
+      [() => new Upsampler(rate), up, ROOM_SAMPLE_RATE / 2],
+    ] as const) {
+      const run = (piece: number) => {
+        const resampler = make();
+        const out = resampler instanceof Upsampler ? new Int16Array(outLength + 16) : new Float64Array(outLength + 16);
+        let written = 0;
+        for (let i = 0; i < input.length; i += piece) {
+          const n = Math.min(piece, input.length - i);
+          written +=
+            resampler instanceof Upsampler
+              ? resampler.process(input.subarray(i, i + n), out as Int16Array, n, written)
+              : resampler.process(input.subarray(i, i + n), out as Float64Array, n, written);
+        }
+        return Array.from(out.subarray(0, written), (v) => Math.round(v * 1e6) / 1e6);
+      };
+      const whole = run(input.length);
+      expect(run(input.length / 25)).toEqual(whole);
+      expect(run(7)).toEqual(whole);
+    }
+  });
+
   it('produces exactly factor × input samples on the way up', () => {
     const up = new Upsampler(rate);
     const out = new Int16Array(ROOM_SAMPLE_RATE);

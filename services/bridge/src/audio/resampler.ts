@@ -90,6 +90,8 @@ class InterpolatorStage {
   private readonly perPhase: number;
   private readonly kernel: Kernel;
   private buffer: Float64Array;
+  /** Zero samples at the end of the input so far: when the whole history is zero, silence costs nothing. */
+  private zeroRun = 0;
 
   /** `toInt16`: write clamped 16-bit samples (the last stage before the room) instead of floats. */
   constructor(spec: StageSpec, toInt16 = false) {
@@ -121,6 +123,14 @@ class InterpolatorStage {
 
   process(input: ArrayLike<number>, length: number, out: Float64Array | Int16Array, outOffset: number): number {
     const history = this.perPhase - 1;
+    const trailing = trailingZeros(input, length);
+    if (trailing === length && this.zeroRun >= history) {
+      // Silence in, silence history: the output is exactly zero (agents and callers are often silent).
+      out.fill(0, outOffset, outOffset + length * this.factor);
+      this.zeroRun += length;
+      return length * this.factor;
+    }
+    this.zeroRun = trailing === length ? this.zeroRun + length : trailing;
     if (this.buffer.length < history + length) {
       const grown = new Float64Array(history + length);
       grown.set(this.buffer.subarray(0, history));
@@ -135,7 +145,14 @@ class InterpolatorStage {
 
   reset(): void {
     this.buffer.fill(0);
+    this.zeroRun = 0;
   }
+}
+
+function trailingZeros(input: ArrayLike<number>, length: number): number {
+  let i = length;
+  while (i > 0 && input[i - 1] === 0) i--;
+  return length - i;
 }
 
 /** Lowers the rate by `factor`; the symmetric filter is folded and zero taps skipped. */
@@ -145,6 +162,8 @@ class DecimatorStage {
   private readonly kernel: Kernel;
   private buffer: Float64Array;
   private pending = 0;
+  /** Zero samples at the end of what is buffered (history and pending). */
+  private zeroRun = 0;
 
   constructor(spec: StageSpec) {
     const h = designLowPass(spec.length, spec.cutoffHz, spec.rate, spec.beta, 1);
@@ -167,6 +186,18 @@ class DecimatorStage {
 
   process(input: ArrayLike<number>, length: number, out: Float64Array, outOffset: number): number {
     const history = this.length - 1;
+    const trailing = trailingZeros(input, length);
+    if (trailing === length && this.zeroRun >= history + this.pending) {
+      const available = this.pending + length;
+      const outputs = Math.floor(available / this.factor);
+      out.fill(0, outOffset, outOffset + outputs);
+      this.pending = available - outputs * this.factor;
+      if (this.buffer.length < history + this.pending) this.buffer = new Float64Array(history + this.pending);
+      this.buffer.fill(0, 0, history + this.pending);
+      this.zeroRun += length;
+      return outputs;
+    }
+    this.zeroRun = trailing === length ? this.zeroRun + length : trailing;
     const have = history + this.pending + length;
     if (this.buffer.length < have) {
       const grown = new Float64Array(have);
@@ -188,6 +219,7 @@ class DecimatorStage {
   reset(): void {
     this.buffer.fill(0);
     this.pending = 0;
+    this.zeroRun = 0;
   }
 }
 
