@@ -160,6 +160,7 @@ export class TextSessionManager {
     }
     const { runtime, callId } = await this.runtimeFor(request);
     const id = callId ?? randomUUID();
+    if (this.sessions.has(id)) throw HttpProblem.conflict(`a text session for call ${id} is already running`);
     const reporter = callId ? this.options.control : undefined;
     let llmInstance: llm.LLM;
     try {

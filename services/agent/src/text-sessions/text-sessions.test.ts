@@ -79,6 +79,9 @@ describe('text-session API end to end', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: CALL_ID, agentId: AGENT_ID, greeting: 'Hi, this is the clinic.' });
 
+    const again = await api('POST', '/v1/text-sessions', { agentId: AGENT_ID, callId: CALL_ID });
+    expect(again.status).toBe(409);
+
     const first = await api('POST', `/v1/text-sessions/${CALL_ID}/messages`, { text: 'Can I book a cleaning?' });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ reply: 'Echo: Can I book a cleaning?', toolCalls: [], ended: false });
