@@ -70,8 +70,9 @@ export function forgetMemberships(ctx: ControlContext): void {
 export function resolveSpace(ctx: ControlContext): RequestHandler {
   return async (req, res, next) => {
     const spaceId = String(req.params.spaceId);
-    const missing = HttpProblem.notFound(`no space ${spaceId}`);
-    if (!isUuid(spaceId)) throw missing;
+    // Built only when needed: an Error captures a stack trace, too costly for every request.
+    const missing = () => HttpProblem.notFound(`no space ${spaceId}`);
+    if (!isUuid(spaceId)) throw missing();
     const principal = principalOf(res);
     let role: Role | undefined;
     if (principal.kind === 'api_key') {
@@ -96,7 +97,7 @@ export function resolveSpace(ctx: ControlContext): RequestHandler {
         }
       }
     }
-    if (!role) throw missing;
+    if (!role) throw missing();
     (res.locals as Record<symbol, SpaceAccess>)[SPACE] = { spaceId, role };
     next();
   };
