@@ -114,8 +114,12 @@ export abstract class ProviderSession {
   }
 
   protected send(message: unknown): void {
+    this.sendText(JSON.stringify(message));
+  }
+
+  protected sendText(text: string): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(JSON.stringify(message));
+    this.socket.send(text);
   }
 
   /** Close the socket with a code and a reason (≤ 123 bytes, as RFC 6455 allows). */

@@ -117,17 +117,17 @@ export class TwilioSession extends ProviderSession {
       return;
     }
     this.streamSid = start.streamSid;
+    const quotedSid = JSON.stringify(start.streamSid);
     const leg = new PhoneLeg(
       'twilio',
       parameters.data.callId,
       TWILIO_FORMAT,
       {
+        // Built by hand: this runs 50 times a second per call, and JSON.stringify of the object costs several times more.
         sendMedia: (payload) =>
-          this.send({
-            event: 'media',
-            streamSid: this.streamSid,
-            media: { payload: Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('base64') },
-          }),
+          this.sendText(
+            `{"event":"media","streamSid":${quotedSid},"media":{"payload":"${Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('base64')}"}}`,
+          ),
         sendMark: (name) => this.send({ event: 'mark', streamSid: this.streamSid, mark: { name } }),
         sendClear: () => this.send({ event: 'clear', streamSid: this.streamSid }),
         hangUp: (code, reason) => this.close(code, reason),
