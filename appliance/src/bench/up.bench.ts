@@ -35,10 +35,21 @@ try {
     h('c1', ['b1', 'b2']),
     h('c2', ['b3']),
   ]);
-  const supervisor = new StackSupervisor({ docker: engine.docker, stack, healthTimeoutMs: 60_000 });
+  const t0 = { at: Date.now() };
+  const supervisor = new StackSupervisor({
+    docker: engine.docker,
+    stack,
+    healthTimeoutMs: 60_000,
+    // BENCH_TRACE=1 prints each service milestone with its time since the start of the run.
+    onEvent: (e) => {
+      if (process.env.BENCH_TRACE && e.type === 'service')
+        console.log(`  +${Date.now() - t0.at} ms ${e.service} ${e.phase}`);
+    },
+  });
   const nominalMs = 3 * HEALTH_S * 1000;
   const runs: { upMs: number; measuredCriticalMs: number; secondUpMs: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
+    t0.at = Date.now();
     const report = await supervisor.up();
     if (!report.ok) throw new Error(`up failed: ${JSON.stringify(report.services.filter((s) => s.error))}`);
     const wait = Object.fromEntries(report.services.map((s) => [s.service, s.healthWaitMs ?? s.elapsedMs]));

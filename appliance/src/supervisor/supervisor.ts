@@ -195,13 +195,13 @@ export class StackSupervisor {
     await this.ensureVolumes(services);
     await this.ensureImages(services, options.bundle);
 
-    // Create every missing or changed container up front, in parallel: creation then stays off the
+    // Create every missing or changed container right away, in parallel: creation stays off the
     // critical path, and each service only has to be started once its dependencies are ready.
-    const prepared = new Map<string, 'created' | 'recreated'>();
-    await Promise.all(
-      services.map(async (service) => {
-        const done = await this.prepareContainer(service);
-        if (done) prepared.set(service.name, done);
+    const prepared = new Map(
+      services.map((service) => {
+        const work = this.prepareContainer(service);
+        work.catch(() => {});
+        return [service.name, work] as const;
       }),
     );
 
@@ -249,8 +249,9 @@ export class StackSupervisor {
         const t1 = Date.now();
         let action: ServiceReport['action'] = 'none';
         try {
+          const created = await prepared.get(service.name);
           action = await this.ensureContainer(service);
-          if (action === 'started' && prepared.has(service.name)) action = prepared.get(service.name)!;
+          if (action === 'started' && created) action = created;
           markRunning();
           const t2 = Date.now();
           const outcome = await this.waitReady(service);
