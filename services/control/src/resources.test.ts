@@ -149,4 +149,25 @@ describe('control resources', () => {
     ]);
     expect(rows[0].n).toBe(0);
   });
+
+  it('takes back what it gave: a PUT of the read representation works, an unknown field does not', async () => {
+    const cred = await t.request('POST', `/api/v1/spaces/${spaceId}/credentials`, {
+      token: owner,
+      body: { name: 'rt', kind: 'openai', secret: 'round-trip-secret' },
+    });
+    const agent = await t.request('POST', `/api/v1/spaces/${spaceId}/agents`, {
+      token: owner,
+      body: agentBody(cred.body.id),
+    });
+    const path = `/api/v1/spaces/${spaceId}/agents/${agent.body.id}`;
+    const put = await t.request('PUT', path, { token: owner, body: { ...agent.body, greeting: 'Hello!' } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({
+      id: agent.body.id,
+      greeting: 'Hello!',
+      publishableKey: agent.body.publishableKey,
+    });
+    const unknown = await t.request('PATCH', path, { token: owner, body: { colour: 'red' } });
+    expect(unknown.status).toBe(400);
+  });
 });

@@ -10,7 +10,7 @@ import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import type { ControlContext } from '../context.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
-import { inWriteTransaction, isoNow } from '../http/write.ts';
+import { inWriteTransaction, isoNow, updateBody } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace } from './references.ts';
 
@@ -130,8 +130,7 @@ export const agentRoutes: RouteModule = {
       const body = jsonBodyOf(req.body);
       const current = await findAgent(ctx.pool, access.spaceId, agentId);
       if (!current) throw HttpProblem.notFound(`no agent ${agentId}`);
-      const merged =
-        merge && body && typeof body === 'object' && !Array.isArray(body) ? { ...current.config, ...body } : body;
+      const merged = updateBody(body, merge ? current.config : undefined);
       const input = parseOrProblem(AgentInput.strict(), merged);
       await assertAgentReferences(ctx, access.spaceId, input);
       const row = await inWriteTransaction(ctx, async (client) => {

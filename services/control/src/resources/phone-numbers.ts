@@ -7,7 +7,7 @@ import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import { pageOfRows, pageSql, parseListQuery, uuidFilter } from '../http/pagination.ts';
-import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
+import { inWriteTransaction, isoNow, uniqueViolation, updateBody } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace } from './references.ts';
 
@@ -132,7 +132,7 @@ export const phoneNumberRoutes: RouteModule = {
         agentId: current.agent_id,
         ...(current.credential_id ? { credentialId: current.credential_id } : {}),
       };
-      const merged = merge && body && typeof body === 'object' && !Array.isArray(body) ? { ...base, ...body } : body;
+      const merged = updateBody(body, merge ? base : undefined);
       const input = parseOrProblem(PhoneNumberInput, merged);
       await validate(access.spaceId, input);
       const row = await inWriteTransaction(ctx, async (client) => {

@@ -8,7 +8,7 @@ import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
-import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
+import { inWriteTransaction, isoNow, uniqueViolation, updateBody } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace, bumpAgentsUsing } from './references.ts';
 
@@ -106,8 +106,7 @@ export const toolRoutes: RouteModule = {
       const toolId = String(req.params.toolId);
       const current = await find(ctx.pool, access.spaceId, toolId);
       if (!current) throw HttpProblem.notFound(`no tool ${toolId}`);
-      const merged =
-        merge && body && typeof body === 'object' && !Array.isArray(body) ? { ...current.config, ...body } : body;
+      const merged = updateBody(body, merge ? current.config : undefined);
       const input = parseOrProblem(HttpToolInput.strict(), merged);
       await assertReferencesInSpace(ctx.pool, access.spaceId, 'credentials', credentialRefs(input));
       const row = await inWriteTransaction(ctx, async (client) => {
