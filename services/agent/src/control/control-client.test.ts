@@ -54,4 +54,14 @@ describe('ControlClient', () => {
     const down = new ControlClient({ baseUrl: 'http://127.0.0.1:1', configCacheMs: 0 });
     await expect(down.agentRuntimeConfig(AGENT_ID)).rejects.toThrow('control at http://127.0.0.1:1 is unreachable');
   });
+
+  it('fetches a new token once when control refuses the cached one', async () => {
+    const client = new ControlClient({ baseUrl: control.url, tokens: tokens(), configCacheMs: 0 });
+    await client.callUpdate(CALL_ID, { status: 'in_progress' });
+    const issued = control.tokensIssued;
+    control.revokeTokens();
+    await client.callUpdate(CALL_ID, { status: 'ended', endReason: 'caller_hangup' });
+    expect(control.tokensIssued).toBe(issued + 1);
+    expect(control.updates.at(-1)?.update).toEqual({ status: 'ended', endReason: 'caller_hangup' });
+  });
 });

@@ -19,6 +19,8 @@ export interface FakeControl {
   configFetches: number;
   tokensIssued: number;
   rejected: string[];
+  /** Forgets every token issued so far, as an issuer restart or key rotation would. */
+  revokeTokens(): void;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export async function startFakeControl(): Promise<FakeControl> {
   const clientId = 'speaknode-agent';
   const clientSecret = 'agent-client-secret';
   const validTokens = new Set<string>();
-  const state: Omit<FakeControl, 'url' | 'issuer' | 'close'> = {
+  const state: Omit<FakeControl, 'url' | 'issuer' | 'close' | 'revokeTokens'> = {
     clientId,
     clientSecret,
     configs: new Map(),
@@ -101,6 +103,9 @@ export async function startFakeControl(): Promise<FakeControl> {
   return Object.assign(state, {
     url: base,
     issuer: base,
+    revokeTokens() {
+      validTokens.clear();
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
