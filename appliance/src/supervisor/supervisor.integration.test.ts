@@ -353,8 +353,15 @@ suite('StackSupervisor against a real Docker Engine', () => {
   });
 
   it('down removes containers and the network but keeps volumes unless asked', async () => {
+    const from = events.length;
     const { removed } = await supervisor.down({ timeoutS: 1 });
     expect(removed.sort()).toEqual(['api', 'cache', 'db', 'job', 'web']);
+    // Dependents go first: web before api, api before db and cache.
+    const when = (service: string, phase: string) =>
+      events.slice(from).find((e) => e.type === 'service' && e.service === service && e.phase === phase)!.at;
+    expect(when('web', 'removed')).toBeLessThanOrEqual(when('api', 'stopping'));
+    expect(when('api', 'removed')).toBeLessThanOrEqual(when('db', 'stopping'));
+    expect(when('api', 'removed')).toBeLessThanOrEqual(when('cache', 'stopping'));
     expect(await docker.listContainers({ all: true, filters: { label: ['io.speaknode.project=sntest'] } })).toEqual([]);
     expect((await docker.listNetworks({ filters: { name: ['sntest_stack'] } })).length).toBe(0);
     await docker.getVolume('sntest_db-data').inspect();

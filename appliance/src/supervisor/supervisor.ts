@@ -628,9 +628,10 @@ export class StackSupervisor {
     });
     const known = new Set(ordered.map((s) => s.name));
     const extra = leftovers.map((c) => c.Labels[LABEL_SERVICE] ?? '').filter((n) => n && !known.has(n));
-    for (const name of [...ordered.map((s) => s.name), ...extra]) {
+    const stopOne = async (name: string) => {
       const container = this.docker.getContainer(containerName(this.stack.project, name));
       try {
+        await container.inspect();
         this.phase(name, 'stopping');
         await container.stop({ t: options.timeoutS ?? 10 }).catch((error) => {
           if ((error as { statusCode?: number }).statusCode !== 304) throw error;
@@ -641,7 +642,26 @@ export class StackSupervisor {
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
+    };
+    // Leftovers first (nothing depends on them any more); then a service stops as soon as everything
+    // that depends on it has stopped, independent ones in parallel.
+    await Promise.all(extra.map(stopOne));
+    const dependents = new Map<string, string[]>();
+    for (const service of ordered) {
+      for (const dependency of Object.keys(service.dependsOn)) {
+        dependents.set(dependency, [...(dependents.get(dependency) ?? []), service.name]);
+      }
     }
+    const stopping = new Map<string, Promise<void>>();
+    const stop = (name: string): Promise<void> => {
+      let promise = stopping.get(name);
+      if (!promise) {
+        promise = Promise.all((dependents.get(name) ?? []).map(stop)).then(() => stopOne(name));
+        stopping.set(name, promise);
+      }
+      return promise;
+    };
+    await Promise.all(ordered.map((s) => stop(s.name)));
     for (const network of this.stack.networks) {
       const name = networkName(this.stack.project, network);
       try {
