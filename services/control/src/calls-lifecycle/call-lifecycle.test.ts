@@ -324,7 +324,7 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
       );
     await vox('incoming', { from: '+79161234567', to: '+74955550100' });
     expect(await callById(db.pool, callId)).toMatchObject({ status: 'ringing', provider: 'voximplant' });
-    await vox('connected', {});
+    await vox('call.connected', {});
     await vox('disconnected', { duration: 17, initiator: 'caller' });
     expect(await callById(db.pool, callId)).toMatchObject({
       status: 'ended',

@@ -191,20 +191,22 @@ export class CallLifecycle {
   private async onVoximplant(data: { callId?: string; event?: string; payload: Record<string, unknown> }) {
     if (!data.callId || !data.event) return;
     const payload = data.payload;
-    if (data.event === 'incoming') {
+    // Our scenario names events `incoming` …; `call.incoming` … is accepted the same.
+    const event = data.event.replace(/^call\./, '');
+    if (event === 'incoming') {
       return this.onIncoming('voximplant', data.callId, String(payload.from ?? ''), String(payload.to ?? ''));
     }
     const callId = callIdForProviderCall('voximplant', data.callId);
     if (!(await callById(this.pool, callId))) return;
-    if (data.event === 'connected') await this.move(callId, 'in_progress');
-    if (data.event === 'disconnected') {
+    if (event === 'connected') await this.move(callId, 'in_progress');
+    if (event === 'disconnected') {
       const duration = Number(payload.duration);
       await this.move(callId, 'ended', {
         endReason: payload.initiator === 'agent' ? 'agent_hangup' : 'caller_hangup',
         ...(Number.isFinite(duration) && duration >= 0 ? { durationSeconds: duration } : {}),
       });
     }
-    if (data.event === 'failed') {
+    if (event === 'failed') {
       await this.move(callId, 'failed', {
         endReason: 'provider_error',
         failureReason: `VoxImplant: ${String(payload.reason ?? 'the call failed')}`.slice(0, 2000),

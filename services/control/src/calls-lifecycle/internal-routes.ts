@@ -18,11 +18,22 @@ import { writeOutboxEvent } from '../outbox/outbox.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { type CallRow, callById } from './call-records.ts';
 
-async function findCall(pool: import('pg').Pool, callId: string): Promise<CallRow> {
-  const call = isUuid(callId) ? await callById(pool, callId) : null;
-  if (!call) throw HttpProblem.notFound(`no call ${callId}`);
-  return call;
+async function findCall(pool: import('pg').Pool, callId: string, waitMs = 0): Promise<CallRow> {
+  if (!isUuid(callId)) throw HttpProblem.notFound(`no call ${callId}`);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const call = await callById(pool, callId);
+    if (call) return call;
+    if (Date.now() >= deadline) throw HttpProblem.notFound(`no call ${callId}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
+
+/**
+ * The bridge can ask for a phone call's token before control has consumed the receiver's
+ * incoming-call event that creates the call (the media stream connects within a second): wait a little.
+ */
+export const CALL_APPEAR_WAIT_MS = 3_000;
 
 /**
  * Internal endpoints of the conversation (contracts' internal-api.ts): a participant token for the
@@ -35,8 +46,8 @@ export const conversationInternalRoutes: RouteModule = {
     const router = Router();
 
     router.post('/calls/:callId/participant-token', requireService('service:bridge'), async (req, res) => {
-      const call = await findCall(ctx.pool, String(req.params.callId));
       const input = parseOrProblem(ParticipantTokenRequest.strict(), jsonBodyOf(req.body));
+      const call = await findCall(ctx.pool, String(req.params.callId), CALL_APPEAR_WAIT_MS);
       if (call.status === 'ended' || call.status === 'failed') {
         throw HttpProblem.conflict(`call ${call.id} has ${call.status}; no one can join its room any more`);
       }

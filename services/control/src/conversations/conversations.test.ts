@@ -502,6 +502,22 @@ describe('internal participant tokens and recordings', () => {
     expect((await ask('service:bridge')).status).toBe(409);
   });
 
+  it('wait briefly for a phone call the bridge knows before control has consumed its incoming event', async () => {
+    const callId = randomUUID();
+    setTimeout(() => {
+      void t.database.pool.query(
+        `INSERT INTO calls (id, space_id, agent_id, channel, status, room_name) VALUES ($1, $2, $3, 'phone', 'ringing', $4)`,
+        [callId, spaceId, agent.id, `call-${callId}`],
+      );
+    }, 800);
+    const res = await t.request('POST', `/internal/v1/calls/${callId}/participant-token`, {
+      token: await t.serviceToken('service:bridge'),
+      body: { identity: `phone-${callId}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.callId).toBe(callId);
+  });
+
   it('hand out a short-lived link to a recording in the local directory', async () => {
     const session = await t.request('POST', `/api/v1/spaces/${spaceId}/agents/${agent.id}/test-sessions`, {
       token: owner,
