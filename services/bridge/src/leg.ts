@@ -42,7 +42,7 @@ export interface LegSettings {
   maxBufferedMs: number;
   /** How far caller audio may run ahead of real time before it is dropped. */
   floodAllowanceMs: number;
-  /** Dropped flood audio after which the leg is closed. */
+  /** Dropped flood audio (less real time elapsed since) after which the leg is closed. */
   floodLimitMs: number;
   /** Caller level (RMS, 16-bit scale) taken as the caller talking, for barge-in. */
   callerSpeechRms: number;
@@ -130,7 +130,9 @@ export class PhoneLeg {
   private squelchUntil = 0;
   private firstMediaAt: number | undefined;
   private receivedMs = 0;
-  private floodDroppedMs = 0;
+  /** Dropped flood audio not yet worked off; drains at real time, so only a sustained flood (over 2× real time) closes the leg. */
+  private floodDebtMs = 0;
+  private lastMediaAt = 0;
   private markSeq = 0;
   /** Frames sent when each outstanding mark was sent, by mark number. */
   private readonly marks = new Map<number, number>();
@@ -238,10 +240,12 @@ export class PhoneLeg {
     const { floodAllowanceMs, floodLimitMs } = this.deps.settings;
     // No credit for silence: a stream that paused may not make up for it with a burst.
     if (this.receivedMs < elapsed - floodAllowanceMs) this.receivedMs = elapsed - floodAllowanceMs;
+    this.floodDebtMs = Math.max(0, this.floodDebtMs - (now - this.lastMediaAt));
+    this.lastMediaAt = now;
     if (this.receivedMs + ms - elapsed > floodAllowanceMs) {
-      this.floodDroppedMs += ms;
+      this.floodDebtMs += ms;
       this.deps.metrics.rejected(this.provider, 'flood');
-      if (this.floodDroppedMs > floodLimitMs) {
+      if (this.floodDebtMs > floodLimitMs) {
         this.end('protocol_error', CloseCode.policyViolation, 'media arrives faster than real time');
       }
       return false;
