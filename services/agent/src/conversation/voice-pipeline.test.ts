@@ -25,7 +25,7 @@ afterEach(() => {
 
 class Reporter implements CallReporter {
   updates: unknown[] = [];
-  turns: Array<{ speaker: string; text: string; toolCalls: unknown[] }> = [];
+  turns: Array<{ speaker: string; text: string; interrupted: boolean; toolCalls: unknown[] }> = [];
   usage: unknown;
   async callUpdate(_id: string, update: unknown) {
     this.updates.push(update);
@@ -38,7 +38,7 @@ class Reporter implements CallReporter {
   }
 }
 
-async function voiceConversation(reply: InstantReply, greeting?: string, silenceTimeoutSeconds = 30) {
+async function voiceConversation(reply: InstantReply, greeting?: string, silenceTimeoutSeconds = 30, playoutMs = 0) {
   const config = runtimeConfig('http://127.0.0.1:1/v1', {
     agent: {
       greeting,
@@ -65,7 +65,7 @@ async function voiceConversation(reply: InstantReply, greeting?: string, silence
   const input = new SilentAudioInput();
   inputs.push(input);
   conversation.session.input.audio = input;
-  conversation.session.output.audio = new InstantAudioOutput();
+  conversation.session.output.audio = new InstantAudioOutput(playoutMs);
   await conversation.start();
   await waitFor(() => sttInstance.streams.length > 0);
   return { conversation, reporter, ended, speak: (text: string) => sttInstance.streams.at(-1)?.say(text) };
@@ -127,5 +127,31 @@ describe('a voice conversation through the session pipeline', () => {
       'It seems you have stepped away, so I will end the call now. Goodbye.',
     ]);
     expect(reporter.updates.at(-1)).toEqual({ status: 'ended', endReason: 'silence_timeout' });
+  }, 20_000);
+
+  it('records an agent turn the caller interrupted', async () => {
+    const { conversation, reporter, speak } = await voiceConversation(
+      (chatCtx) =>
+        chatCtx.items.at(-1)?.type === 'message' &&
+        (chatCtx.items.at(-1) as { textContent?: string }).textContent === 'Stop, stop.'
+          ? { text: 'Sorry, go ahead.' }
+          : { text: 'Let me tell you about every one of our opening hours in great detail.' },
+      undefined,
+      30,
+      3_000,
+    );
+    speak('When do you open?');
+    await waitFor(() => conversation.session.agentState === 'speaking');
+    await new Promise((r) => setTimeout(r, 300));
+    speak('Stop, stop.');
+    await waitFor(() => reporter.turns.some((t) => t.text === 'Sorry, go ahead.'));
+    await conversation.end('caller_hangup');
+    const agentTurns = reporter.turns.filter((t) => t.speaker === 'agent');
+    expect(agentTurns.map((t) => t.interrupted)).toEqual([true, false]);
+    expect(agentTurns[0]?.text.startsWith('Let me tell you')).toBe(true);
+    expect(agentTurns[1]?.text).toBe('Sorry, go ahead.');
+    // The framework commits the cut-off reply when it handles the interruption, i.e. after the
+    // caller's interrupting words: turns are posted in the order the conversation recorded them.
+    expect(reporter.turns.map((t) => t.speaker)).toEqual(['user', 'user', 'agent', 'agent']);
   }, 20_000);
 });

@@ -165,18 +165,37 @@ export class InstantTTS extends tts.TTS {
 
 /** Plays instantly: a segment finishes as soon as it is flushed. */
 export class InstantAudioOutput extends voice.AudioOutput {
-  constructor() {
+  private pending: NodeJS.Timeout | undefined;
+  private started = 0;
+
+  /** `playoutMs`: how long each segment takes to "play"; 0 finishes as soon as it is flushed. */
+  constructor(private readonly playoutMs = 0) {
     super(24000);
   }
   override async captureFrame(frame: AudioFrame): Promise<void> {
     await super.captureFrame(frame);
+    this.started ||= Date.now();
     this.onPlaybackStarted(Date.now());
   }
   override flush(): void {
     super.flush();
-    setImmediate(() => this.onPlaybackFinished({ playbackPosition: 0.01, interrupted: false }));
+    const finish = () => {
+      this.pending = undefined;
+      this.started = 0;
+      this.onPlaybackFinished({ playbackPosition: this.playoutMs / 1000, interrupted: false });
+    };
+    if (this.playoutMs === 0) setImmediate(finish);
+    else this.pending = setTimeout(finish, this.playoutMs);
   }
-  clearBuffer(): void {}
+  clearBuffer(): void {
+    // The agent was interrupted: playback stops where it was.
+    if (!this.pending) return;
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    const position = this.started ? (Date.now() - this.started) / 1000 : 0;
+    this.started = 0;
+    this.onPlaybackFinished({ playbackPosition: position, interrupted: true });
+  }
 }
 
 export class SilentAudioInput extends voice.AudioInput {
