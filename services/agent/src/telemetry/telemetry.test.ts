@@ -1,11 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { voice } from '@livekit/agents';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conversation } from '../conversation/conversation.ts';
 import { ensureFrameworkLogger } from '../framework.ts';
 import { buildLlm } from '../providers/providers.ts';
 import { CALL_ID, httpTool, runtimeConfig } from '../testing/fixtures.ts';
+import {
+  InstantAudioOutput,
+  InstantLLM,
+  InstantSTT,
+  InstantTTS,
+  SilentAudioInput,
+} from '../testing/instant-providers.ts';
 import {
   lastIsToolResult,
   type OpenAICompatibleServer,
@@ -90,6 +98,49 @@ describe('telemetry', () => {
     expect(ancestors.at(-1)).toBe('agent_session');
     const session = spans.find((s) => s.name === 'agent_session');
     expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([session?.spanContext().traceId]));
+  });
+
+  it('labels the voice spans of a call: user turn, agent turn, LLM and TTS', async () => {
+    exporter.reset();
+    const config = runtimeConfig('http://127.0.0.1:1/v1', {
+      agent: { turn: { detection: 'stt', minEndpointingDelayMs: 0, maxEndpointingDelayMs: 0 } },
+    });
+    const sttInstance = new InstantSTT();
+    const conversation = new Conversation({
+      runtime: config,
+      callId: CALL_ID,
+      mode: 'voice',
+      llm: new InstantLLM(),
+      stt: sttInstance,
+      tts: new InstantTTS(),
+      log: () => {},
+    });
+    const input = new SilentAudioInput();
+    conversation.session.input.audio = input;
+    conversation.session.output.audio = new InstantAudioOutput();
+    try {
+      await conversation.start();
+      while (sttInstance.streams.length === 0) await new Promise((r) => setTimeout(r, 20));
+      const replied = new Promise<void>((resolve) =>
+        conversation.session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
+          if (ev.item.type === 'message' && ev.item.role === 'assistant') resolve();
+        }),
+      );
+      sttInstance.streams[0]?.say('When do you open?');
+      await replied;
+      await conversation.end('caller_hangup');
+    } finally {
+      input.stop();
+    }
+    await telemetry.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const names = new Set(spans.map((s) => s.name));
+    for (const expected of ['agent_session', 'user_turn', 'agent_turn', 'llm_request', 'tts_request']) {
+      expect(names, `missing span ${expected}; saw ${[...names].join(', ')}`).toContain(expected);
+    }
+    expect(spans.filter((s) => s.attributes[CALL_ID_ATTRIBUTE] !== CALL_ID).map((s) => s.name)).toEqual([]);
+    const userTurn = spans.find((s) => s.name === 'user_turn');
+    expect(JSON.stringify(userTurn?.attributes)).toContain('When do you open?');
   });
 
   it('builds the OTLP traces URL from the collector endpoint', () => {
