@@ -25,10 +25,7 @@ function appStack() {
   return standInStack(
     'sntest',
     [
-      slowToBecomeHealthy('db', 1, {
-        volumes: [{ volume: 'db-data', target: '/data' }],
-        // Serves /ok over HTTP so api's check proves name resolution inside the stack network.
-      }),
+      slowToBecomeHealthy('db', 1, { volumes: [{ volume: 'db-data', target: '/data' }] }),
       slowToBecomeHealthy('cache', 1),
       standIn('job', {
         kind: 'oneshot',
@@ -39,6 +36,7 @@ function appStack() {
         script:
           'mkdir -p /www && echo ok > /www/ok && httpd -p 8080 -h /www; ' +
           'while [ ! -f /tmp/crash ]; do sleep 0.2; done; rm /tmp/crash; echo crashing; exit 3',
+        // By name, through the stack network's DNS.
         healthcheck: { test: ['CMD-SHELL', 'wget -q -O- http://api:8080/ok | grep -q ok'] },
         dependsOn: { db: 'service_healthy', cache: 'service_healthy', job: 'service_completed_successfully' },
         ports: [{ host: 0, container: 8080, protocol: 'tcp', bind: '127.0.0.1', purpose: 'test API' }],
@@ -169,6 +167,18 @@ suite('StackSupervisor against a real Docker Engine', () => {
     expect(report.ok).toBe(true);
     expect(report.services.find((s) => s.service === 'cache')).toMatchObject({ action: 'started', outcome: 'healthy' });
     expect(report.services.filter((s) => s.action !== 'unchanged').map((s) => s.service)).toEqual(['cache']);
+
+    // A running service whose healthcheck fails is restarted by up as well.
+    const rm = await docker.getContainer(containerName('sntest', 'db')).exec({ Cmd: ['rm', '/tmp/ready'] });
+    await rm.start({ Detach: true, Tty: false });
+    for (let i = 0; i < 100; i++) {
+      const health = (await docker.getContainer(containerName('sntest', 'db')).inspect()).State.Health?.Status;
+      if (health === 'unhealthy') break;
+      await sleep(100);
+    }
+    const repaired = await supervisor.up();
+    expect(repaired.ok, JSON.stringify(repaired.services)).toBe(true);
+    expect(repaired.services.find((s) => s.service === 'db')).toMatchObject({ action: 'started', outcome: 'healthy' });
 
     const before = (await docker.getContainer(containerName('sntest', 'web')).inspect()).State.StartedAt;
     const restarted = await supervisor.restart('web');

@@ -424,6 +424,12 @@ export class StackSupervisor {
     const existing = await this.inspect(service.name);
     if (existing && existing.Config.Labels?.[LABEL_HASH] === specHash(spec)) {
       const state = existing.State;
+      // Running but unhealthy is repaired like a crash: a restart, not a recreate.
+      if (state.Running && state.Health?.Status === 'unhealthy') {
+        this.phase(service.name, 'restarting', 'unhealthy');
+        await this.docker.getContainer(name).restart({ t: 10 });
+        return 'started';
+      }
       if (state.Running || state.Restarting) return 'unchanged';
       if (service.kind === 'oneshot' && state.Status === 'exited' && state.ExitCode === 0) return 'unchanged';
       this.phase(service.name, 'starting');
@@ -506,7 +512,8 @@ export class StackSupervisor {
         }
         if (!service.healthcheck && state.Running) return 'running';
         const health = state.Health?.Status;
-        if (health === 'healthy') return 'healthy';
+        // During a restart the previous run's `healthy` is still shown: only a probe of this run counts.
+        if (health === 'healthy' && state.Running && !state.Restarting && lastProbePassed(info)) return 'healthy';
         // A restarted container can show the previous run's verdict until its first probe: only a failing
         // probe of this run counts.
         if (health === 'unhealthy' && lastProbeFailed(info)) {
@@ -773,6 +780,12 @@ export interface UpgradeReport {
 function mergeService(next: ResolvedStack, previous: ResolvedStack, name: string): ResolvedStack {
   const old = previous.services.find((s) => s.name === name);
   return old ? { ...next, services: next.services.map((s) => (s.name === name ? old : s)) } : next;
+}
+
+function lastProbePassed(info: Docker.ContainerInspectInfo): boolean {
+  const log = info.State.Health?.Log ?? [];
+  const last = log[log.length - 1];
+  return !!last && last.ExitCode === 0 && Date.parse(last.Start) >= Date.parse(info.State.StartedAt);
 }
 
 function lastProbeFailed(info: Docker.ContainerInspectInfo): boolean {

@@ -47,7 +47,8 @@ export function slowToBecomeHealthy(name: string, seconds: number, options: Stan
   return standIn(name, {
     ...options,
     script: `echo "${name} starting"; sleep ${seconds}; touch /tmp/ready; echo "${name} ready"; sleep 3600 & wait $!`,
-    healthcheck: { test: ['CMD', 'test', '-f', '/tmp/ready'], intervalS: 0.25, retries: 1000 },
+    // Failures during the start period do not count; once healthy, three failed probes make it unhealthy.
+    healthcheck: { test: ['CMD', 'test', '-f', '/tmp/ready'], intervalS: 0.25, retries: 3, startPeriodS: seconds + 30 },
   });
 }
 
