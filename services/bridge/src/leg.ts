@@ -52,6 +52,8 @@ export interface LegSettings {
   markEveryFrames: number;
   /** Delay before the first frame of a stretch of agent audio goes out, so arrival jitter does not starve the grid. */
   jitterMs: number;
+  /** How long an unknown call id is retried: the stream may arrive before control has created the call. */
+  callAppearWaitMs: number;
 }
 
 export const DEFAULT_LEG_SETTINGS: LegSettings = {
@@ -63,6 +65,7 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   callerSpeechHoldMs: 500,
   markEveryFrames: 5,
   jitterMs: 40,
+  callAppearWaitMs: 3000,
 };
 
 export interface LegDeps {
@@ -165,14 +168,26 @@ export class PhoneLeg {
   /** Look the call up, get a token, join the room. Ends the leg (and hangs up) when any step fails. */
   async begin(): Promise<void> {
     const { control, rooms } = this.deps;
-    let call: CallSummary;
-    try {
-      call = await control.getCall(this.callId);
-    } catch (error) {
-      if (error instanceof ControlError && error.notFound) {
-        return this.end('unknown_call', CloseCode.policyViolation, `unknown call ${this.callId}`);
+    let call: CallSummary | undefined;
+    // The stream can connect before control has created the call from the receiver's event: wait a little.
+    const deadline = this.now() + this.deps.settings.callAppearWaitMs;
+    while (!call) {
+      try {
+        call = await control.getCall(this.callId);
+      } catch (error) {
+        if (!(error instanceof ControlError && error.notFound)) {
+          return this.end(
+            'control_unavailable',
+            CloseCode.internalError,
+            'could not look up the call; try again later',
+          );
+        }
+        if (this.isEnded()) return;
+        if (this.now() >= deadline) {
+          return this.end('unknown_call', CloseCode.policyViolation, `unknown call ${this.callId}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      return this.end('control_unavailable', CloseCode.internalError, 'could not look up the call; try again later');
     }
     if (this.isEnded()) return;
     if (call.channel !== 'phone' || call.status === 'ended' || call.status === 'failed') {

@@ -190,6 +190,19 @@ describe('Twilio leg start-up failures', () => {
     expect(harness.metrics.value('bridge_legs_ended_total', { provider: 'twilio', outcome: 'unknown_call' })).toBe(1);
   });
 
+  it('waits for a call that control creates just after the stream connects', async () => {
+    harness = await startHarness({ settings: { callAppearWaitMs: 3000 } });
+    const callId = '0f5a2c7e-1b3d-4e6f-8a9b-0c1d2e3f4a5b';
+    const client = new TwilioTestClient(`${harness.ws}/twilio`);
+    clients.push(client);
+    await client.opened;
+    client.start({ callId });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    harness.control.addCall({ callId });
+    await until(() => harness?.rooms.room(`phone-${callId}`), 'the join once the call exists');
+    expect(harness.metrics.active).toBe(1);
+  });
+
   it('closes 1008 for a call that is over or not a phone call', async () => {
     harness = await startHarness();
     for (const overrides of [
