@@ -52,7 +52,10 @@ export function demuxAll(service: string, data: Buffer): LogLine[] {
 }
 
 /** Follows a multiplexed log stream as an async iterable of lines; `stop()` ends it. */
-export function followLines(service: string, stream: Readable): { lines: AsyncIterable<LogLine>; stop(): void } {
+export function followLines(
+  service: string,
+  stream: Readable,
+): { lines: AsyncIterable<LogLine>; stop(): void; dispose(): void } {
   const out = new PassThrough({ objectMode: true });
   const demuxer = new LogDemuxer(service, (line) => out.write(line));
   stream.on('data', (chunk: Buffer) => demuxer.push(chunk));
@@ -67,6 +70,10 @@ export function followLines(service: string, stream: Readable): { lines: AsyncIt
       stream.destroy();
       demuxer.end();
       out.end();
+    },
+    /** The same as stop(), for callers that keep Disposables. */
+    dispose() {
+      this.stop();
     },
   };
 }
