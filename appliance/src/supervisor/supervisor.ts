@@ -498,9 +498,12 @@ export class StackSupervisor {
           service.restart === 'always' ||
           service.restart === 'unless-stopped' ||
           (service.restart === 'on-failure' && state.ExitCode !== 0);
-        if (stopped && willRestart && (exitedAt ??= Date.now()) > Date.now() - 3_000) {
-          await this.nap(service.name, this.pollIntervalMs);
-          continue;
+        if (stopped && willRestart) {
+          exitedAt ??= Date.now();
+          if (exitedAt > Date.now() - 3_000) {
+            await this.nap(service.name, this.pollIntervalMs);
+            continue;
+          }
         }
         if (!stopped) exitedAt = undefined;
         if (stopped) {
