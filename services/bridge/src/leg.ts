@@ -364,9 +364,11 @@ export class PhoneLeg {
     const now = this.now();
     const { maxQueuedMs, markEveryFrames } = this.deps.settings;
     let sent = 0;
+    // Decisions are taken at the tick's slot, not at the moment the timer happened to fire: a timer
+    // a little late one tick and on time the next must not skip a frame and then send two.
     while (this.queue.length > 0) {
-      if (this.playoutEndsAt < now) this.playoutEndsAt = now;
-      if (this.playoutEndsAt + FRAME_MS - now > maxQueuedMs) break;
+      if (this.playoutEndsAt < scheduled) this.playoutEndsAt = scheduled;
+      if (this.playoutEndsAt + FRAME_MS - scheduled > maxQueuedMs) break;
       // If Twilio stops confirming playback, wait for it instead of piling audio up there.
       const unconfirmed = this.stats.framesOut - this.stats.framesPlayed - this.stats.framesCleared;
       if (this.sink.sendMark && unconfirmed > (maxQueuedMs + 1000) / FRAME_MS) break;
