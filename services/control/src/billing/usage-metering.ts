@@ -105,9 +105,16 @@ export class UsageMetering {
     return sent;
   }
 
+  /** Works through a backlog (after an outage) batch after batch, then waits for the next tick. */
+  private async drain(): Promise<void> {
+    for (let batches = 0; batches < 50 && this.timer; batches++) {
+      if ((await this.sendDue(50)) < 50) return;
+    }
+  }
+
   start(intervalMs = 2000): void {
     const tick = () => {
-      this.running = this.sendDue()
+      this.running = this.drain()
         .catch((error) => this.options.log?.('Lago send pass failed', error))
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, intervalMs);

@@ -286,6 +286,19 @@ describe(`WebhookDelivery (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'e
     expect(message!.last_error).toBe('no answer within 0.2 s');
   });
 
+  it('works through a backlog in one pass when the poller runs', async () => {
+    const { endpoint, delivery } = setup();
+    for (let i = 0; i < 45; i++) await delivery.enqueue(callEnded());
+    delivery.start(60_000); // one tick now, the next a minute away: the backlog must go in the first
+    const deadline = Date.now() + 15_000;
+    while ((await delivery.listMessages(spaceId, endpoint.id, { limit: 100, status: 'delivered' })).length < 45) {
+      if (Date.now() > deadline) throw new Error('the backlog was not delivered in one pass');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await delivery.stop();
+    expect(receiver.received).toHaveLength(45);
+  });
+
   it('keeps the message when the subscriber is down, with the reason in the log', async () => {
     const { endpoints, endpoint, delivery } = setup();
     const gone = await new Receiver().start();

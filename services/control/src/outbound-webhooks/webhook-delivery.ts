@@ -295,9 +295,16 @@ export class WebhookDelivery {
   }
 
   /** Polls for due messages until stopped. */
+  /** Works through a backlog (after an outage) batch after batch, then waits for the next tick. */
+  private async drain(): Promise<void> {
+    for (let batches = 0; batches < 50 && this.timer; batches++) {
+      if ((await this.deliverDue(20)) < 20) return;
+    }
+  }
+
   start(intervalMs = 1000): void {
     const tick = () => {
-      this.running = this.deliverDue()
+      this.running = this.drain()
         .catch((error) => this.options.log?.('webhook delivery pass failed', error))
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, intervalMs);
