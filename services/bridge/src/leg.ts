@@ -63,7 +63,7 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   floodLimitMs: 5000,
   callerSpeechRms: 300,
   callerSpeechHoldMs: 500,
-  markEveryFrames: 5,
+  markEveryFrames: 10,
   jitterMs: 40,
   callAppearWaitMs: 3000,
 };
