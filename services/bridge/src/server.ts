@@ -127,7 +127,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       });
     },
     async close() {
-      for (const session of sessions) session.close(1001, 'the bridge is shutting down');
+      for (const session of sessions) session.shutdown();
       await new Promise<void>((resolve) => {
         wss.close(() => resolve());
       });

@@ -1,7 +1,7 @@
 import type { TelephonyProvider } from '@speaknode/contracts';
 import type { WebSocket } from 'ws';
 import { CloseCode, type LegDeps } from '../leg.ts';
-import type { RejectReason } from '../metrics.ts';
+import type { LegOutcome, RejectReason } from '../metrics.ts';
 
 export interface SocketLimits {
   maxMessageBytes: number;
@@ -33,6 +33,8 @@ export function decodeBase64(text: string): Buffer | undefined {
 /** The parts of a provider session that do not depend on the protocol: limits, counting, closing. */
 export abstract class ProviderSession {
   protected closed = false;
+  /** How legs on this socket end when it closes: `socket_closed` unless the bridge is shutting down. */
+  protected closeOutcome: LegOutcome = 'socket_closed';
   private invalid = 0;
   private windowStart = 0;
   private windowCount = 0;
@@ -120,6 +122,12 @@ export abstract class ProviderSession {
   protected sendText(text: string): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     this.socket.send(text);
+  }
+
+  /** The bridge is stopping: end the legs as `shutdown` and close with 1001. */
+  shutdown(): void {
+    this.closeOutcome = 'shutdown';
+    this.close(CloseCode.goingAway, 'the bridge is shutting down');
   }
 
   /** Close the socket with a code and a reason (≤ 123 bytes, as RFC 6455 allows). */

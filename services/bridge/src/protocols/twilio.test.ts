@@ -243,6 +243,29 @@ describe('Twilio leg start-up failures', () => {
     expect(((await res.json()) as { problems: string[] }).problems).toContain('control is not reachable');
   });
 
+  it('ends every leg with 1001 when the bridge shuts down', async () => {
+    harness = await startHarness();
+    const callId = harness.control.addCall();
+    const client = await connect(harness, callId);
+    const { bridge, rooms, metrics } = harness;
+    const closing = bridge.close();
+    expect(await client.closed).toEqual({ code: 1001, reason: 'the bridge is shutting down' });
+    await closing;
+    expect(rooms.room(`phone-${callId}`)?.closed).toBe(true);
+    expect(metrics.value('bridge_legs_ended_total', { provider: 'twilio', outcome: 'shutdown' })).toBe(1);
+    await harness.control.close();
+    harness = undefined;
+  });
+
+  it('says not ready at the leg limit', async () => {
+    harness = await startHarness({ maxLegs: 1 });
+    expect((await fetch(`${harness.http}/readyz`)).status).toBe(200);
+    await connect(harness, harness.control.addCall());
+    const res = await fetch(`${harness.http}/readyz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { problems: string[] }).problems).toEqual(['at the leg limit (1)']);
+  });
+
   it('refuses sockets beyond BRIDGE_MAX_LEGS with 503', async () => {
     harness = await startHarness({ maxLegs: 1 });
     await connect(harness, harness.control.addCall());

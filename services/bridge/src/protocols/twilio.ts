@@ -167,6 +167,6 @@ export class TwilioSession extends ProviderSession {
   }
 
   protected onSocketClosed(): void {
-    this.leg?.end('socket_closed', CloseCode.normal, 'socket closed', false);
+    this.leg?.end(this.closeOutcome, CloseCode.normal, 'socket closed', false);
   }
 }
