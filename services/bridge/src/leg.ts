@@ -68,12 +68,20 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   callAppearWaitMs: 3000,
 };
 
+/** One line for the operator's log; `main.ts` writes it as JSON, tests drop it. */
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  [field: string]: unknown;
+}
+
 export interface LegDeps {
   control: ControlClient;
   rooms: RoomConnector;
   metrics: BridgeMetrics;
   settings: LegSettings;
   now?: () => number;
+  log?: (entry: LogEntry) => void;
 }
 
 /** Whether a payload can be a stream's audio: whole samples, a multiple of 10 ms, at most 200 ms. */
@@ -117,6 +125,9 @@ export class PhoneLeg {
   };
 
   private room: RoomConnection | undefined;
+  /** The underlying error behind a failed start, for the log (the socket gets a shorter reason). */
+  private cause: string | undefined;
+  private readonly startedAt = performance.now();
   private readonly inbound: InboundAudio;
   private readonly outbound: OutboundAudio;
   private readonly now: () => number;
@@ -176,6 +187,7 @@ export class PhoneLeg {
         call = await control.getCall(this.callId);
       } catch (error) {
         if (!(error instanceof ControlError && error.notFound)) {
+          this.cause = (error as Error).message;
           return this.end(
             'control_unavailable',
             CloseCode.internalError,
@@ -231,7 +243,15 @@ export class PhoneLeg {
       }
       this.room = room;
       this.state = 'active';
+      this.deps.log?.({
+        level: 'info',
+        msg: 'phone leg joined its room',
+        provider: this.provider,
+        callId: this.callId,
+        room: call.roomName,
+      });
     } catch (error) {
+      this.cause = (error as Error).message;
       if (error instanceof ControlError) {
         return this.end('control_unavailable', CloseCode.internalError, 'could not get a room token; try again later');
       }
@@ -409,6 +429,18 @@ export class PhoneLeg {
     const room = this.room;
     this.room = undefined;
     room?.close().catch(() => {});
+    const failed = ['join_failed', 'unknown_call', 'control_unavailable', 'protocol_error'].includes(outcome);
+    this.deps.log?.({
+      level: failed ? 'warn' : 'info',
+      msg: failed ? `phone leg failed: ${reason}` : 'phone leg ended',
+      provider: this.provider,
+      callId: this.callId,
+      outcome,
+      reason,
+      ...(this.cause ? { cause: this.cause } : {}),
+      seconds: Math.round((performance.now() - this.startedAt) / 100) / 10,
+      ...this.stats,
+    });
     if (hangUp) this.sink.hangUp(code, reason);
   }
 }

@@ -1,6 +1,7 @@
 import { BridgeConfig, loadConfigOrExit } from '@speaknode/contracts';
 import { ServiceTokenSource } from '@speaknode/runtime';
 import { ControlClient } from './control-client.ts';
+import type { LogEntry } from './leg.ts';
 import { LiveKitRoomConnector } from './room/livekit-room.ts';
 import { createBridgeServer } from './server.ts';
 
@@ -20,7 +21,16 @@ if (!tokens) {
   );
 }
 
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const minimum = LEVELS.indexOf(config.LOG_LEVEL);
+const log = (entry: LogEntry) => {
+  if (LEVELS.indexOf(entry.level) >= minimum) {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: 'bridge', ...entry })}\n`);
+  }
+};
+
 const bridge = createBridgeServer({
+  log,
   control: new ControlClient({ baseUrl: config.CONTROL_URL, tokens }),
   rooms: new LiveKitRoomConnector(),
   maxLegs: config.BRIDGE_MAX_LEGS,

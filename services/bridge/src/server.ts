@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ControlClient } from './control-client.ts';
-import { DEFAULT_LEG_SETTINGS, type LegDeps, type LegSettings } from './leg.ts';
+import { DEFAULT_LEG_SETTINGS, type LegDeps, type LegSettings, type LogEntry } from './leg.ts';
 import { BridgeMetrics } from './metrics.ts';
 import { type ProviderSession, SOCKET_LIMITS, type SocketLimits } from './protocols/session.ts';
 import { TwilioSession } from './protocols/twilio.ts';
@@ -17,6 +17,7 @@ export interface BridgeServerOptions {
   settings?: Partial<LegSettings>;
   limits?: Partial<SocketLimits>;
   metrics?: BridgeMetrics;
+  log?: (entry: LogEntry) => void;
 }
 
 export interface BridgeServer {
@@ -47,6 +48,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
     rooms: options.rooms,
     metrics,
     settings: { ...DEFAULT_LEG_SETTINGS, ...options.settings },
+    log: options.log,
   };
   const limits: SocketLimits = { ...SOCKET_LIMITS, ...options.limits };
   const sessions = new Set<ProviderSession>();

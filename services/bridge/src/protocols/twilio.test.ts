@@ -219,8 +219,9 @@ describe('Twilio leg start-up failures', () => {
     }
   });
 
-  it('closes 1011 when the room join fails, and counts it', async () => {
-    harness = await startHarness({ rejectJoin: () => 'connection refused' });
+  it('closes 1011 when the room join fails, counts it and logs the cause', async () => {
+    const entries: Record<string, unknown>[] = [];
+    harness = await startHarness({ rejectJoin: () => 'connection refused', log: (entry) => entries.push(entry) });
     const callId = harness.control.addCall();
     const client = new TwilioTestClient(`${harness.ws}/twilio`);
     clients.push(client);
@@ -229,6 +230,14 @@ describe('Twilio leg start-up failures', () => {
     expect(await client.closed).toEqual({ code: 1011, reason: "could not join the call's room" });
     expect(harness.metrics.active).toBe(0);
     expect(harness.metrics.value('bridge_legs_ended_total', { provider: 'twilio', outcome: 'join_failed' })).toBe(1);
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        outcome: 'join_failed',
+        callId,
+        cause: expect.stringContaining('connection refused'),
+      }),
+    );
   });
 
   it('closes 1011 when control is down, and /readyz says so', async () => {

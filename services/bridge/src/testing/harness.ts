@@ -1,6 +1,6 @@
 import { ServiceTokenSource } from '@speaknode/runtime';
 import { ControlClient } from '../control-client.ts';
-import type { LegSettings } from '../leg.ts';
+import type { LegSettings, LogEntry } from '../leg.ts';
 import type { SocketLimits } from '../protocols/session.ts';
 import { echoAgent, type MemoryAgent, MemoryRoomConnector } from '../room/memory-room.ts';
 import type { RoomConnector, RoomJoin } from '../room/room-connection.ts';
@@ -19,6 +19,7 @@ export interface HarnessOptions {
   connector?: RoomConnector;
   /** The LiveKit URL control hands out in its grants. */
   livekitUrl?: string;
+  log?: (entry: LogEntry) => void;
 }
 
 /** A bridge on port 0 with a fake control (real token source) and an in-memory room. */
@@ -41,6 +42,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     // Unknown calls are retried for 3 s in production; tests of unknown calls need not wait that long.
     settings: { callAppearWaitMs: 300, ...options.settings },
     limits: options.limits,
+    log: options.log,
   });
   const port = await bridge.listen(0, '127.0.0.1');
   return {
