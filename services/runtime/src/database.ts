@@ -24,11 +24,7 @@ export async function openDatabase(options: {
     embedded = await EmbeddedPostgres.start(options.embeddedDataDir ? { dataDir: options.embeddedDataDir } : {});
     url = embedded.url;
   }
-  // PGlite runs one session: pglite-socket multiplexes connections onto it, and concurrent
-  // extended-protocol queries from several connections while a transaction is open get their
-  // Parse/Bind messages interleaved ("unnamed prepared statement does not exist"). One connection
-  // serialises them in the pool instead, which is what the single session does anyway.
-  const pool = new pg.Pool({ connectionString: url, max: embedded ? 1 : (options.max ?? 10) });
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle client losing its server (restart, network) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   return {

@@ -18,8 +18,7 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   if (!serverUrl) {
     const embedded = await EmbeddedPostgres.start();
-    // One connection: see openDatabase (pglite-socket interleaves concurrent connections' messages).
-    const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
+    const pool = new pg.Pool({ connectionString: embedded.url, max: 4 });
     pool.on('error', () => {});
     return {
       url: embedded.url,

@@ -1,0 +1,87 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedPostgres } from './embedded-postgres.ts';
+
+let server: EmbeddedPostgres;
+
+beforeAll(async () => {
+  server = await EmbeddedPostgres.start();
+});
+afterAll(async () => server?.stop());
+
+describe('EmbeddedPostgres shared by several pools (as npm start shares it between services)', () => {
+  it('keeps concurrent extended-protocol queries and transactions of separate pools apart', async () => {
+    const a = new pg.Pool({ connectionString: server.url, max: 5 });
+    const b = new pg.Pool({ connectionString: server.url, max: 5 });
+    try {
+      await a.query('CREATE TABLE shared (id int PRIMARY KEY, who text NOT NULL)');
+      const work = (pool: pg.Pool, who: string, i: number) =>
+        i % 3 === 0
+          ? pool.query('SELECT $1::int * $2::int AS product, $3::text AS who', [i, 2, who]).then((r) => {
+              expect(r.rows[0]).toEqual({ product: i * 2, who });
+            })
+          : (async () => {
+              const client = await pool.connect();
+              try {
+                await client.query('BEGIN');
+                await client.query('INSERT INTO shared (id, who) VALUES ($1, $2)', [i, who]);
+                const row = await client.query('SELECT who FROM shared WHERE id = $1 AND $2::int = $2::int', [i, 7]);
+                expect(row.rows[0].who).toBe(who);
+                await client.query('COMMIT');
+              } finally {
+                client.release();
+              }
+            })();
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) => work(i % 2 ? a : b, i % 2 ? 'a' : 'b', i)),
+      );
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const { rows } = await a.query('SELECT count(*)::int AS n FROM shared');
+      expect(rows[0].n).toBe(40);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it('rolls back the transaction of a connection that goes away, and lets the others on', async () => {
+    const quitter = new pg.Client({ connectionString: server.url });
+    quitter.on('error', () => {});
+    const other = new pg.Client({ connectionString: server.url });
+    await Promise.all([quitter.connect(), other.connect()]);
+    await quitter.query('CREATE TABLE left_behind (id int)');
+    await quitter.query('BEGIN');
+    await quitter.query('INSERT INTO left_behind VALUES (1)');
+    try {
+      // Waits while the transaction is open, then runs once the quitter's socket is gone.
+      const count = other.query('SELECT count(*)::int AS n FROM left_behind');
+      (quitter as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      expect((await count).rows[0].n).toBe(0);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('keeps named prepared statements per connection, as a real server does, and frees them when it goes', async () => {
+    const a = new pg.Client({ connectionString: server.url });
+    const b = new pg.Client({ connectionString: server.url });
+    await Promise.all([a.connect(), b.connect()]);
+    const byName = (client: pg.Client, n: number) =>
+      client.query({ name: 'double', text: 'SELECT $1::int * 2 AS doubled', values: [n] });
+    const results = await Promise.all([byName(a, 1), byName(b, 2), byName(a, 3), byName(b, 4)]);
+    expect(results.map((r) => r.rows[0].doubled)).toEqual([2, 4, 6, 8]);
+    await a.end();
+    // The server frees a's statement when it sees the socket close, which may come a moment later.
+    let left = 2;
+    for (let i = 0; i < 40 && left !== 1; i++) {
+      left = (await b.query('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0].n;
+      if (left !== 1) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(left).toBe(1);
+    await b.end();
+  });
+
+  it('answers an SSL request with "no SSL" so clients that ask fall back or fail clearly', async () => {
+    const client = new pg.Client({ connectionString: server.url.replace('sslmode=disable', 'sslmode=require') });
+    await expect(client.connect()).rejects.toThrow(/does not support SSL/);
+  });
+});
