@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedPostgres } from './embedded-postgres.ts';
@@ -83,5 +86,26 @@ describe('EmbeddedPostgres shared by several pools (as npm start shares it betwe
   it('answers an SSL request with "no SSL" so clients that ask fall back or fail clearly', async () => {
     const client = new pg.Client({ connectionString: server.url.replace('sslmode=disable', 'sslmode=require') });
     await expect(client.connect()).rejects.toThrow(/does not support SSL/);
+  });
+});
+
+describe('EmbeddedPostgres on disk', () => {
+  it('creates a missing data directory and keeps the data across restarts', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'embedded-pg-')), 'state', 'pgdata');
+    const first = await EmbeddedPostgres.start({ dataDir });
+    const a = new pg.Client({ connectionString: first.url });
+    await a.connect();
+    await a.query("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
+    await a.end();
+    await first.stop();
+    const second = await EmbeddedPostgres.start({ dataDir });
+    const b = new pg.Client({ connectionString: second.url });
+    await b.connect();
+    try {
+      expect((await b.query('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
+    } finally {
+      await b.end();
+      await second.stop();
+    }
   });
 });

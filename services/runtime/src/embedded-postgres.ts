@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PgliteWireServer } from './pglite-wire-server.ts';
 
@@ -16,6 +17,8 @@ export class EmbeddedPostgres {
 
   /** `dataDir` keeps the data on disk; without it the database lives in memory. */
   static async start(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
+    // PGlite does not create missing parent directories itself.
+    if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
     const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
     await db.waitReady;
     const server = new PgliteWireServer(db);

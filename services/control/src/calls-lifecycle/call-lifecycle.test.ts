@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   AgentInput,
+  callIdForProviderCall,
   createEvent,
   LivekitWebhook,
   TwilioCallIncoming,
@@ -16,7 +17,7 @@ import { silentLogger } from '../context.ts';
 import { LivekitGateway, sipRoomPrefix } from '../livekit/livekit-gateway.ts';
 import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
 import { CallLifecycle } from './call-lifecycle.ts';
-import { callById, callIdForProviderCall } from './call-records.ts';
+import { callById } from './call-records.ts';
 
 const migrations = fileURLToPath(new URL('../../migrations', import.meta.url));
 const API_KEY = 'APIlifecycle';
@@ -153,17 +154,6 @@ async function outboxTypes(callId: string): Promise<string[]> {
   );
   return rows.map((r) => r.type);
 }
-
-describe('callIdForProviderCall', () => {
-  it('derives the id the webhook receiver puts in its TwiML (name-based UUID v8 over "twilio-call:<CallSid>")', () => {
-    expect(callIdForProviderCall('twilio', 'CA0123456789abcdef0123456789abcdef')).toBe(
-      '7bcca1e6-cf41-8518-a050-c0b0248ed020',
-    );
-    expect(callIdForProviderCall('voximplant', 'CA0123456789abcdef0123456789abcdef')).not.toBe(
-      '7bcca1e6-cf41-8518-a050-c0b0248ed020',
-    );
-  });
-});
 
 describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'embedded PGlite'})`, () => {
   it('a stream-mode Twilio call: record, room and dispatch once, then in progress, then ended with Twilio’s duration', async () => {

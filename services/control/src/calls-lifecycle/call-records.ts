@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type CallChannel,
   CallEnded,
@@ -33,20 +32,6 @@ export interface CallRow {
   recording_key: string | null;
   egress_id: string | null;
   dispatch_id: string | null;
-}
-
-/**
- * The call id of a provider's call, derived from the provider's own id (a name-based UUID, version
- * 8, over `<provider>-call:<id>`: the webhook receiver derives the same id for the TwiML it answers
- * with), so the incoming-call event, status callbacks, the bridge and LiveKit SIP attributes all
- * name the same call, and a redelivered event creates nothing twice.
- */
-export function callIdForProviderCall(provider: TelephonyProvider, providerCallId: string): string {
-  const bytes = createHash('sha256').update(`${provider}-call:${providerCallId}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;

@@ -1,4 +1,5 @@
 import {
+  callIdForProviderCall,
   createEvent,
   type PhoneNumberLookup,
   Topics,
@@ -8,7 +9,7 @@ import {
 } from '@speaknode/contracts';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
-import { idPart, sha256Hex, uuidFromName } from '../stable-ids.ts';
+import { idPart, sha256Hex } from '../stable-ids.ts';
 import { type NumberDirectory, NumberLookupUnavailableError } from './number-directory.ts';
 import { flattenParams, parseTwilioForm, type TwilioParams, verifyTwilioRequest } from './twilio-signature.ts';
 import { connectStreamTwiml, dialSipTwiml, emptyTwiml, livekitSipUri, sayAndHangUpTwiml } from './twiml.ts';
@@ -138,7 +139,7 @@ export function twilioRouter(options: TwilioRouterOptions): Router {
     const accountSid = parsed.flat.AccountSid;
     if (!callSid || !accountSid) throw new TwilioReject(400, 'CallSid and AccountSid are required');
 
-    const callId = uuidFromName(`twilio-call:${callSid}`);
+    const callId = callIdForProviderCall('twilio', callSid);
     let twiml: string;
     if (lookupFailed) {
       twiml = sayAndHangUpTwiml(UNAVAILABLE_MESSAGE);
