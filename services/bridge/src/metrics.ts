@@ -41,7 +41,7 @@ export class LatenessHistogram {
     if (v > this.max) this.max = v;
   }
 
-  /** The value at quantile `q` (0..1), to 0.1 ms. */
+  /** The value at quantile `q` (0..1): the upper edge of its 0.1 ms bucket (5.0 means at least 4.9 and below 5.0). */
   quantile(q: number): number {
     if (this.count === 0) return 0;
     const target = Math.ceil(q * this.count);
