@@ -17,10 +17,10 @@ async function waitHealthy(service: RunnableService, child: ChildProcess, timeou
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
-      const res = await fetch(`http://127.0.0.1:${service.port}/healthz`);
+      const res = await fetch(`http://127.0.0.1:${service.port}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) return true;
-    } catch {
-      // not listening yet
+    } catch (error) {
+      if (process.env.SPEAKNODE_START_DEBUG) console.error(service.name, error);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
