@@ -1,4 +1,5 @@
 export * from './auth/oidc-verifier.ts';
+export * from './backlog-poller.ts';
 export * from './bus/index.ts';
 export * from './database.ts';
 export * from './embedded-postgres.ts';

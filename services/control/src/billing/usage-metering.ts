@@ -1,4 +1,5 @@
 import type { CallUsage, EventEnvelope } from '@speaknode/contracts';
+import { BacklogPoller } from '@speaknode/runtime';
 import type pg from 'pg';
 import type { LagoClient } from './lago-client.ts';
 
@@ -32,8 +33,10 @@ interface LagoEventRow {
  * rows with backoff while Lago is down. The subscription is the space (`external_subscription_id`).
  */
 export class UsageMetering {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly poller = new BacklogPoller((batchSize) => this.sendDue(batchSize), {
+    batchSize: 50,
+    onError: (error) => this.options.log?.('Lago send pass failed', error),
+  });
 
   constructor(
     private readonly options: {
@@ -105,28 +108,12 @@ export class UsageMetering {
     return sent;
   }
 
-  /** Works through a backlog (after an outage) batch after batch, then waits for the next tick. */
-  private async drain(): Promise<void> {
-    for (let batches = 0; batches < 50 && this.timer; batches++) {
-      if ((await this.sendDue(50)) < 50) return;
-    }
-  }
-
+  /** Sends what is due every `intervalMs`, working through a backlog batch after batch. */
   start(intervalMs = 2000): void {
-    const tick = () => {
-      this.running = this.drain()
-        .catch((error) => this.options.log?.('Lago send pass failed', error))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.poller.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    const timer = this.timer;
-    this.timer = undefined;
-    if (timer) clearTimeout(timer);
-    await this.running;
+    await this.poller.stop();
   }
 }

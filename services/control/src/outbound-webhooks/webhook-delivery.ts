@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type EventEnvelope, OUTBOUND_EVENT_TYPES, type OutboundEventType } from '@speaknode/contracts';
+import { BacklogPoller } from '@speaknode/runtime';
 import type pg from 'pg';
 import { MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry-schedule.ts';
 import { signWebhook } from './signature.ts';
@@ -84,8 +85,10 @@ export interface WebhookDeliveryOptions {
 export class WebhookDelivery {
   private readonly fetch: typeof fetch;
   private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly poller = new BacklogPoller((batchSize) => this.deliverDue(batchSize), {
+    batchSize: 20,
+    onError: (error) => this.options.log?.('webhook delivery pass failed', error),
+  });
 
   constructor(private readonly options: WebhookDeliveryOptions) {
     this.fetch = options.fetch ?? fetch;
@@ -294,30 +297,13 @@ export class WebhookDelivery {
     return result.rows;
   }
 
-  /** Polls for due messages until stopped. */
-  /** Works through a backlog (after an outage) batch after batch, then waits for the next tick. */
-  private async drain(): Promise<void> {
-    for (let batches = 0; batches < 50 && this.timer; batches++) {
-      if ((await this.deliverDue(20)) < 20) return;
-    }
-  }
-
+  /** Sends what is due every `intervalMs`, working through a backlog batch after batch. */
   start(intervalMs = 1000): void {
-    const tick = () => {
-      this.running = this.drain()
-        .catch((error) => this.options.log?.('webhook delivery pass failed', error))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.poller.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    const timer = this.timer;
-    this.timer = undefined;
-    if (timer) clearTimeout(timer);
-    await this.running;
+    await this.poller.stop();
   }
 }
 
