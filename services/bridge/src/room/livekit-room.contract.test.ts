@@ -32,7 +32,14 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
     sub: identity,
     nbf: now - 10,
     exp: now + 600,
-    video: { room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true },
+    video: {
+      room,
+      roomJoin: true,
+      canPublish: true,
+      canSubscribe: true,
+      canPublishData: true,
+      canUpdateOwnMetadata: true,
+    },
     ...extra,
   });
   const head = b64({ alg: 'HS256', typ: 'JWT' });
