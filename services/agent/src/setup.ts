@@ -5,15 +5,7 @@ import { ControlClient } from './control/control-client.ts';
 import type { TelemetryOptions } from './telemetry/telemetry.ts';
 
 export function createControlClient(config: AgentWorkerConfig): ControlClient {
-  const { SPEAKNODE_OIDC_ISSUER, SPEAKNODE_SERVICE_CLIENT_ID, SPEAKNODE_SERVICE_CLIENT_SECRET } = config;
-  const tokens =
-    SPEAKNODE_OIDC_ISSUER && SPEAKNODE_SERVICE_CLIENT_ID && SPEAKNODE_SERVICE_CLIENT_SECRET
-      ? new ServiceTokenSource({
-          issuer: SPEAKNODE_OIDC_ISSUER,
-          clientId: SPEAKNODE_SERVICE_CLIENT_ID,
-          clientSecret: SPEAKNODE_SERVICE_CLIENT_SECRET,
-        })
-      : undefined;
+  const tokens = ServiceTokenSource.fromConfig(config);
   return new ControlClient({ baseUrl: config.CONTROL_URL, tokens, configCacheMs: config.AGENT_CONFIG_CACHE_MS });
 }
 

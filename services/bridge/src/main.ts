@@ -7,14 +7,7 @@ import { createBridgeServer } from './server.ts';
 
 const config = loadConfigOrExit('bridge', BridgeConfig);
 
-const tokens =
-  config.SPEAKNODE_OIDC_ISSUER && config.SPEAKNODE_SERVICE_CLIENT_ID && config.SPEAKNODE_SERVICE_CLIENT_SECRET
-    ? new ServiceTokenSource({
-        issuer: config.SPEAKNODE_OIDC_ISSUER,
-        clientId: config.SPEAKNODE_SERVICE_CLIENT_ID,
-        clientSecret: config.SPEAKNODE_SERVICE_CLIENT_SECRET,
-      })
-    : undefined;
+const tokens = ServiceTokenSource.fromConfig(config);
 if (!tokens) {
   process.stderr.write(
     'bridge: SPEAKNODE_OIDC_ISSUER, SPEAKNODE_SERVICE_CLIENT_ID and SPEAKNODE_SERVICE_CLIENT_SECRET are not all set; calling control without a service token (trials only)\n',

@@ -62,6 +62,19 @@ describe('ServiceTokenSource', () => {
     await expect(source.token()).rejects.toThrow(/token request for bridge failed: 401/);
   });
 
+  it('is built from a service config only when issuer, client id and secret are all set', () => {
+    expect(
+      ServiceTokenSource.fromConfig({ SPEAKNODE_OIDC_ISSUER: issuer, SPEAKNODE_SERVICE_CLIENT_ID: 'x' }),
+    ).toBeUndefined();
+    expect(
+      ServiceTokenSource.fromConfig({
+        SPEAKNODE_OIDC_ISSUER: issuer,
+        SPEAKNODE_SERVICE_CLIENT_ID: 'x',
+        SPEAKNODE_SERVICE_CLIENT_SECRET: 'y',
+      }),
+    ).toBeInstanceOf(ServiceTokenSource);
+  });
+
   it('reports an unreachable issuer', async () => {
     const source = new ServiceTokenSource({ issuer: 'http://127.0.0.1:1/realm', clientId: 'x', clientSecret: 'y' });
     await expect(source.token()).rejects.toThrow();

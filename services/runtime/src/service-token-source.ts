@@ -20,6 +20,20 @@ export class ServiceTokenSource {
     },
   ) {}
 
+  /**
+   * From a service's `SPEAKNODE_OIDC_ISSUER`, `SPEAKNODE_SERVICE_CLIENT_ID` and
+   * `SPEAKNODE_SERVICE_CLIENT_SECRET`; undefined unless all three are set.
+   */
+  static fromConfig(config: {
+    SPEAKNODE_OIDC_ISSUER?: string | undefined;
+    SPEAKNODE_SERVICE_CLIENT_ID?: string | undefined;
+    SPEAKNODE_SERVICE_CLIENT_SECRET?: string | undefined;
+  }): ServiceTokenSource | undefined {
+    const { SPEAKNODE_OIDC_ISSUER: issuer, SPEAKNODE_SERVICE_CLIENT_ID: clientId } = config;
+    const clientSecret = config.SPEAKNODE_SERVICE_CLIENT_SECRET;
+    return issuer && clientId && clientSecret ? new ServiceTokenSource({ issuer, clientId, clientSecret }) : undefined;
+  }
+
   private get fetch() {
     return this.options.fetch ?? fetch;
   }

@@ -54,14 +54,7 @@ const bus = new ReconnectingBus(
 const relay = new SpoolRelay(spool, bus, { log });
 relay.start();
 
-const serviceCredentials =
-  config.SPEAKNODE_OIDC_ISSUER && config.SPEAKNODE_SERVICE_CLIENT_ID && config.SPEAKNODE_SERVICE_CLIENT_SECRET
-    ? new ServiceTokenSource({
-        issuer: config.SPEAKNODE_OIDC_ISSUER,
-        clientId: config.SPEAKNODE_SERVICE_CLIENT_ID,
-        clientSecret: config.SPEAKNODE_SERVICE_CLIENT_SECRET,
-      })
-    : undefined;
+const serviceCredentials = ServiceTokenSource.fromConfig(config);
 if (!serviceCredentials) {
   log(
     'no service credentials (SPEAKNODE_OIDC_ISSUER, SPEAKNODE_SERVICE_CLIENT_ID/SECRET): number lookups go to control unauthenticated',
