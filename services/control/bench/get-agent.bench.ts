@@ -78,7 +78,11 @@ async function load(url: string, token?: string) {
 
 async function main(): Promise<void> {
   const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
