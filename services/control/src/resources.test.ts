@@ -160,6 +160,10 @@ describe('control resources', () => {
       body: agentBody(cred.body.id),
     });
     const path = `/api/v1/spaces/${spaceId}/agents/${agent.body.id}`;
+    // GET answers with JSON built by the database: it must be the very representation POST returned.
+    const read = await t.request('GET', path, { token: owner });
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(agent.body);
     const put = await t.request('PUT', path, { token: owner, body: { ...agent.body, greeting: 'Hello!' } });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({

@@ -59,6 +59,24 @@ async function assertAgentReferences(ctx: ControlContext, spaceId: string, agent
   await assertReferencesInSpace(ctx.pool, spaceId, 'tools', refs.tools);
 }
 
+/**
+ * The hottest read of the API, answered as the JSON text PostgreSQL builds: the stored configuration
+ * is not parsed and serialised again on the way out. Same representation as `toAgent`.
+ */
+async function findAgentJson(db: Pick<pg.Pool, 'query'>, spaceId: string, id: string): Promise<string | undefined> {
+  if (!isUuid(id)) return undefined;
+  const { rows } = await db.query<{ body: string }>({
+    name: 'find-agent-json',
+    text: `SELECT (config || jsonb_build_object(
+              'id', id, 'spaceId', space_id, 'publishableKey', publishable_key,
+              'createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+              'updatedAt', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text AS body
+           FROM agents WHERE space_id = $1 AND id = $2`,
+    values: [spaceId, id],
+  });
+  return rows[0]?.body;
+}
+
 export async function findAgent(db: Pick<pg.Pool, 'query'>, spaceId: string, id: string, lock = false) {
   if (!isUuid(id)) return undefined;
   // Named, so each connection plans it once: this is the hottest read of the API.
@@ -94,9 +112,9 @@ export const agentRoutes: RouteModule = {
     });
 
     router.get('/agents/:agentId', async (req, res) => {
-      const row = await findAgent(ctx.pool, spaceOf(res).spaceId, req.params.agentId);
-      if (!row) throw HttpProblem.notFound(`no agent ${req.params.agentId}`);
-      res.json(toAgent(row));
+      const body = await findAgentJson(ctx.pool, spaceOf(res).spaceId, req.params.agentId);
+      if (!body) throw HttpProblem.notFound(`no agent ${req.params.agentId}`);
+      res.type('application/json').send(body);
     });
 
     router.post('/agents', async (req, res) => {
