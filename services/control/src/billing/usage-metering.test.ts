@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
 import { fileURLToPath } from 'node:url';
 import { createEvent, UsageUpdated } from '@speaknode/contracts';
 import { runMigrations } from '@speaknode/runtime';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalHttpServer, startLocalHttpServer } from '../testing/local-http-server.ts';
 import { LagoClient } from './lago-client.ts';
 import { USAGE_METRICS, UsageMetering } from './usage-metering.ts';
 
@@ -17,54 +17,43 @@ class FakeLago {
   readonly events = new Map<string, Record<string, unknown>>();
   posts = 0;
   down = false;
-  private server!: Server;
+  private server!: LocalHttpServer;
   url = '';
 
   async start() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        this.posts += 1;
-        const reply = (status: number, json: unknown) =>
-          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
-        if (this.down) return reply(503, { status: 503, error: 'Service Unavailable' });
-        if (req.method !== 'POST' || req.url !== '/api/v1/events')
-          return reply(404, { status: 404, error: 'Not Found' });
-        if (req.headers.authorization !== `Bearer ${API_KEY}`)
-          return reply(401, { status: 401, error: 'Unauthorized' });
-        const event = (JSON.parse(body) as { event?: Record<string, unknown> }).event;
-        if (
-          !event ||
-          typeof event.transaction_id !== 'string' ||
-          typeof event.code !== 'string' ||
-          !event.external_subscription_id
-        ) {
-          return reply(400, { status: 400, error: 'Bad Request', code: 'bad_request' });
-        }
-        if (this.events.has(event.transaction_id)) {
-          return reply(422, {
-            status: 422,
-            error: 'Unprocessable Entity',
-            code: 'validation_errors',
-            error_details: { transaction_id: ['value_already_exist'] },
-          });
-        }
-        this.events.set(event.transaction_id, event);
-        reply(200, { event: { lago_id: randomUUID(), ...event } });
-      });
+    this.server = await startLocalHttpServer((req, body, res) => {
+      this.posts += 1;
+      const reply = (status: number, json: unknown) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+      if (this.down) return reply(503, { status: 503, error: 'Service Unavailable' });
+      if (req.method !== 'POST' || req.url !== '/api/v1/events') return reply(404, { status: 404, error: 'Not Found' });
+      if (req.headers.authorization !== `Bearer ${API_KEY}`) return reply(401, { status: 401, error: 'Unauthorized' });
+      const event = (JSON.parse(body) as { event?: Record<string, unknown> }).event;
+      if (
+        !event ||
+        typeof event.transaction_id !== 'string' ||
+        typeof event.code !== 'string' ||
+        !event.external_subscription_id
+      ) {
+        return reply(400, { status: 400, error: 'Bad Request', code: 'bad_request' });
+      }
+      if (this.events.has(event.transaction_id)) {
+        return reply(422, {
+          status: 422,
+          error: 'Unprocessable Entity',
+          code: 'validation_errors',
+          error_details: { transaction_id: ['value_already_exist'] },
+        });
+      }
+      this.events.set(event.transaction_id, event);
+      reply(200, { event: { lago_id: randomUUID(), ...event } });
     });
-    this.server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => this.server.once('listening', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.server.url}`;
     return this;
   }
 
   async stop() {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await this.server.close();
   }
 }
 

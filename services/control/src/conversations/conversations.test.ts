@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createEvent, LivekitWebhook, Topics } from '@speaknode/contracts';
 import { AccessToken, TokenVerifier, WebhookReceiver } from 'livekit-server-sdk';
 import { Webhook } from 'standardwebhooks';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
 import { agentBody } from '../testing/fixtures.ts';
 import { startTestControl, type TestControl } from '../testing/harness.ts';
+import { type LocalHttpServer, startLocalHttpServer } from '../testing/local-http-server.ts';
 import { Conversations } from './conversations.ts';
 import { webhookSecretContext } from './subscription-endpoints.ts';
 
@@ -20,40 +20,31 @@ const ORIGIN = 'https://shop.example.com';
 class Receivers {
   webhooks: { headers: IncomingHttpHeaders; body: string }[] = [];
   lago = new Map<string, Record<string, unknown>>();
-  private server!: Server;
+  private server!: LocalHttpServer;
   url = '';
   async start() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        if (req.url === '/hooks') {
-          this.webhooks.push({ headers: req.headers, body });
-          return res.writeHead(204).end();
+    this.server = await startLocalHttpServer((req, body, res) => {
+      if (req.url === '/hooks') {
+        this.webhooks.push({ headers: req.headers, body });
+        return res.writeHead(204).end();
+      }
+      if (req.url === '/api/v1/events' && req.headers.authorization === `Bearer ${LAGO_KEY}`) {
+        const event = JSON.parse(body).event;
+        if (this.lago.has(event.transaction_id)) {
+          return res
+            .writeHead(422, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: 422, error_details: { transaction_id: ['value_already_exist'] } }));
         }
-        if (req.url === '/api/v1/events' && req.headers.authorization === `Bearer ${LAGO_KEY}`) {
-          const event = JSON.parse(body).event;
-          if (this.lago.has(event.transaction_id)) {
-            return res
-              .writeHead(422, { 'content-type': 'application/json' })
-              .end(JSON.stringify({ status: 422, error_details: { transaction_id: ['value_already_exist'] } }));
-          }
-          this.lago.set(event.transaction_id, event);
-          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ event }));
-        }
-        res.writeHead(404).end();
-      });
+        this.lago.set(event.transaction_id, event);
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ event }));
+      }
+      res.writeHead(404).end();
     });
-    this.server.listen(0, '127.0.0.1');
-    await new Promise((r) => this.server.once('listening', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.server.url}`;
     return this;
   }
   async stop() {
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
+    await this.server.close();
   }
 }
 

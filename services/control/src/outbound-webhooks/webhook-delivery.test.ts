@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { CallEnded, createEvent, UsageUpdated } from '@speaknode/contracts';
 import { runMigrations } from '@speaknode/runtime';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalHttpServer, startLocalHttpServer } from '../testing/local-http-server.ts';
 import { MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry-schedule.ts';
 import { createSigningSecret, signWebhook } from './signature.ts';
 import { MemoryDeliveryEndpoints } from './testing-endpoints.ts';
@@ -25,32 +25,23 @@ class Receiver {
   respond: (r: Received) => { status: number; headers?: Record<string, string>; hang?: boolean } = () => ({
     status: 204,
   });
-  private server!: Server;
+  private server!: LocalHttpServer;
   url = '';
 
   async start() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        const r = { headers: req.headers, body };
-        this.received.push(r);
-        const answer = this.respond(r);
-        if (answer.hang) return;
-        res.writeHead(answer.status, answer.headers).end('thanks');
-      });
+    this.server = await startLocalHttpServer((req, body, res) => {
+      const r = { headers: req.headers, body };
+      this.received.push(r);
+      const answer = this.respond(r);
+      if (answer.hang) return;
+      res.writeHead(answer.status, answer.headers).end('thanks');
     });
-    this.server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => this.server.once('listening', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+    this.url = `${this.server.url}/hooks`;
     return this;
   }
 
   async stop() {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await this.server.close();
   }
 }
 
