@@ -5,6 +5,9 @@
  * 20 ms frame costs a few hundred table reads.
  */
 
+/** Linear samples on the 16-bit scale, in whichever typed array the caller works with. */
+export type Samples = Float64Array | Float32Array | Int16Array;
+
 /** Decoded value of every mu-law code, as a 16-bit linear sample. */
 export const MULAW_TO_LINEAR = new Int16Array(256);
 /** Decoded value of every A-law code, as a 16-bit linear sample. */
@@ -84,16 +87,16 @@ export function linearToALaw(sample: number): number {
 }
 
 /** Decode `codes` into `out` (16-bit linear values as numbers). */
-export function decodeMuLaw(codes: Uint8Array, out: Float64Array | Int16Array): void {
+export function decodeMuLaw(codes: Uint8Array, out: Samples): void {
   for (let i = 0; i < codes.length; i++) out[i] = MULAW_TO_LINEAR[codes[i] as number] as number;
 }
 
-export function decodeALaw(codes: Uint8Array, out: Float64Array | Int16Array): void {
+export function decodeALaw(codes: Uint8Array, out: Samples): void {
   for (let i = 0; i < codes.length; i++) out[i] = ALAW_TO_LINEAR[codes[i] as number] as number;
 }
 
 /** Encode `length` samples of `samples` (16-bit scale, any real values) into `out`. */
-export function encodeMuLaw(samples: Float64Array | Int16Array, out: Uint8Array, length = samples.length): void {
+export function encodeMuLaw(samples: Samples, out: Uint8Array, length = samples.length): void {
   for (let i = 0; i < length; i++) {
     let s = Math.round(samples[i] as number);
     s = s > 32767 ? 32767 : Math.max(s, -32768);
@@ -101,7 +104,7 @@ export function encodeMuLaw(samples: Float64Array | Int16Array, out: Uint8Array,
   }
 }
 
-export function encodeALaw(samples: Float64Array | Int16Array, out: Uint8Array, length = samples.length): void {
+export function encodeALaw(samples: Samples, out: Uint8Array, length = samples.length): void {
   for (let i = 0; i < length; i++) {
     let s = Math.round(samples[i] as number);
     s = s > 32767 ? 32767 : Math.max(s, -32768);

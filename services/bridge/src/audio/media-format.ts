@@ -89,14 +89,14 @@ export class InboundAudio {
 export class OutboundAudio {
   private readonly downsampler: Downsampler;
   private readonly frameSamples: number;
-  private resampled = new Float64Array(1024);
-  private pending: Float64Array;
+  private resampled = new Float32Array(1024);
+  private pending: Float32Array;
   private pendingLength = 0;
 
   constructor(readonly format: MediaFormat) {
     this.downsampler = new Downsampler(format.sampleRate);
     this.frameSamples = (format.sampleRate * FRAME_MS) / 1000;
-    this.pending = new Float64Array(this.frameSamples);
+    this.pending = new Float32Array(this.frameSamples);
   }
 
   get frameBytes(): number {
@@ -105,7 +105,7 @@ export class OutboundAudio {
 
   push(samples: Int16Array, emit: (payload: Uint8Array) => void): void {
     const maxOut = Math.ceil(samples.length / this.downsampler.factor) + 1;
-    if (this.resampled.length < maxOut) this.resampled = new Float64Array(maxOut);
+    if (this.resampled.length < maxOut) this.resampled = new Float32Array(maxOut);
     const produced = this.downsampler.process(samples, this.resampled, samples.length);
     let read = 0;
     while (read < produced) {
@@ -121,7 +121,7 @@ export class OutboundAudio {
   }
 
   /** Encode one frame of samples (16-bit scale) into a fresh payload. */
-  encode(frame: Float64Array): Uint8Array {
+  encode(frame: Float32Array): Uint8Array {
     const n = this.frameSamples;
     if (this.format.codec === 'mulaw') {
       const out = new Uint8Array(n);

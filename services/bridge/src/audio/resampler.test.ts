@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Downsampler, ROOM_SAMPLE_RATE, Upsampler } from './resampler.ts';
+import { Downsampler, designLowPass, ROOM_SAMPLE_RATE, type StageSpec, stagesFor, Upsampler } from './resampler.ts';
 
 /** Amplitude of the component at `freq` in `signal` (Goertzel over a whole number of cycles is not needed: long window). */
 function amplitudeAt(signal: Float64Array, rate: number, freq: number): number {
@@ -38,10 +38,11 @@ function runInFrames(
     }
     out = Float64Array.from(samples);
   } else {
-    out = new Float64Array(size);
+    const samples = new Float32Array(size);
     for (let i = 0; i < input.length; i += frame) {
-      written += resampler.process(input.subarray(i, i + frame), out, Math.min(frame, input.length - i), written);
+      written += resampler.process(input.subarray(i, i + frame), samples, Math.min(frame, input.length - i), written);
     }
+    out = Float64Array.from(samples);
   }
   const skip = Math.round(outRate * 0.05);
   return out.subarray(skip, written);
@@ -79,9 +80,9 @@ describe.each([8000, 16000] as const)('resampling between %i Hz and 48 kHz', (ra
 
   it('gives the same output whatever the frame size (state carries across calls)', () => {
     const input = tone(1000, ROOM_SAMPLE_RATE, 0.1);
-    const whole = new Float64Array(input.length);
+    const whole = new Float32Array(input.length);
     const n1 = new Downsampler(rate).process(input, whole);
-    const pieces = new Float64Array(input.length);
+    const pieces = new Float32Array(input.length);
     const down = new Downsampler(rate);
     let n2 = 0;
     for (let i = 0; i < input.length; i += 7) {
@@ -104,14 +105,14 @@ describe.each([8000, 16000] as const)('resampling between %i Hz and 48 kHz', (ra
     ] as const) {
       const run = (piece: number) => {
         const resampler = make();
-        const out = resampler instanceof Upsampler ? new Int16Array(outLength + 16) : new Float64Array(outLength + 16);
+        const out = resampler instanceof Upsampler ? new Int16Array(outLength + 16) : new Float32Array(outLength + 16);
         let written = 0;
         for (let i = 0; i < input.length; i += piece) {
           const n = Math.min(piece, input.length - i);
           written +=
             resampler instanceof Upsampler
               ? resampler.process(input.subarray(i, i + n), out as Int16Array, n, written)
-              : resampler.process(input.subarray(i, i + n), out as Float64Array, n, written);
+              : resampler.process(input.subarray(i, i + n), out as Float32Array, n, written);
         }
         return Array.from(out.subarray(0, written), (v) => Math.round(v * 1e6) / 1e6);
       };
@@ -144,4 +145,72 @@ it('clamps to the 16-bit range on the way up instead of wrapping', () => {
 
 it('refuses rates it has no filter for', () => {
   expect(() => new Upsampler(44100 as 8000)).toThrow(/unsupported telephone sample rate 44100/);
+});
+
+describe.each([8000, 16000] as const)('the %i Hz filters match a direct-form reference', (rate) => {
+  // Plain double-precision convolution, sample by sample, with the same filter designs: the SIMD
+  // kernels must give the same samples (any misplaced tap, row or history shows up here, even
+  // where a tone's amplitude would not change).
+  const noise = (length: number, seed: number) => {
+    let state = seed;
+    return Float64Array.from({ length }, () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return (state / 2 ** 31 - 0.5) * 20000;
+    });
+  };
+  const interpolate = (x: Float64Array, spec: StageSpec) => {
+    const h = designLowPass(spec.length, spec.cutoffHz, spec.rate, spec.beta, spec.factor);
+    const y = new Float64Array(x.length * spec.factor);
+    for (let m = 0; m < y.length; m++) {
+      // y[m] = Σ h[i] · zero-stuffed x[m − i]
+      let sum = 0;
+      for (let i = m % spec.factor; i < h.length && i <= m; i += spec.factor)
+        sum += (h[i] as number) * (x[(m - i) / spec.factor] as number);
+      y[m] = sum;
+    }
+    return y;
+  };
+  const decimate = (x: Float64Array, spec: StageSpec) => {
+    const h = designLowPass(spec.length, spec.cutoffHz, spec.rate, spec.beta, 1);
+    // Output j ends at input j·factor + factor − 1.
+    const y = new Float64Array(Math.floor(x.length / spec.factor));
+    for (let j = 0; j < y.length; j++) {
+      const m = j * spec.factor + spec.factor - 1;
+      let sum = 0;
+      for (let i = 0; i < h.length && i <= m; i++) sum += (h[i] as number) * (x[m - i] as number);
+      y[j] = sum;
+    }
+    return y;
+  };
+
+  it('up', () => {
+    const input = noise(rate * 0.3, 7);
+    const expected = stagesFor(rate).reduce(interpolate, input);
+    const out = new Int16Array(expected.length);
+    const up = new Upsampler(rate);
+    let written = 0;
+    for (let i = 0; i < input.length; i += rate / 50)
+      written += up.process(input.subarray(i, i + rate / 50), out, rate / 50, written);
+    expect(written).toBe(expected.length);
+    let worst = 0;
+    for (let i = 0; i < written; i++) {
+      const want = Math.max(-32768, Math.min(32767, expected[i] as number));
+      worst = Math.max(worst, Math.abs((out[i] as number) - want));
+    }
+    // Rounded to 16 bits: within half a step, plus single-precision arithmetic.
+    expect(worst).toBeLessThan(0.52);
+  });
+
+  it('down', () => {
+    const input = noise(ROOM_SAMPLE_RATE * 0.3, 11);
+    const expected = [...stagesFor(rate)].reverse().reduce(decimate, input);
+    const out = new Float32Array(expected.length);
+    const down = new Downsampler(rate);
+    let written = 0;
+    for (let i = 0; i < input.length; i += 960) written += down.process(input.subarray(i, i + 960), out, 960, written);
+    expect(written).toBe(expected.length);
+    let worst = 0;
+    for (let i = 0; i < written; i++) worst = Math.max(worst, Math.abs((out[i] as number) - (expected[i] as number)));
+    expect(worst).toBeLessThan(0.05);
+  });
 });

@@ -22,12 +22,15 @@ export const SOCKET_LIMITS: SocketLimits = {
   maxMessagesPerSecond: 400,
 };
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Strict base64 (Node's decoder silently skips bad characters). */
+/**
+ * Strict base64: Node's decoder silently skips bad characters and accepts the URL-safe alphabet
+ * and missing padding, so the bytes must encode back to exactly the text (a fraction of the cost
+ * of a regular expression over a 16 kHz payload).
+ */
 export function decodeBase64(text: string): Buffer | undefined {
-  if (text.length === 0 || !BASE64.test(text)) return undefined;
-  return Buffer.from(text, 'base64');
+  if (text.length === 0) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
 }
 
 /** The parts of a provider session that do not depend on the protocol: limits, counting, closing. */

@@ -1,0 +1,7 @@
+/** `npm run build:wasm`: compiles src/audio/fir.wat into src/audio/fir.wasm (committed; fir-wasm.test.ts checks they agree). */
+import { writeFileSync } from 'node:fs';
+import { compileFirWat, FIR_WASM_PATH } from './fir-wat.ts';
+
+const bytes = await compileFirWat();
+writeFileSync(FIR_WASM_PATH, bytes);
+console.log(`wrote ${FIR_WASM_PATH.pathname} (${bytes.length} bytes)`);
