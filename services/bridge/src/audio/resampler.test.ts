@@ -143,6 +143,17 @@ it('clamps to the 16-bit range on the way up instead of wrapping', () => {
   expect(largestStep).toBeLessThan(40000);
 });
 
+it('serves any number of resamplers at once (each filter is designed once per process)', () => {
+  // Every phone leg has one of each; a bridge carries hundreds of legs.
+  const legs = Array.from({ length: 2000 }, (_, i) => [
+    new Upsampler(i % 2 ? 8000 : 16000),
+    new Downsampler(i % 2 ? 8000 : 16000),
+  ]);
+  const out = new Int16Array(960);
+  expect((legs[1998]?.[0] as Upsampler).process(new Float64Array(320).fill(1000), out)).toBe(960);
+  expect(Math.abs((out[900] as number) - 1000)).toBeLessThan(10);
+});
+
 it('refuses rates it has no filter for', () => {
   expect(() => new Upsampler(44100 as 8000)).toThrow(/unsupported telephone sample rate 44100/);
 });

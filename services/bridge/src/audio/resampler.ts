@@ -80,7 +80,7 @@ const STAGES: Record<8000 | 16000, StageSpec[]> = {
 };
 
 /** An interpolator's taps as polyphase rows for `firBank`: row p computes outputs n·factor + p. */
-function interpolatorRows(spec: StageSpec): ArrayLike<number>[] {
+function interpolatorRows(spec: StageSpec): Float64Array[] {
   const h = designLowPass(spec.length, spec.cutoffHz, spec.rate, spec.beta, spec.factor);
   const perPhase = Math.ceil(spec.length / spec.factor);
   // Output n·factor + p = Σ_k h[p + k·factor] · in[n − k]; the kernel reads the history and the
@@ -101,6 +101,23 @@ function isSilent(values: ArrayLike<number>, length: number): boolean {
   return true;
 }
 
+/** Where each filter's rows sit in the kernels' memory: written once per process, shared by every leg. */
+const rowsCache = new Map<string, number>();
+
+function rowsFor(spec: StageSpec, direction: 'up' | 'down'): number {
+  const key = `${direction}:${spec.factor}:${spec.length}:${spec.cutoffHz}:${spec.rate}:${spec.beta}`;
+  let at = rowsCache.get(key);
+  if (at === undefined) {
+    at = writeRows(
+      direction === 'up'
+        ? interpolatorRows(spec)
+        : [designLowPass(spec.length, spec.cutoffHz, spec.rate, spec.beta, 1)],
+    );
+    rowsCache.set(key, at);
+  }
+  return at;
+}
+
 /** Raises the rate by `factor`. Keeps the last inputs it needs as history between calls. */
 class InterpolatorStage {
   readonly factor: number;
@@ -108,10 +125,9 @@ class InterpolatorStage {
   private readonly rowsAt: number;
 
   constructor(spec: StageSpec) {
-    const rows = interpolatorRows(spec);
     this.factor = spec.factor;
-    this.history = new Float32Array((rows[0] as ArrayLike<number>).length - 1);
-    this.rowsAt = writeRows(rows);
+    this.history = new Float32Array(Math.ceil(spec.length / spec.factor) - 1);
+    this.rowsAt = rowsFor(spec, 'up');
   }
 
   /** Filters `count` inputs at byte address `area` + history; writes `count × factor` outputs at byte address `to`. */
@@ -137,7 +153,7 @@ class DecimatorStage {
 
   constructor(spec: StageSpec) {
     this.factor = spec.factor;
-    this.rowsAt = writeRows([designLowPass(spec.length, spec.cutoffHz, spec.rate, spec.beta, 1)]);
+    this.rowsAt = rowsFor(spec, 'down');
     this.historyLength = spec.length - 1;
     this.carry = new Float32Array(this.historyLength + spec.factor);
     this.carryLength = this.historyLength;

@@ -102,6 +102,12 @@ export abstract class ProviderSession {
       this.onMessage(message as Record<string, unknown>);
     } catch (error) {
       // A bug in handling one message must not take the process down; the leg ends cleanly.
+      this.deps.log?.({
+        level: 'error',
+        msg: 'internal error handling a provider message; closing the socket',
+        provider: this.provider,
+        error: (error as Error).stack ?? String(error),
+      });
       this.close(CloseCode.internalError, `internal error: ${(error as Error).message}`.slice(0, 120));
     }
   }
