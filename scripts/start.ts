@@ -81,6 +81,8 @@ async function main() {
   }
 
   const perService = embeddedAuthEnv(env, services);
+  // Webhooks signs the stream tokens the bridge checks; one secret per run unless one is given.
+  env.SPEAKNODE_STREAM_SECRET ??= randomBytes(32).toString('base64url');
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;

@@ -30,6 +30,8 @@ export const GENERATED_SECRETS = {
   KEYCLOAK_AGENT_CLIENT_SECRET: text(30),
   LIVEKIT_API_KEY: () => `API${hex(6)()}`,
   LIVEKIT_API_SECRET: text(36),
+  /** Shared by webhooks (signs) and bridge (checks): the tokens phone media streams show the bridge. */
+  SPEAKNODE_STREAM_SECRET: text(36),
   /** 32 bytes, base64: control's provider-credential encryption key (44 characters). */
   SPEAKNODE_CREDENTIALS_KEY: () => randomBytes(32).toString('base64'),
   LAGO_SECRET_KEY_BASE: hex(64),

@@ -122,6 +122,9 @@ describe('stack definition', () => {
     expect(webhooks.PUBLIC_BASE_URL).toBe('http://voice.example.com:8081');
     const bridge = loadConfig('bridge', BridgeConfig, resolvedEnv(byName(services, 'bridge')));
     expect(bridge.CONTROL_URL).toBe('http://control:8080');
+    // The receiver signs stream tokens with the secret the bridge checks them with.
+    expect(bridge.SPEAKNODE_STREAM_SECRET).toBe(secrets.SPEAKNODE_STREAM_SECRET);
+    expect(webhooks.SPEAKNODE_STREAM_SECRET).toBe(secrets.SPEAKNODE_STREAM_SECRET);
     const agent = loadConfig('agent', AgentWorkerConfig, resolvedEnv(byName(services, 'agent')));
     expect(agent.MODELS_URL).toBe('http://models:8084');
     expect(agent.LANGFUSE_PUBLIC_KEY).toMatch(/^pk-lf-/);

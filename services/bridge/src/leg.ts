@@ -82,6 +82,8 @@ export interface LegDeps {
   settings: LegSettings;
   now?: () => number;
   log?: (entry: LogEntry) => void;
+  /** SPEAKNODE_STREAM_SECRET: when set, a stream's start must carry a valid `streamToken` for its call. */
+  streamSecret?: string;
 }
 
 /** Whether a payload can be a stream's audio: whole samples, a multiple of 10 ms, at most 200 ms. */

@@ -14,6 +14,12 @@ if (!tokens) {
   );
 }
 
+if (!config.SPEAKNODE_STREAM_SECRET) {
+  process.stderr.write(
+    'bridge: SPEAKNODE_STREAM_SECRET is not set; phone streams are accepted without a stream token (trials only)\n',
+  );
+}
+
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 const minimum = LEVELS.indexOf(config.LOG_LEVEL);
 const log = (entry: LogEntry) => {
@@ -28,6 +34,7 @@ const bridge = createBridgeServer({
   rooms: new LiveKitRoomConnector(),
   maxLegs: config.BRIDGE_MAX_LEGS,
   settings: { maxQueuedMs: config.BRIDGE_MAX_QUEUED_MS },
+  streamSecret: config.SPEAKNODE_STREAM_SECRET,
 });
 
 const port = await bridge.listen(config.PORT, config.HOST);

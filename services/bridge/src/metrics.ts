@@ -13,7 +13,8 @@ export type RejectReason =
   | 'second_start'
   | 'too_many_messages'
   | 'bad_dtmf'
-  | 'unknown_mark';
+  | 'unknown_mark'
+  | 'unauthenticated';
 
 export type LegOutcome =
   | 'caller_hangup'

@@ -15,6 +15,8 @@ export interface BridgeServerOptions {
   /** BRIDGE_MAX_LEGS: further sockets are refused with 503 until legs end. */
   maxLegs: number;
   settings?: Partial<LegSettings>;
+  /** SPEAKNODE_STREAM_SECRET (see LegDeps.streamSecret). */
+  streamSecret?: string;
   limits?: Partial<SocketLimits>;
   metrics?: BridgeMetrics;
   log?: (entry: LogEntry) => void;
@@ -49,6 +51,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
     metrics,
     settings: { ...DEFAULT_LEG_SETTINGS, ...options.settings },
     log: options.log,
+    streamSecret: options.streamSecret,
   };
   const limits: SocketLimits = { ...SOCKET_LIMITS, ...options.limits };
   const sessions = new Set<ProviderSession>();

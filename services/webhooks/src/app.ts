@@ -18,6 +18,8 @@ export interface WebhooksAppOptions {
   bridgePublicUrl: string;
   livekitSipUri?: string | undefined;
   twilioAuthToken?: string | undefined;
+  /** SPEAKNODE_STREAM_SECRET: signs the token each phone media stream shows the bridge. */
+  streamSecret?: string | undefined;
   livekitApiKey?: string | undefined;
   livekitApiSecret?: string | undefined;
   voximplantAccounts: Map<string, VoximplantAccount>;
@@ -73,12 +75,21 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
       bridgePublicUrl: options.bridgePublicUrl,
       livekitSipUri: options.livekitSipUri,
       authToken: options.twilioAuthToken,
+      streamSecret: options.streamSecret,
       numbers: options.numbers,
       intake: options.intake,
       log,
     }),
   );
-  app.use('/voximplant', voximplantRouter({ accounts: options.voximplantAccounts, intake: options.intake }));
+  app.use(
+    '/voximplant',
+    voximplantRouter({
+      accounts: options.voximplantAccounts,
+      intake: options.intake,
+      bridgePublicUrl: options.bridgePublicUrl,
+      streamSecret: options.streamSecret,
+    }),
+  );
   app.use(
     '/livekit',
     livekitRouter({ apiKey: options.livekitApiKey, apiSecret: options.livekitApiSecret, intake: options.intake }),

@@ -70,6 +70,7 @@ const app = createWebhooksApp({
   bridgePublicUrl: config.BRIDGE_PUBLIC_URL,
   livekitSipUri: config.LIVEKIT_SIP_URI,
   twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+  streamSecret: config.SPEAKNODE_STREAM_SECRET,
   livekitApiKey: config.LIVEKIT_API_KEY,
   livekitApiSecret: config.LIVEKIT_API_SECRET,
   voximplantAccounts,

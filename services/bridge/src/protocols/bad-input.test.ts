@@ -1,3 +1,4 @@
+import { signStreamToken } from '@speaknode/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TalkingAgent } from '../room/memory-room.ts';
@@ -129,6 +130,36 @@ describe('bad input on the Twilio socket', () => {
     });
     expect(await wrongFormat.closed).toEqual({ code: 1003, reason: 'unsupported media format audio/x-l16 16000 Hz' });
     expect(harness.metrics.active).toBe(0);
+  });
+
+  it('with a stream secret, closes 1008 for a missing, forged, expired or borrowed stream token', async () => {
+    const secret = 'stream-secret-for-tests-0123456789abcdef';
+    harness = await startHarness({ streamSecret: secret });
+    const callId = harness.control.addCall();
+    const otherCall = harness.control.addCall();
+    const cases: [Record<string, string>, string][] = [
+      [{ callId }, 'stream token missing'],
+      [{ callId, streamToken: 'v1.99999999999.forged' }, 'stream token invalid'],
+      [{ callId, streamToken: signStreamToken(`${secret}-other`, callId) }, 'stream token invalid'],
+      [{ callId, streamToken: signStreamToken(secret, otherCall) }, 'stream token invalid'],
+      [{ callId, streamToken: signStreamToken(secret, callId, Date.now() - 3_600_000) }, 'stream token expired'],
+    ];
+    for (const [parameters, reason] of cases) {
+      const client = await open(harness);
+      client.connected();
+      client.start(parameters);
+      expect(await client.closed).toEqual({ code: 1008, reason });
+    }
+    expect(rejected('unauthenticated')).toBe(cases.length);
+    // Nothing reached control or a room.
+    expect(harness.control.requests.filter((r) => r.path.includes('/calls/'))).toEqual([]);
+    expect(harness.rooms.room(`phone-${callId}`)).toBeUndefined();
+
+    const client = await open(harness);
+    client.connected();
+    client.start({ callId, streamToken: signStreamToken(secret, callId) });
+    const room = await until(() => harness?.rooms.room(`phone-${callId}`), 'the room join with a valid token');
+    expect(room.closed).toBe(false);
   });
 
   it('closes 1003 on a binary frame', async () => {

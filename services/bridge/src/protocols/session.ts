@@ -1,4 +1,4 @@
-import type { TelephonyProvider } from '@speaknode/contracts';
+import { checkStreamToken, type TelephonyProvider } from '@speaknode/contracts';
 import type { WebSocket } from 'ws';
 import { CloseCode, type LegDeps } from '../leg.ts';
 import type { LegOutcome, RejectReason } from '../metrics.ts';
@@ -110,6 +110,24 @@ export abstract class ProviderSession {
       });
       this.close(CloseCode.internalError, `internal error: ${(error as Error).message}`.slice(0, 120));
     }
+  }
+
+  /**
+   * With a stream secret configured, the start's `streamToken` must be one the webhook receiver
+   * signed for this call (`checkStreamToken`); otherwise the socket is closed 1008 and nothing
+   * reaches control or the room.
+   */
+  protected authorised(parameters: { callId: string; streamToken?: string | undefined }): boolean {
+    const secret = this.deps.streamSecret;
+    if (secret === undefined) return true;
+    const check =
+      parameters.streamToken === undefined
+        ? 'missing'
+        : checkStreamToken(secret, parameters.callId, parameters.streamToken);
+    if (check === 'valid') return true;
+    this.reject('unauthenticated');
+    this.close(CloseCode.policyViolation, `stream token ${check}`);
+    return false;
   }
 
   protected reject(reason: RejectReason): void {

@@ -13,8 +13,10 @@ import { decodeBase64, ProviderSession, type SocketLimits } from './session.ts';
 export const TWILIO_FORMAT: MediaFormat = { codec: 'mulaw', sampleRate: 8000 };
 
 /** The `<Parameter>` names the bridge reads from `start.customParameters`. */
+/** What a stream's `customParameters` carry: the call, and the token the webhook receiver issued for it. */
 export const StreamParameters = z.object({
   callId: Id,
+  streamToken: z.string().max(200).optional(),
 });
 
 const TwilioStart = z.object({
@@ -116,6 +118,7 @@ export class TwilioSession extends ProviderSession {
       this.close(CloseCode.policyViolation, 'start has no valid callId parameter');
       return;
     }
+    if (!this.authorised(parameters.data)) return;
     this.streamSid = start.streamSid;
     const quotedSid = JSON.stringify(start.streamSid);
     const leg = new PhoneLeg(

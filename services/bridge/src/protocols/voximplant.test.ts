@@ -1,3 +1,4 @@
+import { signStreamToken } from '@speaknode/contracts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ALAW_TO_LINEAR, MULAW_TO_LINEAR } from '../audio/g711.ts';
@@ -310,6 +311,23 @@ describe('VoxImplant media format', () => {
     noCall.start('PCM8', 8000, '{not json');
     expect(await noCall.closed).toEqual({ code: 1008, reason: 'start has no valid callId in customParameters' });
     await until(() => harness?.metrics.active === 0, 'every leg to end');
+  });
+
+  it('with a stream secret, takes a stream whose customParameters carry a valid token and closes 1008 otherwise', async () => {
+    const secret = 'stream-secret-for-tests-0123456789abcdef';
+    harness = await startHarness({ streamSecret: secret });
+    const callId = harness.control.addCall({ provider: 'voximplant' });
+    const unsigned = await open(harness);
+    unsigned.start('PCM16', 16000, JSON.stringify({ callId }), 'caller');
+    expect(await unsigned.closed).toEqual({ code: 1008, reason: 'stream token missing' });
+    const signed = await open(harness);
+    // As the scenario sends them: a JSON string with the id and token the receiver answered.
+    signed.start('PCM16', 16000, JSON.stringify({ callId, streamToken: signStreamToken(secret, callId) }), 'caller');
+    const room = await until(() => harness?.rooms.room(`phone-${callId}`), 'the room join');
+    expect(room.closed).toBe(false);
+    expect(
+      harness.metrics.value('bridge_input_rejected_total', { provider: 'voximplant', reason: 'unauthenticated' }),
+    ).toBe(1);
   });
 
   it('ignores and counts media for a tag that never started', async () => {

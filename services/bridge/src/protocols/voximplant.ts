@@ -214,6 +214,7 @@ export class VoxImplantSession extends ProviderSession {
       this.close(CloseCode.policyViolation, 'start has no valid callId in customParameters');
       return;
     }
+    if (!this.authorised(parameters.data)) return;
     this.started = true;
     const stream: VoxStream = {
       tag: start.tag,

@@ -20,6 +20,7 @@ export interface HarnessOptions {
   /** The LiveKit URL control hands out in its grants. */
   livekitUrl?: string;
   log?: (entry: LogEntry) => void;
+  streamSecret?: string;
 }
 
 /** A bridge on port 0 with a fake control (real token source) and an in-memory room. */
@@ -43,6 +44,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     settings: { callAppearWaitMs: 300, ...options.settings },
     limits: options.limits,
     log: options.log,
+    streamSecret: options.streamSecret,
   });
   const port = await bridge.listen(0, '127.0.0.1');
   return {

@@ -104,6 +104,14 @@ export const serviceCredentialsEnv = {
   SPEAKNODE_SERVICE_CLIENT_SECRET: envSecret("this service's OIDC client secret", 8).optional(),
 };
 
+/** Shared by the webhook receiver (signs) and the media bridge (checks): see `signStreamToken`. */
+export const streamSecretEnv = {
+  SPEAKNODE_STREAM_SECRET: envSecret(
+    'signs the tokens phone media streams show the bridge; the same value for webhooks and bridge (openssl rand -base64 32)',
+    32,
+  ).optional(),
+};
+
 export const livekitEnv = {
   LIVEKIT_URL: envUrl('the LiveKit server URL, e.g. ws://livekit:7880', ['ws', 'wss', 'http', 'https']).optional(),
   LIVEKIT_API_KEY: envString('the LiveKit API key').optional(),

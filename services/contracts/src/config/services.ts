@@ -12,6 +12,7 @@ import {
   livekitEnv,
   requireLivekitKeys,
   serviceCredentialsEnv,
+  streamSecretEnv,
 } from './env.ts';
 
 /** A client the embedded OIDC issuer (trials only) grants client-credentials tokens to. */
@@ -94,6 +95,7 @@ export const WebhooksConfig = z
       'speaknode-control',
     ),
     TWILIO_AUTH_TOKEN: envSecret('the Twilio auth token for single-account installs', 8).optional(),
+    ...streamSecretEnv,
     ...livekitEnv,
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: kafkaBrokers,
@@ -114,6 +116,7 @@ export const BridgeConfig = z
     ...httpServiceEnv(8082),
     CONTROL_URL: controlUrl,
     ...serviceCredentialsEnv,
+    ...streamSecretEnv,
     ...livekitEnv,
     /** Audio queued at the provider ahead of playback; barge-in stops within about this long. */
     BRIDGE_MAX_QUEUED_MS: envInt('milliseconds of agent audio queued at the provider', {

@@ -6,5 +6,6 @@ export * from './credential.ts';
 export * from './phone-number.ts';
 export * from './role.ts';
 export * from './space.ts';
+export * from './stream-token.ts';
 export * from './tool.ts';
 export * from './webhook-subscription.ts';

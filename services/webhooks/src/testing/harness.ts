@@ -29,6 +29,7 @@ export interface TestReceiverOptions {
   controlUrl?: string;
   publicBaseUrl?: string;
   twilioAuthToken?: string;
+  streamSecret?: string;
   livekitSipUri?: string;
   livekit?: { apiKey: string; apiSecret: string };
   voximplantAccounts?: VoximplantAccount[];
@@ -53,6 +54,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
     bridgePublicUrl: 'wss://media.example.com',
     livekitSipUri: options.livekitSipUri,
     twilioAuthToken: options.twilioAuthToken,
+    streamSecret: options.streamSecret,
     livekitApiKey: options.livekit?.apiKey,
     livekitApiSecret: options.livekit?.apiSecret,
     voximplantAccounts: new Map((options.voximplantAccounts ?? []).map((a) => [a.accountId, a])),

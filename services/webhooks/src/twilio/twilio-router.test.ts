@@ -1,4 +1,4 @@
-import type { PhoneNumberLookup } from '@speaknode/contracts';
+import { checkStreamToken, type PhoneNumberLookup } from '@speaknode/contracts';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { startFakeControl } from '../testing/fake-control.ts';
 import { startTestReceiver, type TestReceiver, until } from '../testing/harness.ts';
 import type { RecordingBus } from '../testing/memory-bus.ts';
 
+const STREAM_SECRET = 'stream-secret-shared-with-the-bridge-0123';
 const PUBLIC = 'https://hooks.example.com';
 const ACCOUNT_TOKEN = 'account-a-auth-token-0123456789';
 const INSTALL_TOKEN = 'install-wide-auth-token-987654';
@@ -72,6 +73,7 @@ describe('Twilio webhooks', () => {
       controlUrl: control.url,
       publicBaseUrl: PUBLIC,
       livekitSipUri: 'sip.livekit.example.com;transport=tcp',
+      streamSecret: STREAM_SECRET,
     });
     bus = receiver.bus as RecordingBus;
   });
@@ -94,6 +96,9 @@ describe('Twilio webhooks', () => {
     expect(callId).toBeDefined();
     expect(twiml).toContain(`<Parameter name="agentId" value="${streamNumber.agentId}"/>`);
     expect(twiml).toContain(`<Parameter name="spaceId" value="${streamNumber.spaceId}"/>`);
+    // The bridge takes the stream only with a token signed for this call.
+    const streamToken = /<Parameter name="streamToken" value="([^"]+)"\/>/.exec(twiml)?.[1];
+    expect(checkStreamToken(STREAM_SECRET, callId as string, streamToken)).toBe('valid');
 
     await until(() => bus.published.length === 1, 'the event on the bus');
     const { topic, event } = bus.published[0]!;

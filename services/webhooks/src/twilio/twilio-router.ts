@@ -2,6 +2,7 @@ import {
   callIdForProviderCall,
   createEvent,
   type PhoneNumberLookup,
+  signStreamToken,
   Topics,
   TwilioCallback,
   TwilioCallIncoming,
@@ -20,6 +21,8 @@ export interface TwilioRouterOptions {
   livekitSipUri: string | undefined;
   /** Single-account installs: the auth token used when a number's account has none of its own. */
   authToken: string | undefined;
+  /** Signs the `streamToken` parameter the bridge requires of stream-mode calls (none when unset: trials). */
+  streamSecret?: string | undefined;
   numbers: NumberDirectory;
   intake: EventIntake;
   log: (message: string) => void;
@@ -152,6 +155,7 @@ export function twilioRouter(options: TwilioRouterOptions): Router {
         spaceId: lookup.spaceId,
         phoneNumberId: lookup.phoneNumberId,
         callSid,
+        ...(options.streamSecret ? { streamToken: signStreamToken(options.streamSecret, callId) } : {}),
       });
     } else if (options.livekitSipUri) {
       twiml = dialSipTwiml(livekitSipUri(options.livekitSipUri, to), {

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { callIdForProviderCall, checkStreamToken } from '@speaknode/contracts';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestReceiver, type TestReceiver, until } from '../testing/harness.ts';
 import type { RecordingBus } from '../testing/memory-bus.ts';
 import { parseVoximplantAccounts, scenarioSignature } from './voximplant-accounts.ts';
+
+const STREAM_SECRET = 'stream-secret-shared-with-the-bridge-0123';
 
 const account = {
   accountId: '4711',
@@ -30,6 +33,7 @@ describe('VoxImplant callbacks', () => {
     receiver = await startTestReceiver({
       database,
       voximplantAccounts: [...parseVoximplantAccounts(JSON.stringify([account])).values()],
+      streamSecret: STREAM_SECRET,
     });
   });
   afterEach(async () => {
@@ -91,6 +95,29 @@ describe('VoxImplant callbacks', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     }
     expect(receiver.spool.stats().committed).toBe(0);
+  });
+
+  it("answers a scenario's incoming callback with where to stream the call: bridge URL, Speaknode call id, stream token", async () => {
+    const body = JSON.stringify({
+      accountId: '4711',
+      event: 'incoming',
+      callId: 'vox-call-7',
+      eventId: 'ev-7',
+      from: '+74955550100',
+      to: '+74955550199',
+    });
+    const res = await post(body, { 'x-speaknode-signature': scenarioSignature(account.scenarioSecret, body) });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { stream: { url: string; customParameters: Record<string, string> } };
+    const callId = callIdForProviderCall('voximplant', 'vox-call-7');
+    expect(answer.stream.url).toBe('wss://media.example.com/voximplant');
+    expect(answer.stream.customParameters.callId).toBe(callId);
+    expect(checkStreamToken(STREAM_SECRET, callId, answer.stream.customParameters.streamToken)).toBe('valid');
+
+    // Other events are acknowledged without one.
+    const ended = JSON.stringify({ accountId: '4711', event: 'disconnected', callId: 'vox-call-7', eventId: 'ev-8' });
+    const other = await post(ended, { 'x-speaknode-signature': scenarioSignature(account.scenarioSecret, ended) });
+    expect(await other.json()).not.toHaveProperty('stream');
   });
 
   it('accepts a scenario callback signed with the account scenario secret, refuses it unsigned or altered', async () => {

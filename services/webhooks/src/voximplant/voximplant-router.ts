@@ -1,4 +1,11 @@
-import { createEvent, type EventEnvelope, Topics, VoximplantCallback } from '@speaknode/contracts';
+import {
+  callIdForProviderCall,
+  createEvent,
+  type EventEnvelope,
+  signStreamToken,
+  Topics,
+  VoximplantCallback,
+} from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime';
 import express, { Router } from 'express';
 import { z } from 'zod';
@@ -34,11 +41,28 @@ const ScenarioCallback = z.looseObject({
 
 export const SCENARIO_SIGNATURE_HEADER = 'x-speaknode-signature';
 
+export interface VoximplantRouterOptions {
+  accounts: Map<string, VoximplantAccount>;
+  intake: EventIntake;
+  /** The media bridge's public WebSocket URL: where the scenario sends the call's audio. */
+  bridgePublicUrl: string;
+  /** Signs the `streamToken` the bridge requires (none when unset: trials). */
+  streamSecret?: string | undefined;
+}
+
+/** What the scenario needs to stream a call to the bridge: `call.sendMediaTo(VoxEngine.createWebSocket(url), { customParameters })`. */
+export interface VoximplantStreamTarget {
+  url: string;
+  customParameters: { callId: string; streamToken?: string };
+}
+
 /**
  * `POST /voximplant`: account callbacks (verified by VoxImplant's salted MD5 hash per callback) and
- * VoxEngine scenario callbacks (HMAC-SHA256 of the body with the account's scenario secret).
+ * VoxEngine scenario callbacks (HMAC-SHA256 of the body with the account's scenario secret). The
+ * answer to a scenario's `incoming` callback also tells it where to stream the call (`stream`):
+ * the bridge URL, Speaknode's id of the call and the token the bridge asks for.
  */
-export function voximplantRouter(options: { accounts: Map<string, VoximplantAccount>; intake: EventIntake }): Router {
+export function voximplantRouter(options: VoximplantRouterOptions): Router {
   const router = Router();
   router.post('/', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -49,6 +73,7 @@ export function voximplantRouter(options: { accounts: Map<string, VoximplantAcco
       throw HttpProblem.badRequest('the VoxImplant callback body is not valid JSON');
     }
     const events: EventEnvelope[] = [];
+    let stream: VoximplantStreamTarget | undefined;
     if (body && typeof body === 'object' && 'callbacks' in body) {
       const parsed = AccountCallbacks.safeParse(body);
       if (!parsed.success)
@@ -89,6 +114,16 @@ export function voximplantRouter(options: { accounts: Map<string, VoximplantAcco
       }
       if (!parsed.success) throw HttpProblem.badRequest('a scenario callback needs accountId and event');
       const data = parsed.data;
+      if (data.callId && data.event.replace(/^call\./, '') === 'incoming') {
+        const callId = callIdForProviderCall('voximplant', data.callId);
+        stream = {
+          url: `${options.bridgePublicUrl.replace(/\/+$/, '')}/voximplant`,
+          customParameters: {
+            callId,
+            ...(options.streamSecret ? { streamToken: signStreamToken(options.streamSecret, callId) } : {}),
+          },
+        };
+      }
       events.push(
         createEvent(VoximplantCallback, {
           id: `voximplant:${idPart(data.accountId)}:scenario:${data.eventId ? idPart(data.eventId) : `h${sha256Hex(raw).slice(0, 32)}`}`,
@@ -108,7 +143,7 @@ export function voximplantRouter(options: { accounts: Map<string, VoximplantAcco
     } catch (error) {
       throw intakeProblem(error);
     }
-    res.status(200).json({ accepted: events.length, ids: events.map((e) => e.id) });
+    res.status(200).json({ accepted: events.length, ids: events.map((e) => e.id), ...(stream ? { stream } : {}) });
   });
   return router;
 }
