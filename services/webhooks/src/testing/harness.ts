@@ -30,6 +30,7 @@ export interface TestReceiverOptions {
   publicBaseUrl?: string;
   twilioAuthToken?: string;
   streamSecret?: string;
+  bridgePublicUrl?: string;
   livekitSipUri?: string;
   livekit?: { apiKey: string; apiSecret: string };
   voximplantAccounts?: VoximplantAccount[];
@@ -51,7 +52,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
   if (options.relay !== false) relay.start();
   const appOptions: WebhooksAppOptions = {
     publicBaseUrl: options.publicBaseUrl ?? 'https://hooks.example.com',
-    bridgePublicUrl: 'wss://media.example.com',
+    bridgePublicUrl: options.bridgePublicUrl ?? 'wss://media.example.com',
     livekitSipUri: options.livekitSipUri,
     twilioAuthToken: options.twilioAuthToken,
     streamSecret: options.streamSecret,
