@@ -291,7 +291,7 @@ const loadAtStart = loadavg()[0] as number;
 console.log(`machine load average at start: ${loadAtStart.toFixed(2)} (2 cores, shared; figures scale with it)`);
 const calibrationUs = calibration();
 console.log(
-  `calibration: 19,200 multiply-adds in a plain JS loop take ${calibrationUs} µs now (16.6 µs on this machine at load average 0.7)`,
+  `calibration: 19,200 multiply-adds in a plain JS loop take ${calibrationUs} µs now (how fast this machine is at the moment)`,
 );
 console.log('per-frame processing cost (µs per 20 ms frame, best of 5 rounds of 20000):');
 const twilio = perFrame({ codec: 'mulaw', sampleRate: 8000 }, twilioPayloads, twilioWording);
