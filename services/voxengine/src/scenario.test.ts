@@ -41,6 +41,19 @@ function scenario(webhookUrl: string, scenarioSecret = ACCOUNT.scenarioSecret) {
   return runScenario(configuredScenario({ webhookUrl, accountId: ACCOUNT.accountId, scenarioSecret }));
 }
 
+/** A call the scenario takes and streams until the bridge puts the caller in the call's room. */
+async function callInRoom(voxCallId: string) {
+  if (!bridge || !receiver) throw new Error('start the stack first');
+  const harness = bridge;
+  const callId = callIdForProviderCall('voximplant', voxCallId);
+  // Control creates the call from the receiver's `incoming` event; here the bridge's fake control knows it already.
+  harness.control.addCall({ callId, provider: 'voximplant' });
+  const run = scenario(`${receiver.url}/voximplant`);
+  const call = run.alert({ voxCallId, from: '+74955550100', to: '+74955550199', audio: caller.pcm16k });
+  const room = await until(() => harness.rooms.room(`phone-${callId}`), 'the caller in the room', 10_000);
+  return { run, call, room };
+}
+
 /** The scenario callbacks the receiver put on the bus for one VoxImplant call, as (event, payload). */
 function callbacks(bus: RecordingBus, voxCallId: string) {
   return bus.published
@@ -57,15 +70,9 @@ const rms = (payload: Buffer) => {
 
 describe('the VoxEngine scenario, against the real webhook receiver and media bridge', () => {
   it('streams a call to its agent and back, forwards DTMF, and hangs up when the agent leaves', async () => {
-    const { bridge, receiver, bus } = await stack();
+    const { bus } = await stack();
     const voxCallId = 'vox-call-1001';
-    const callId = callIdForProviderCall('voximplant', voxCallId);
-    // Control creates the call from the receiver's `incoming` event; here the bridge's fake control knows it already.
-    bridge.control.addCall({ callId, provider: 'voximplant' });
-    const run = scenario(`${receiver.url}/voximplant`);
-    const call = run.alert({ voxCallId, from: '+74955550100', to: '+74955550199', audio: caller.pcm16k });
-
-    const room = await until(() => bridge.rooms.room(`phone-${callId}`), 'the caller in the room', 10_000);
+    const { run, call, room } = await callInRoom(voxCallId);
     expect(call.answered).toBe(true);
     // The echo agent's audio comes back to the caller: 20 ms PCM16 frames with speech in them.
     await until(() => call.heard.length >= 25, 'half a second of agent audio', 10_000);
@@ -86,13 +93,9 @@ describe('the VoxEngine scenario, against the real webhook receiver and media br
   });
 
   it('closes the stream when the caller hangs up, and reports the caller as the one who ended it', async () => {
-    const { bridge, receiver, bus } = await stack();
+    const { bridge, bus } = await stack();
     const voxCallId = 'vox-call-1002';
-    const callId = callIdForProviderCall('voximplant', voxCallId);
-    bridge.control.addCall({ callId, provider: 'voximplant' });
-    const run = scenario(`${receiver.url}/voximplant`);
-    const call = run.alert({ voxCallId, from: '+74955550100', to: '+74955550199', audio: caller.pcm16k });
-    const room = await until(() => bridge.rooms.room(`phone-${callId}`), 'the caller in the room', 10_000);
+    const { call, room } = await callInRoom(voxCallId);
 
     call.callerHangsUp();
     await until(() => room.closed, 'the bridge to leave the room');
