@@ -54,6 +54,8 @@ export interface LegSettings {
   jitterMs: number;
   /** How long an unknown call id is retried: the stream may arrive before control has created the call. */
   callAppearWaitMs: number;
+  /** How long after joining the room an agent must show up (state or audio) before the bridge gives up and hangs up. */
+  agentJoinTimeoutMs: number;
 }
 
 export const DEFAULT_LEG_SETTINGS: LegSettings = {
@@ -66,6 +68,7 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   markEveryFrames: 10,
   jitterMs: 40,
   callAppearWaitMs: 3000,
+  agentJoinTimeoutMs: 20_000,
 };
 
 /** One line for the operator's log; `main.ts` writes it as JSON, tests drop it. */
@@ -142,6 +145,9 @@ export class PhoneLeg {
   private idleTicks = 0;
   private timer: NodeJS.Timeout | undefined;
   private agentState = '';
+  /** Whether an agent has shown itself in the room (a state attribute or audio). */
+  private agentSeen = false;
+  private agentWait: NodeJS.Timeout | undefined;
   private callerSpokeAt = Number.NEGATIVE_INFINITY;
   private squelchUntil = 0;
   private firstMediaAt: number | undefined;
@@ -245,6 +251,10 @@ export class PhoneLeg {
       }
       this.room = room;
       this.state = 'active';
+      // A caller must not wait in silence for an agent that never comes (worker down, dispatch lost).
+      this.agentWait = setTimeout(() => {
+        if (!this.agentSeen) this.end('no_agent', CloseCode.normal, 'no agent joined the call');
+      }, this.deps.settings.agentJoinTimeoutMs);
       this.deps.log?.({
         level: 'info',
         msg: 'phone leg joined its room',
@@ -317,11 +327,13 @@ export class PhoneLeg {
 
   private agentAudio(samples: Int16Array): void {
     if (this.state !== 'active') return;
+    this.agentSeen = true;
     if (this.now() < this.squelchUntil) return;
     this.outbound.push(samples, (payload) => this.enqueue(payload));
   }
 
   private agentStateChanged(state: string): void {
+    this.agentSeen = true;
     const previous = this.agentState;
     this.agentState = state;
     // Agents go from speaking to listening both when they finish and when they are cut off; only
@@ -422,6 +434,7 @@ export class PhoneLeg {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.outcome = outcome;
+    clearTimeout(this.agentWait);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.tickAt = undefined;

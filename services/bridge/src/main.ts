@@ -33,7 +33,7 @@ const bridge = createBridgeServer({
   control: new ControlClient({ baseUrl: config.CONTROL_URL, tokens }),
   rooms: new LiveKitRoomConnector(),
   maxLegs: config.BRIDGE_MAX_LEGS,
-  settings: { maxQueuedMs: config.BRIDGE_MAX_QUEUED_MS },
+  settings: { maxQueuedMs: config.BRIDGE_MAX_QUEUED_MS, agentJoinTimeoutMs: config.BRIDGE_AGENT_JOIN_TIMEOUT_MS },
   streamSecret: config.SPEAKNODE_STREAM_SECRET,
 });
 

@@ -25,6 +25,7 @@ export type LegOutcome =
   | 'unknown_call'
   | 'control_unavailable'
   | 'protocol_error'
+  | 'no_agent'
   | 'shutdown';
 
 /** Lateness of outbound frames against their 20 ms slots, in 0.1 ms buckets up to 1 s. */

@@ -2,7 +2,7 @@ import { InternalPaths } from '@speaknode/contracts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MULAW_TO_LINEAR } from '../audio/g711.ts';
-import { TalkingAgent } from '../room/memory-room.ts';
+import { echoAgent, TalkingAgent } from '../room/memory-room.ts';
 import { type Harness, startHarness, until } from '../testing/harness.ts';
 import { bestCorrelation, rms, type SpeechFixture, speech } from '../testing/speech.ts';
 import { TwilioTestClient } from '../testing/twilio-client.ts';
@@ -121,6 +121,25 @@ describe('Twilio Media Streams leg', () => {
     expect(await client.closed).toEqual({ code: 1000, reason: 'the agent ended the call' });
     expect(harness.rooms.room(`phone-${callId}`)?.closed).toBe(true);
     expect(harness.metrics.active).toBe(0);
+  });
+
+  it('hangs up when no agent joins the room in time, but not while one is there', async () => {
+    // An agent that never shows itself: no state, no audio (worker down, dispatch lost).
+    const absent = { start() {}, onCallerAudio() {}, stop() {} };
+    harness = await startHarness({
+      agent: (join) => (join.identity.endsWith(waitedFor) ? absent : echoAgent()),
+      settings: { agentJoinTimeoutMs: 300 },
+    });
+    const waitedFor = harness.control.addCall();
+    const served = harness.control.addCall();
+    const lonely = await connect(harness, waitedFor);
+    const answered = await connect(harness, served);
+    expect(await lonely.closed).toEqual({ code: 1000, reason: 'no agent joined the call' });
+    expect(harness.metrics.value('bridge_legs_ended_total', { provider: 'twilio', outcome: 'no_agent' })).toBe(1);
+    // The call with an agent outlives the timeout.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(answered.socket.readyState).toBe(WebSocket.OPEN);
+    expect(harness.metrics.active).toBe(1);
   });
 
   it('hangs up when the room ends under the leg', async () => {

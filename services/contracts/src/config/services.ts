@@ -125,6 +125,11 @@ export const BridgeConfig = z
       default: 100,
     }),
     BRIDGE_MAX_LEGS: envInt('the most concurrent phone legs', { min: 1, default: 500 }),
+    BRIDGE_AGENT_JOIN_TIMEOUT_MS: envInt('milliseconds a phone leg waits for an agent in its room before hanging up', {
+      min: 1000,
+      max: 300_000,
+      default: 20_000,
+    }),
   })
   .superRefine(requireLivekitKeys);
 export type BridgeConfig = z.infer<typeof BridgeConfig>;
