@@ -56,6 +56,11 @@ export class LiveKitRoomConnector implements RoomConnector {
       const state = changed[AGENT_STATE_ATTRIBUTE];
       if (state !== undefined && isAgent(participant)) handlers.onAgentState(state);
     });
+    room.on(RoomEvent.ParticipantConnected, (participant: RemoteParticipant) => {
+      // An agent that joins after the caller: its state so far (attributes set before it joined
+      // raise no change event), or `initializing` until it says more. Either way it is present.
+      if (isAgent(participant)) handlers.onAgentState(participant.attributes[AGENT_STATE_ATTRIBUTE] ?? 'initializing');
+    });
     room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
       if (isAgent(participant)) handlers.onAgentLeft();
     });
