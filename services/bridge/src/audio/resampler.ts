@@ -178,7 +178,11 @@ class DecimatorStage {
   skipSilence(count: number): number {
     const total = this.carryLength + count;
     const outputs = Math.floor((total - this.historyLength) / this.factor);
-    this.carryLength = total - outputs * this.factor;
+    const kept = total - outputs * this.factor;
+    // The carry becomes the tail of zero history and zero inputs; entries beyond the old length
+    // may hold pending inputs of an earlier call.
+    this.carry.fill(0, this.carryLength, kept);
+    this.carryLength = kept;
     return outputs;
   }
 
