@@ -69,19 +69,19 @@ export class SandboxCall extends Emitter {
 
   /** The scenario (agent side) hangs up. */
   hangup(): void {
-    this.end('scenario');
+    this.end();
   }
 
   /** The caller hangs up. */
   callerHangsUp(): void {
-    this.end('caller');
+    this.end();
   }
 
   pressKey(digit: string): void {
     if (this.tonesHandled) this.emit(CallEvents.ToneReceived, { call: this, tone: digit });
   }
 
-  private end(_by: string): void {
+  private end(): void {
     if (this.hungUp) return;
     this.hungUp = true;
     clearInterval(this.streamTimer);

@@ -2,13 +2,13 @@ import {
   callIdForProviderCall,
   createEvent,
   type PhoneNumberLookup,
-  signStreamToken,
   Topics,
   TwilioCallback,
   TwilioCallIncoming,
   TwilioCallStatus,
 } from '@speaknode/contracts';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
+import { bridgeStream } from '../bridge-stream.ts';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
 import { idPart, sha256Hex } from '../stable-ids.ts';
 import { type NumberDirectory, NumberLookupUnavailableError } from './number-directory.ts';
@@ -149,13 +149,13 @@ export function twilioRouter(options: TwilioRouterOptions): Router {
     } else if (!lookup) {
       twiml = sayAndHangUpTwiml(UNKNOWN_NUMBER_MESSAGE);
     } else if (lookup.mode === 'stream') {
-      twiml = connectStreamTwiml(`${options.bridgePublicUrl.replace(/\/+$/, '')}/twilio`, {
-        callId,
+      const stream = bridgeStream(options.bridgePublicUrl, 'twilio', callId, options.streamSecret);
+      twiml = connectStreamTwiml(stream.url, {
+        ...stream.customParameters,
         agentId: lookup.agentId,
         spaceId: lookup.spaceId,
         phoneNumberId: lookup.phoneNumberId,
         callSid,
-        ...(options.streamSecret ? { streamToken: signStreamToken(options.streamSecret, callId) } : {}),
       });
     } else if (options.livekitSipUri) {
       twiml = dialSipTwiml(livekitSipUri(options.livekitSipUri, to), {

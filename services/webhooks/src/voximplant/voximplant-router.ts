@@ -2,13 +2,13 @@ import {
   callIdForProviderCall,
   createEvent,
   type EventEnvelope,
-  signStreamToken,
   Topics,
   VoximplantCallback,
 } from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime';
 import express, { Router } from 'express';
 import { z } from 'zod';
+import { type BridgeStream, bridgeStream } from '../bridge-stream.ts';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
 import { idPart, sha256Hex } from '../stable-ids.ts';
 import { type VoximplantAccount, verifyAccountCallback, verifyScenarioCallback } from './voximplant-accounts.ts';
@@ -50,12 +50,6 @@ export interface VoximplantRouterOptions {
   streamSecret?: string | undefined;
 }
 
-/** What the scenario needs to stream a call to the bridge: `call.sendMediaTo(VoxEngine.createWebSocket(url), { customParameters })`. */
-export interface VoximplantStreamTarget {
-  url: string;
-  customParameters: { callId: string; streamToken?: string };
-}
-
 /**
  * `POST /voximplant`: account callbacks (verified by VoxImplant's salted MD5 hash per callback) and
  * VoxEngine scenario callbacks (HMAC-SHA256 of the body with the account's scenario secret). The
@@ -73,7 +67,8 @@ export function voximplantRouter(options: VoximplantRouterOptions): Router {
       throw HttpProblem.badRequest('the VoxImplant callback body is not valid JSON');
     }
     const events: EventEnvelope[] = [];
-    let stream: VoximplantStreamTarget | undefined;
+    // What the scenario needs: `call.sendMediaTo(VoxEngine.createWebSocket(url), { customParameters })`.
+    let stream: BridgeStream | undefined;
     if (body && typeof body === 'object' && 'callbacks' in body) {
       const parsed = AccountCallbacks.safeParse(body);
       if (!parsed.success)
@@ -116,13 +111,7 @@ export function voximplantRouter(options: VoximplantRouterOptions): Router {
       const data = parsed.data;
       if (data.callId && data.event.replace(/^call\./, '') === 'incoming') {
         const callId = callIdForProviderCall('voximplant', data.callId);
-        stream = {
-          url: `${options.bridgePublicUrl.replace(/\/+$/, '')}/voximplant`,
-          customParameters: {
-            callId,
-            ...(options.streamSecret ? { streamToken: signStreamToken(options.streamSecret, callId) } : {}),
-          },
-        };
+        stream = bridgeStream(options.bridgePublicUrl, 'voximplant', callId, options.streamSecret);
       }
       events.push(
         createEvent(VoximplantCallback, {
