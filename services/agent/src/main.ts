@@ -3,7 +3,7 @@
  * LIVEKIT_URL is set). SIGTERM drains: no new calls or text sessions, running calls finish (up to
  * AGENT_DRAIN_TIMEOUT_SECONDS), then the process exits.
  */
-import { AgentWorkerConfig, loadConfigOrExit } from '@speaknode/contracts';
+import { AgentWorkerConfig, loadConfigOrExit } from '@speaknode/contracts/node';
 import { ensureFrameworkLogger } from './framework.ts';
 import { createAgentApp, listen } from './http/http-server.ts';
 import { createControlClient, telemetryOptionsOf } from './setup.ts';

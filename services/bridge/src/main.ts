@@ -1,4 +1,4 @@
-import { BridgeConfig, loadConfigOrExit } from '@speaknode/contracts';
+import { BridgeConfig, loadConfigOrExit } from '@speaknode/contracts/node';
 import { ServiceTokenSource } from '@speaknode/runtime';
 import { ControlClient } from './control-client.ts';
 import type { LogEntry } from './leg.ts';

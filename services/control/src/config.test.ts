@@ -1,4 +1,4 @@
-import { ConfigError, ControlConfig, loadConfig } from '@speaknode/contracts';
+import { ConfigError, ControlConfig, loadConfig } from '@speaknode/contracts/node';
 import { describe, expect, it } from 'vitest';
 
 describe('SPEAKNODE_EMBEDDED_CLIENTS', () => {

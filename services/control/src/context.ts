@@ -1,4 +1,4 @@
-import type { ControlConfig } from '@speaknode/contracts';
+import type { ControlConfig } from '@speaknode/contracts/node';
 import type { Bus, KeyValueStore, OidcVerifier } from '@speaknode/runtime';
 import type pg from 'pg';
 import type { CredentialCipher } from './crypto/credential-cipher.ts';

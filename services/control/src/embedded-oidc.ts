@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ControlConfig } from '@speaknode/contracts';
+import type { ControlConfig } from '@speaknode/contracts/node';
 import { createEmbeddedIssuer, type EmbeddedIssuer, generateIssuerKey } from '@speaknode/runtime/embedded-issuer';
 import type { JWK } from 'jose';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ControlConfig, loadConfigOrExit } from '@speaknode/contracts';
+import { ControlConfig, loadConfigOrExit } from '@speaknode/contracts/node';
 import { openDatabase } from '@speaknode/runtime';
 import { consoleLogger } from './context.ts';
 import { migrateControl, startControl } from './start.ts';

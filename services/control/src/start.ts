@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ControlConfig } from '@speaknode/contracts';
+import type { ControlConfig } from '@speaknode/contracts/node';
 import {
   type Bus,
   type KeyValueStore,

@@ -1,7 +1,7 @@
 import { TalkingAgent } from '@speaknode/bridge/room/memory-room.ts';
 import { type Harness, startHarness, until } from '@speaknode/bridge/testing/harness.ts';
 import { type SpeechFixture, speech } from '@speaknode/bridge/testing/speech.ts';
-import { callIdForProviderCall } from '@speaknode/contracts';
+import { callIdForProviderCall } from '@speaknode/contracts/node';
 import { startTestReceiver, type TestReceiver } from '@speaknode/webhooks/testing/harness.ts';
 import type { RecordingBus } from '@speaknode/webhooks/testing/memory-bus.ts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';

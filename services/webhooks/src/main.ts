@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { loadConfigOrExit, WebhooksConfig } from '@speaknode/contracts';
+import { loadConfigOrExit, WebhooksConfig } from '@speaknode/contracts/node';
 import { OidcVerifier, openBus, openDatabase, ServiceTokenSource } from '@speaknode/runtime';
 import { createWebhooksApp } from './app.ts';
 import { EventIntake } from './event-intake.ts';

@@ -5,7 +5,7 @@
  */
 import { defineAgent, type JobContext, type JobProcess, log, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { AgentWorkerConfig, loadConfig } from '@speaknode/contracts';
+import { AgentWorkerConfig, loadConfig } from '@speaknode/contracts/node';
 import { createControlClient, telemetryOptionsOf } from '../setup.ts';
 import { setupTelemetry } from '../telemetry/telemetry.ts';
 import { runVoiceJob } from './voice-job.ts';

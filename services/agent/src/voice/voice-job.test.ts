@@ -1,5 +1,5 @@
 import type { JobContext } from '@livekit/agents';
-import { AgentWorkerConfig, loadConfig } from '@speaknode/contracts';
+import { AgentWorkerConfig, loadConfig } from '@speaknode/contracts/node';
 import { ServiceTokenSource } from '@speaknode/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../control/control-client.ts';

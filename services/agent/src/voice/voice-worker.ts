@@ -5,7 +5,7 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AgentServer, ServerOptions } from '@livekit/agents';
-import type { AgentWorkerConfig } from '@speaknode/contracts';
+import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 
 export const AGENT_NAME = 'speaknode-agent';
 

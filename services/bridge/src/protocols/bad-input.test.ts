@@ -1,4 +1,4 @@
-import { signStreamToken } from '@speaknode/contracts';
+import { signStreamToken } from '@speaknode/contracts/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TalkingAgent } from '../room/memory-room.ts';

@@ -1,4 +1,5 @@
-import { checkStreamToken, type TelephonyProvider } from '@speaknode/contracts';
+import { type TelephonyProvider } from '@speaknode/contracts';
+import { checkStreamToken } from '@speaknode/contracts/node';
 import type { WebSocket } from 'ws';
 import { CloseCode, type LegDeps } from '../leg.ts';
 import type { LegOutcome, RejectReason } from '../metrics.ts';

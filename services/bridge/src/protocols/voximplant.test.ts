@@ -1,4 +1,4 @@
-import { signStreamToken } from '@speaknode/contracts';
+import { signStreamToken } from '@speaknode/contracts/node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ALAW_TO_LINEAR, MULAW_TO_LINEAR } from '../audio/g711.ts';

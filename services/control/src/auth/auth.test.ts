@@ -1,4 +1,4 @@
-import { ControlConfig, loadConfig } from '@speaknode/contracts';
+import { ControlConfig, loadConfig } from '@speaknode/contracts/node';
 import { generateIssuerKey } from '@speaknode/runtime/embedded-issuer';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

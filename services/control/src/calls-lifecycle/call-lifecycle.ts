@@ -1,14 +1,5 @@
-import {
-  AgentInput,
-  CallRecordingReady,
-  type CallStatus,
-  callIdForProviderCall,
-  type DispatchMetadata,
-  type EventEnvelope,
-  EventValidationError,
-  parseEvent,
-  type TelephonyProvider,
-} from '@speaknode/contracts';
+import { AgentInput, CallRecordingReady, type CallStatus, type DispatchMetadata, type EventEnvelope, EventValidationError, parseEvent, type TelephonyProvider } from '@speaknode/contracts';
+import { callIdForProviderCall } from '@speaknode/contracts/node';
 import { type DeliveredEvent, inTransaction } from '@speaknode/runtime';
 import { EgressStatus, WebhookEvent } from 'livekit-server-sdk';
 import type pg from 'pg';

@@ -1,4 +1,4 @@
-import { ControlConfig, loadConfigOrExit } from '@speaknode/contracts';
+import { ControlConfig, loadConfigOrExit } from '@speaknode/contracts/node';
 import { ServiceTokenSource } from '@speaknode/runtime';
 import { controlBaseUrl, embeddedOidcStatePath, loadOrCreateEmbeddedOidcState } from '../embedded-oidc.ts';
 

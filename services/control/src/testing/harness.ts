@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlConfig, loadConfig, type ServiceRole } from '@speaknode/contracts';
+import { type ServiceRole } from '@speaknode/contracts';
+import { ControlConfig, loadConfig } from '@speaknode/contracts/node';
 import { ServiceTokenSource } from '@speaknode/runtime';
 import { createTestDatabase, createTestKeyValueStore, type TestDatabase } from '@speaknode/runtime/testing';
 import { importJWK, SignJWT } from 'jose';

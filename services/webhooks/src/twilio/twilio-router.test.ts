@@ -1,4 +1,5 @@
-import { checkStreamToken, type PhoneNumberLookup } from '@speaknode/contracts';
+import { type PhoneNumberLookup } from '@speaknode/contracts';
+import { checkStreamToken } from '@speaknode/contracts/node';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,12 +1,5 @@
-import {
-  callIdForProviderCall,
-  createEvent,
-  type PhoneNumberLookup,
-  Topics,
-  TwilioCallback,
-  TwilioCallIncoming,
-  TwilioCallStatus,
-} from '@speaknode/contracts';
+import { createEvent, type PhoneNumberLookup, Topics, TwilioCallback, TwilioCallIncoming, TwilioCallStatus } from '@speaknode/contracts';
+import { callIdForProviderCall } from '@speaknode/contracts/node';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { bridgeStream } from '../bridge-stream.ts';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { callIdForProviderCall, checkStreamToken } from '@speaknode/contracts';
+import { callIdForProviderCall, checkStreamToken } from '@speaknode/contracts/node';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestReceiver, type TestReceiver, until } from '../testing/harness.ts';

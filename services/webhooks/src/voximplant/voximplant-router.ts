@@ -1,10 +1,5 @@
-import {
-  callIdForProviderCall,
-  createEvent,
-  type EventEnvelope,
-  Topics,
-  VoximplantCallback,
-} from '@speaknode/contracts';
+import { createEvent, type EventEnvelope, Topics, VoximplantCallback } from '@speaknode/contracts';
+import { callIdForProviderCall } from '@speaknode/contracts/node';
 import { HttpProblem } from '@speaknode/runtime';
 import express, { Router } from 'express';
 import { z } from 'zod';
