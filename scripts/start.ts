@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EmbeddedPostgres } from '@speaknode/runtime';
+import { EmbeddedPostgres } from '@speaknode/runtime/db';
 import { discoverServices, type RunnableService } from './services.ts';
 
 const root = resolve(import.meta.dirname, '..');

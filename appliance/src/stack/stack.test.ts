@@ -1,4 +1,11 @@
-import { AgentWorkerConfig, BridgeConfig, ControlConfig, loadConfig, ModelsConfig, WebhooksConfig } from '@speaknode/contracts/node';
+import {
+  AgentWorkerConfig,
+  BridgeConfig,
+  ControlConfig,
+  loadConfig,
+  ModelsConfig,
+  WebhooksConfig,
+} from '@speaknode/contracts/node';
 import { describe, expect, it } from 'vitest';
 import { configFileTemplates } from '../config-files/index.ts';
 import { generateMissingSecrets, referencedSecrets, resolveSecrets, SECRET_NAMES } from './secrets.ts';

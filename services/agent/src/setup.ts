@@ -1,6 +1,6 @@
 /** Wiring shared by the main process and the job processes: control client and telemetry from config. */
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { ControlClient } from './control/control-client.ts';
 import type { TelemetryOptions } from './telemetry/telemetry.ts';
 

@@ -2,7 +2,7 @@
  * The bridge under load, in its own process so its CPU can be measured alone: fake control, the
  * in-memory room with echo agents, the real server. Driven by `bench.ts` over IPC.
  */
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { WebSocketServer } from 'ws';
 import { ControlClient } from '../src/control-client.ts';
 import { echoAgent, MemoryRoomConnector } from '../src/room/memory-room.ts';

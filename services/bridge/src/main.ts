@@ -1,5 +1,5 @@
 import { BridgeConfig, loadConfigOrExit } from '@speaknode/contracts/node';
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { ControlClient } from './control-client.ts';
 import type { LogEntry } from './leg.ts';
 import { LiveKitRoomConnector } from './room/livekit-room.ts';

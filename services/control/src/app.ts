@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime';
+import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
 import express, { type Express, Router } from 'express';
 import { authenticate, rejectServices } from './auth/principal.ts';
 import { resolveSpace } from './auth/space-access.ts';

@@ -1,5 +1,7 @@
 import type { ControlConfig } from '@speaknode/contracts/node';
-import type { Bus, KeyValueStore, OidcVerifier } from '@speaknode/runtime';
+import type { OidcVerifier } from '@speaknode/runtime/auth';
+import type { Bus } from '@speaknode/runtime/bus';
+import type { KeyValueStore } from '@speaknode/runtime/kv';
 import type pg from 'pg';
 import type { CredentialCipher } from './crypto/credential-cipher.ts';
 import type { OutboxRelay } from './outbox/relay.ts';

@@ -1,5 +1,5 @@
 import { Topics } from '@speaknode/contracts';
-import { type DeliveredEvent, PostgresBus } from '@speaknode/runtime';
+import { type DeliveredEvent, PostgresBus } from '@speaknode/runtime/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from './context.ts';
 import { OutboxRelay } from './outbox/relay.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ControlConfig, loadConfigOrExit } from '@speaknode/contracts/node';
-import { openDatabase } from '@speaknode/runtime';
+import { openDatabase } from '@speaknode/runtime/db';
 import { consoleLogger } from './context.ts';
 import { migrateControl, startControl } from './start.ts';
 

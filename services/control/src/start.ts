@@ -4,15 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlConfig } from '@speaknode/contracts/node';
-import {
-  type Bus,
-  type KeyValueStore,
-  OidcVerifier,
-  openBus,
-  openDatabase,
-  openKeyValueStore,
-  runMigrations,
-} from '@speaknode/runtime';
+import { OidcVerifier } from '@speaknode/runtime/auth';
+import { type Bus, openBus } from '@speaknode/runtime/bus';
+import { openDatabase, runMigrations } from '@speaknode/runtime/db';
+import { type KeyValueStore, openKeyValueStore } from '@speaknode/runtime/kv';
 import type pg from 'pg';
 import { type ControlAppOptions, createControlApp } from './app.ts';
 import { type ControlContext, consoleLogger, type Logger } from './context.ts';

@@ -1,4 +1,5 @@
-import { HttpProblem, notFoundHandler, type OidcVerifier, problemErrorHandler } from '@speaknode/runtime';
+import type { OidcVerifier } from '@speaknode/runtime/auth';
+import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
 import express, { type Express, Router } from 'express';
 import type { EventIntake } from './event-intake.ts';
 import { adminRouter } from './inbound/admin-router.ts';

@@ -1,4 +1,4 @@
-import { type TelephonyProvider } from '@speaknode/contracts';
+import type { TelephonyProvider } from '@speaknode/contracts';
 import { signStreamToken } from '@speaknode/contracts/node';
 
 /** Where a provider streams a call's audio, and the parameters the bridge needs with it. */

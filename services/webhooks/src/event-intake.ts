@@ -1,5 +1,5 @@
 import type { EventEnvelope, Topic } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Spool, SpoolFullError } from './spool/spool.ts';
 
 /** Seconds a sender is told to wait when the spool is full. */

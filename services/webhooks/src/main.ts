@@ -1,7 +1,10 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { loadConfigOrExit, WebhooksConfig } from '@speaknode/contracts/node';
-import { OidcVerifier, openBus, openDatabase, ServiceTokenSource } from '@speaknode/runtime';
+import { OidcVerifier } from '@speaknode/runtime/auth';
+import { openBus } from '@speaknode/runtime/bus';
+import { openDatabase } from '@speaknode/runtime/db';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { createWebhooksApp } from './app.ts';
 import { EventIntake } from './event-intake.ts';
 import { RouteStore } from './inbound/route-store.ts';

@@ -1,4 +1,4 @@
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeControl, startFakeControl } from '../testing/control-server.ts';
 import { AGENT_ID, CALL_ID, runtimeConfig } from '../testing/fixtures.ts';

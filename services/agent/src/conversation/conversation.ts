@@ -8,8 +8,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { APIStatusError, type llm, type stt, type tts, type VAD, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import type { AgentInput, AgentRuntimeConfig, CallEndReason, CallUpdate, CallUsage } from '@speaknode/contracts';
+import { HostAllowList, type Resolver } from '@speaknode/runtime/address-policy';
 import { withCallContext } from '../telemetry/telemetry.ts';
-import { HostAllowList, type Resolver } from '../tools/address-policy.ts';
 import { buildAgentTools } from '../tools/agent-tools.ts';
 import { TranscriptRecorder, type TranscriptSink, usageOf } from './transcript-recorder.ts';
 

@@ -9,14 +9,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bearerTokenOf } from '@speaknode/runtime/auth';
 import {
-  bearerTokenOf,
   HttpProblem,
   notFoundHandler,
   parseOrProblem,
   problemErrorHandler,
   sendProblem,
-} from '@speaknode/runtime';
+} from '@speaknode/runtime/problem';
 import express, { type RequestHandler } from 'express';
 import { CreateTextSession, TextMessage, type TextSessionManager } from '../text-sessions/text-session-manager.ts';
 

@@ -13,7 +13,8 @@ import {
   type ResolvedCredential,
   type TranscriptTurn,
 } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import type { Resolver } from '@speaknode/runtime/address-policy';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { z } from 'zod';
 import { ControlApiError } from '../control/control-client.ts';
 import {
@@ -23,7 +24,6 @@ import {
   type ConversationRuntime,
 } from '../conversation/conversation.ts';
 import { buildLlm, ProviderSetupError } from '../providers/providers.ts';
-import type { Resolver } from '../tools/address-policy.ts';
 
 const InlineCredential = z.object({
   kind: z.string().min(1).max(64),

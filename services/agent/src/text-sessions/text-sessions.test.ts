@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../control/control-client.ts';
 import { ensureFrameworkLogger } from '../framework.ts';

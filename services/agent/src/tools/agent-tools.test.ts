@@ -1,6 +1,6 @@
 import { llm } from '@livekit/agents';
+import { HostAllowList } from '@speaknode/runtime/address-policy';
 import { describe, expect, it } from 'vitest';
-import { HostAllowList } from './address-policy.ts';
 import { buildAgentTools } from './agent-tools.ts';
 
 const noop = () => {};

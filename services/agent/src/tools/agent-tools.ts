@@ -5,8 +5,8 @@
 import { llm } from '@livekit/agents';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ResolvedCredential } from '@speaknode/contracts';
+import type { HostAllowList, Resolver } from '@speaknode/runtime/address-policy';
 import { speaknodeTracer } from '../telemetry/telemetry.ts';
-import type { HostAllowList, Resolver } from './address-policy.ts';
 import { callHttpTool, HttpToolError, type RuntimeHttpTool } from './http-tool.ts';
 
 export const END_CALL_TOOL = 'end_call';

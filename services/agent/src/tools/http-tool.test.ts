@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { embeddedIpv4, HostAllowList, refusedClassOf } from '@speaknode/runtime/address-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedIpv4, HostAllowList, refusedClassOf } from './address-policy.ts';
 import { callHttpTool, HttpToolError, type RuntimeHttpTool } from './http-tool.ts';
 
 let server: Server;

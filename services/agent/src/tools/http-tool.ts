@@ -5,11 +5,14 @@
  * into text the model can use. Failures become short `HttpToolError` messages the model can talk
  * about ("the booking service timed out") rather than exceptions that end the turn.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 import type { HttpToolInput, ResolvedCredential } from '@speaknode/contracts';
-import { AddressRefusedError, type HostAllowList, type Resolver, resolveAllowedAddress } from './address-policy.ts';
+import { AddressRefusedError, type HostAllowList, type Resolver } from '@speaknode/runtime/address-policy';
+import {
+  type GuardedResponse,
+  guardedRequest,
+  RedirectRefusedError,
+  ResponseTooLargeError,
+} from '@speaknode/runtime/guarded-request';
 
 export type RuntimeHttpTool = HttpToolInput & { id: string };
 
@@ -133,77 +136,6 @@ export function fillRequest(
   return { url, method: tool.method, headers, body };
 }
 
-function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
-  return (_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all) {
-      (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [
-        { address, family },
-      ]);
-    } else callback(null, address, family);
-  };
-}
-
-interface RawResponse {
-  status: number;
-  statusText: string;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-
-async function sendOnce(
-  req: FilledRequest,
-  ctx: HttpToolContext,
-  maxBytes: number,
-  signal: AbortSignal,
-  toolName: string,
-): Promise<RawResponse> {
-  const { address, family } = await resolveAllowedAddress(req.url.hostname, ctx.allowList, ctx.resolver);
-  const send = req.url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return await new Promise<RawResponse>((resolve, reject) => {
-    const outgoing = send(
-      req.url,
-      {
-        method: req.method,
-        headers:
-          req.body !== undefined ? { ...req.headers, 'content-length': Buffer.byteLength(req.body) } : req.headers,
-        lookup: pinnedLookup(address, family),
-        signal,
-      },
-      (res) => {
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          res.destroy();
-          reject(tooLarge(toolName, maxBytes));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) {
-            res.destroy();
-            reject(tooLarge(toolName, maxBytes));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            statusText: res.statusMessage ?? '',
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    if (req.body !== undefined) outgoing.write(req.body);
-    outgoing.end();
-  });
-}
-
 function tooLarge(toolName: string, maxBytes: number) {
   return new HttpToolError(`the answer of ${toolName} was larger than its ${maxBytes}-byte limit`, 'too_large');
 }
@@ -214,7 +146,7 @@ function snippet(body: Buffer): string {
 }
 
 /** Turns a successful answer into what the model reads. */
-function outputOf(toolName: string, res: RawResponse): string {
+function outputOf(toolName: string, res: GuardedResponse): string {
   if (res.body.length === 0) return `ok (HTTP ${res.status}, no content)`;
   const type = String(res.headers['content-type'] ?? '').toLowerCase();
   const text = res.body.toString('utf8');
@@ -242,54 +174,34 @@ export async function callHttpTool(
   abortSignal?: AbortSignal,
 ): Promise<HttpToolResult> {
   const started = performance.now();
-  let req = fillRequest(tool, args, ctx.credentials);
   const timeout = AbortSignal.timeout(tool.timeoutMs);
   const signal = abortSignal ? AbortSignal.any([timeout, abortSignal]) : timeout;
-  const maxRedirects = ctx.maxRedirects ?? 5;
+  const req = fillRequest(tool, args, ctx.credentials);
   try {
-    for (let hop = 0; ; hop++) {
-      const res = await sendOnce(req, ctx, tool.maxResponseBytes, signal, tool.name);
-      const location = res.headers.location;
-      if (res.status >= 300 && res.status < 400 && location) {
-        if (hop >= maxRedirects) {
-          throw new HttpToolError(
-            `${tool.name} redirected more than ${maxRedirects} times`,
-            'bad_response',
-            res.status,
-          );
-        }
-        const next = new URL(location, req.url);
-        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-          throw new HttpToolError(`${tool.name} redirected to a non-HTTP URL`, 'bad_response', res.status);
-        }
-        const headers = { ...req.headers };
-        // Credentials stay with the origin they were configured for.
-        if (next.origin !== req.url.origin) {
-          delete headers.authorization;
-          if (tool.auth.type === 'header') delete headers[tool.auth.header.toLowerCase()];
-        }
-        const keepMethod = res.status === 307 || res.status === 308;
-        if (!keepMethod) delete headers['content-type'];
-        req = {
-          url: next,
-          method: keepMethod ? req.method : 'GET',
-          headers,
-          body: keepMethod ? req.body : undefined,
-        };
-        continue;
-      }
-      if (res.status >= 400) {
-        const detail = snippet(res.body);
-        throw new HttpToolError(
-          `${tool.name} failed: the service answered ${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`,
-          'http_status',
-          res.status,
-        );
-      }
-      return { output: outputOf(tool.name, res), status: res.status, durationMs: performance.now() - started };
+    const res = await guardedRequest(req, {
+      allowList: ctx.allowList,
+      resolver: ctx.resolver,
+      maxResponseBytes: tool.maxResponseBytes,
+      signal,
+      maxRedirects: ctx.maxRedirects ?? 5,
+      // Credentials stay with the origin they were configured for.
+      originBoundHeaders: ['authorization', ...(tool.auth.type === 'header' ? [tool.auth.header.toLowerCase()] : [])],
+    });
+    if (res.status >= 400) {
+      const detail = snippet(res.body);
+      throw new HttpToolError(
+        `${tool.name} failed: the service answered ${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`,
+        'http_status',
+        res.status,
+      );
     }
+    return { output: outputOf(tool.name, res), status: res.status, durationMs: performance.now() - started };
   } catch (error) {
     if (error instanceof HttpToolError) throw error;
+    if (error instanceof ResponseTooLargeError) throw tooLarge(tool.name, tool.maxResponseBytes);
+    if (error instanceof RedirectRefusedError) {
+      throw new HttpToolError(`${tool.name} ${error.message}`, 'bad_response', error.status);
+    }
     if (error instanceof AddressRefusedError) throw new HttpToolError(error.message, 'refused');
     if (timeout.aborted) {
       throw new HttpToolError(`${tool.name} did not answer within ${tool.timeoutMs} ms`, 'timeout');

@@ -1,6 +1,6 @@
 import type { JobContext } from '@livekit/agents';
 import { AgentWorkerConfig, loadConfig } from '@speaknode/contracts/node';
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../control/control-client.ts';
 import { ensureFrameworkLogger } from '../framework.ts';

@@ -7,7 +7,7 @@
 import type { JobContext, VAD } from '@livekit/agents';
 import { ParticipantKind } from '@livekit/rtc-node';
 import { type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
-import { type AgentWorkerConfig } from '@speaknode/contracts/node';
+import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
 import type { ControlClient } from '../control/control-client.ts';
 import { Conversation } from '../conversation/conversation.ts';

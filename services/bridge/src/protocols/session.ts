@@ -1,4 +1,4 @@
-import { type TelephonyProvider } from '@speaknode/contracts';
+import type { TelephonyProvider } from '@speaknode/contracts';
 import { checkStreamToken } from '@speaknode/contracts/node';
 import type { WebSocket } from 'ws';
 import { CloseCode, type LegDeps } from '../leg.ts';

@@ -1,4 +1,4 @@
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { ControlClient } from '../control-client.ts';
 import type { LegSettings, LogEntry } from '../leg.ts';
 import type { SocketLimits } from '../protocols/session.ts';

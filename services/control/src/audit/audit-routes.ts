@@ -1,5 +1,5 @@
 import { Id, ListQuery, pageOf, Timestamp } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
 import { isUuid, spaceOf } from '../auth/space-access.ts';

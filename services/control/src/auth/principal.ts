@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ServiceRole, ServiceRole as ServiceRoleSchema } from '@speaknode/contracts';
-import { bearerTokenOf, HttpProblem, problemForTokenError, rolesOf, sendProblem } from '@speaknode/runtime';
+import { bearerTokenOf, problemForTokenError, rolesOf } from '@speaknode/runtime/auth';
+import { HttpProblem, sendProblem } from '@speaknode/runtime/problem';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ControlContext } from '../context.ts';
 

@@ -1,5 +1,5 @@
 import { type Role, roleAtLeast } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import type { RequestHandler, Response } from 'express';
 import type { ControlContext } from '../context.ts';
 import { principalOf } from './principal.ts';

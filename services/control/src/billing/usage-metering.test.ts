@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { fileURLToPath } from 'node:url';
 import { createEvent, UsageUpdated } from '@speaknode/contracts';
-import { runMigrations } from '@speaknode/runtime';
+import { runMigrations } from '@speaknode/runtime/db';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalHttpServer, startLocalHttpServer } from '../testing/local-http-server.ts';

@@ -1,5 +1,5 @@
 import type { CallUsage, EventEnvelope } from '@speaknode/contracts';
-import { BacklogPoller } from '@speaknode/runtime';
+import { BacklogPoller } from '@speaknode/runtime/backlog-poller';
 import type pg from 'pg';
 import type { LagoClient } from './lago-client.ts';
 

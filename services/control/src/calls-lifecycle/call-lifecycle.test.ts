@@ -1,8 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { AgentInput, createEvent, LivekitWebhook, TwilioCallIncoming, TwilioCallStatus, VoximplantCallback } from '@speaknode/contracts';
+import {
+  AgentInput,
+  createEvent,
+  LivekitWebhook,
+  TwilioCallIncoming,
+  TwilioCallStatus,
+  VoximplantCallback,
+} from '@speaknode/contracts';
 import { callIdForProviderCall } from '@speaknode/contracts/node';
-import { runMigrations } from '@speaknode/runtime';
+import { runMigrations } from '@speaknode/runtime/db';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { AccessToken, Room, WebhookReceiver } from 'livekit-server-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

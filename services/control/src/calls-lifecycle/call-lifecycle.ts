@@ -1,6 +1,16 @@
-import { AgentInput, CallRecordingReady, type CallStatus, type DispatchMetadata, type EventEnvelope, EventValidationError, parseEvent, type TelephonyProvider } from '@speaknode/contracts';
+import {
+  AgentInput,
+  CallRecordingReady,
+  type CallStatus,
+  type DispatchMetadata,
+  type EventEnvelope,
+  EventValidationError,
+  parseEvent,
+  type TelephonyProvider,
+} from '@speaknode/contracts';
 import { callIdForProviderCall } from '@speaknode/contracts/node';
-import { type DeliveredEvent, inTransaction } from '@speaknode/runtime';
+import type { DeliveredEvent } from '@speaknode/runtime/bus';
+import { inTransaction } from '@speaknode/runtime/db';
 import { EgressStatus, WebhookEvent } from 'livekit-server-sdk';
 import type pg from 'pg';
 import type { Logger } from '../context.ts';

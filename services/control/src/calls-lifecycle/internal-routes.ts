@@ -6,7 +6,7 @@ import {
   TranscriptAppend,
   UsageUpdated,
 } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { jsonBodyOf } from '../app.ts';
 import { requireService } from '../auth/principal.ts';

@@ -10,7 +10,7 @@ import {
   ListQuery,
   pageOf,
 } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { isUuid, spaceOf } from '../auth/space-access.ts';

@@ -1,5 +1,5 @@
 import { ControlConfig, loadConfigOrExit } from '@speaknode/contracts/node';
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { controlBaseUrl, embeddedOidcStatePath, loadOrCreateEmbeddedOidcState } from '../embedded-oidc.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Call, CallUsage, TranscriptTurn } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { type Response, Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';

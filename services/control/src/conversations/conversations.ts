@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Topics } from '@speaknode/contracts';
-import type { BusSubscription } from '@speaknode/runtime';
+import type { BusSubscription } from '@speaknode/runtime/bus';
 import { LagoClient } from '../billing/lago-client.ts';
 import { UsageMetering } from '../billing/usage-metering.ts';
 import { CallLifecycle } from '../calls-lifecycle/call-lifecycle.ts';

@@ -1,5 +1,5 @@
 import { ListQuery } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { z } from 'zod';
 
 /** Lists are ordered newest first; the cursor is the (created_at, id) of the last item, opaque to clients. */

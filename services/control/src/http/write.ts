@@ -1,4 +1,4 @@
-import { inTransaction } from '@speaknode/runtime';
+import { inTransaction } from '@speaknode/runtime/db';
 import type pg from 'pg';
 import type { ControlContext } from '../context.ts';
 

@@ -8,7 +8,8 @@ import {
   type ResolvedCredential,
   TelephonyProvider,
 } from '@speaknode/contracts';
-import { HttpProblem, inTransaction, parseOrProblem } from '@speaknode/runtime';
+import { inTransaction } from '@speaknode/runtime/db';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
 import { jsonBodyOf } from '../app.ts';

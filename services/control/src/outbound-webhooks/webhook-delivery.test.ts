@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { CallEnded, createEvent, UsageUpdated } from '@speaknode/contracts';
-import { runMigrations } from '@speaknode/runtime';
+import { runMigrations } from '@speaknode/runtime/db';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

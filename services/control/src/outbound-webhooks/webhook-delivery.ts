@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type EventEnvelope, OUTBOUND_EVENT_TYPES, type OutboundEventType } from '@speaknode/contracts';
-import { BacklogPoller } from '@speaknode/runtime';
+import { BacklogPoller } from '@speaknode/runtime/backlog-poller';
 import type pg from 'pg';
 import { MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry-schedule.ts';
 import { signWebhook } from './signature.ts';

@@ -1,5 +1,5 @@
 import { ResourceChanged, Topics } from '@speaknode/contracts';
-import { type DeliveredEvent, PostgresBus } from '@speaknode/runtime';
+import { type DeliveredEvent, PostgresBus } from '@speaknode/runtime/bus';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../context.ts';

@@ -1,5 +1,5 @@
 import type { EventEnvelope, Topic } from '@speaknode/contracts';
-import type { Bus } from '@speaknode/runtime';
+import type { Bus } from '@speaknode/runtime/bus';
 import type pg from 'pg';
 import type { Logger } from '../context.ts';
 

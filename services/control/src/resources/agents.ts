@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, AgentInput, ListQuery, pageOf } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';

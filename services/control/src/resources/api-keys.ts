@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ApiKey, ApiKeyInput, ListQuery, pageOf, roleAtLeast } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { jsonBodyOf } from '../app.ts';

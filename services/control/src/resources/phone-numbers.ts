@@ -1,5 +1,5 @@
 import { ListQuery, PhoneNumber, PhoneNumberInput, pageOf, TelephonyProvider } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import type pg from 'pg';
 import { jsonBodyOf } from '../app.ts';

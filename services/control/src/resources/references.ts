@@ -1,4 +1,4 @@
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import type pg from 'pg';
 
 type Queryable = Pick<pg.Pool, 'query'>;

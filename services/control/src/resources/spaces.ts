@@ -8,7 +8,7 @@ import {
   Space,
   SpaceInput,
 } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
 import { jsonBodyOf } from '../app.ts';

@@ -1,5 +1,5 @@
 import { HttpTool, HttpToolInput, ListQuery, pageOf } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';

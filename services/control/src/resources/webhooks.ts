@@ -6,7 +6,7 @@ import {
   WebhookSubscriptionCreated,
   WebhookSubscriptionInput,
 } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';

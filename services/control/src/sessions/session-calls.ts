@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CallChannel, SessionGrant } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import type { Conversations } from '../conversations/conversations.ts';
 import { createParticipantToken, roomNameForCall } from '../livekit/participant-token.ts';
 

@@ -1,5 +1,5 @@
 import { AgentInput, PublicAgent, SessionGrant } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole } from '../auth/space-access.ts';

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ServiceRole } from '@speaknode/contracts';
+import type { ServiceRole } from '@speaknode/contracts';
 import { ControlConfig, loadConfig } from '@speaknode/contracts/node';
-import { ServiceTokenSource } from '@speaknode/runtime';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { createTestDatabase, createTestKeyValueStore, type TestDatabase } from '@speaknode/runtime/testing';
 import { importJWK, SignJWT } from 'jose';
 import type { Logger } from '../context.ts';

@@ -1,13 +1,12 @@
 import { type Role, roleAtLeast } from '@speaknode/contracts';
 import {
-  HttpProblem,
   type OidcVerifier,
-  parseOrProblem,
   requireBearerToken,
   rolesOf,
   type VerifiedToken,
   verifiedTokenOf,
-} from '@speaknode/runtime';
+} from '@speaknode/runtime/auth';
+import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import express, { type Response, Router } from 'express';
 import { z } from 'zod';
 import { InboundRouteInput, InboundRoutePatch, RouteKey, redactRoute } from './route-definition.ts';

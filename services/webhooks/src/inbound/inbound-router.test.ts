@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { OidcVerifier } from '@speaknode/runtime';
+import { OidcVerifier } from '@speaknode/runtime/auth';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeControl } from '../testing/fake-control.ts';

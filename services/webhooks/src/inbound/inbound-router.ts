@@ -1,5 +1,5 @@
 import { createEvent, InboundWebhookReceived } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import express, { Router } from 'express';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
 import { idPart, sha256Hex } from '../stable-ids.ts';

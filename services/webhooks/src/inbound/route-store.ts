@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runMigrations } from '@speaknode/runtime';
+import { runMigrations } from '@speaknode/runtime/db';
 import type pg from 'pg';
 import {
   type InboundRoute,

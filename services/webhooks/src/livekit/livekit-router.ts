@@ -1,5 +1,5 @@
 import { createEvent, LivekitWebhook, Topics } from '@speaknode/contracts';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import express, { Router } from 'express';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';

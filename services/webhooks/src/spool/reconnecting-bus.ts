@@ -1,5 +1,5 @@
 import type { EventEnvelope, Topic } from '@speaknode/contracts';
-import type { Bus, BusSubscription, SubscribeOptions } from '@speaknode/runtime';
+import type { Bus, BusSubscription, SubscribeOptions } from '@speaknode/runtime/bus';
 
 /**
  * A bus that connects in the background: the receiver must start and accept (into its spool) while

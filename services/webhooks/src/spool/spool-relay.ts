@@ -1,4 +1,4 @@
-import type { Bus } from '@speaknode/runtime';
+import type { Bus } from '@speaknode/runtime/bus';
 import type { Spool, SpoolRecord } from './spool.ts';
 
 export interface RelayState {

@@ -1,5 +1,5 @@
 import type { EventEnvelope, Topic } from '@speaknode/contracts';
-import type { Bus, BusSubscription, SubscribeOptions } from '@speaknode/runtime';
+import type { Bus, BusSubscription, SubscribeOptions } from '@speaknode/runtime/bus';
 
 /**
  * A bus for unit tests of the relay: records what was published, in order, and can be switched

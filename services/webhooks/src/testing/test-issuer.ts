@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ServiceTokenSource } from '@speaknode/runtime';
 import { createEmbeddedIssuer, generateIssuerKey } from '@speaknode/runtime/embedded-issuer';
+import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import express from 'express';
 
 /** A real oidc-provider issuer (runtime's embedded one) on a loopback port, minting client-credentials tokens with roles. */

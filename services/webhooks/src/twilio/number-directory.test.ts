@@ -1,5 +1,5 @@
 import type { PhoneNumberLookup } from '@speaknode/contracts';
-import { OidcVerifier, rolesOf } from '@speaknode/runtime';
+import { OidcVerifier, rolesOf } from '@speaknode/runtime/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeControl } from '../testing/fake-control.ts';
 import { startTestIssuer } from '../testing/test-issuer.ts';

@@ -1,4 +1,4 @@
-import { type PhoneNumberLookup } from '@speaknode/contracts';
+import type { PhoneNumberLookup } from '@speaknode/contracts';
 import { checkStreamToken } from '@speaknode/contracts/node';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import twilio from 'twilio';

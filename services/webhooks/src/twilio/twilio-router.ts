@@ -1,4 +1,11 @@
-import { createEvent, type PhoneNumberLookup, Topics, TwilioCallback, TwilioCallIncoming, TwilioCallStatus } from '@speaknode/contracts';
+import {
+  createEvent,
+  type PhoneNumberLookup,
+  Topics,
+  TwilioCallback,
+  TwilioCallIncoming,
+  TwilioCallStatus,
+} from '@speaknode/contracts';
 import { callIdForProviderCall } from '@speaknode/contracts/node';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { bridgeStream } from '../bridge-stream.ts';

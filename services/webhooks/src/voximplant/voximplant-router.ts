@@ -1,6 +1,6 @@
 import { createEvent, type EventEnvelope, Topics, VoximplantCallback } from '@speaknode/contracts';
 import { callIdForProviderCall } from '@speaknode/contracts/node';
-import { HttpProblem } from '@speaknode/runtime';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { type BridgeStream, bridgeStream } from '../bridge-stream.ts';
