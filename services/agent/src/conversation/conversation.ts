@@ -10,6 +10,7 @@ import type { Room } from '@livekit/rtc-node';
 import type { AgentInput, AgentRuntimeConfig, CallEndReason, CallUpdate, CallUsage } from '@speaknode/contracts';
 import { HostAllowList, type Resolver } from '@speaknode/runtime/address-policy';
 import { withCallContext } from '../telemetry/telemetry.ts';
+import { observeTurns } from '../telemetry/turn-telemetry.ts';
 import { buildAgentTools } from '../tools/agent-tools.ts';
 import { TranscriptRecorder, type TranscriptSink, usageOf } from './transcript-recorder.ts';
 
@@ -144,6 +145,7 @@ export class Conversation {
     this.agent = new voice.Agent({ instructions: input.prompt, tools });
     this.recorder = new TranscriptRecorder(options.callId, options.reporter, (m) => this.log(m));
     this.recorder.attach(this.session);
+    observeTurns(this.session, this.labels, input, options.mode);
     this.attachHandlers();
   }
 

@@ -2,7 +2,8 @@
  * OpenTelemetry for conversations. The framework already opens spans for the session, each user
  * and agent turn, end-of-utterance detection, LLM and TTS requests (time to first token/byte) and
  * function tools; we add the HTTP tool span and put the call id on every span of a session, then
- * export over OTLP (the stack's collector) and to Langfuse's OTLP endpoint when configured.
+ * export over OTLP (the stack's collector, or control's own ingest on the embedded default) and to
+ * Langfuse's OTLP endpoint when configured. The per-turn analytics spans are in turn-telemetry.ts.
  */
 import { telemetry } from '@livekit/agents';
 import { type Span as ApiSpan, type Context, context, createContextKey } from '@opentelemetry/api';
@@ -17,15 +18,37 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
+import { CallLabelAttributes } from '@speaknode/contracts';
 
-export const CALL_ID_ATTRIBUTE = 'speaknode.call_id';
-export const AGENT_ID_ATTRIBUTE = 'speaknode.agent_id';
-export const SPACE_ID_ATTRIBUTE = 'speaknode.space_id';
+export const CALL_ID_ATTRIBUTE = CallLabelAttributes.callId;
+export const AGENT_ID_ATTRIBUTE = CallLabelAttributes.agentId;
+export const SPACE_ID_ATTRIBUTE = CallLabelAttributes.spaceId;
+/** Langfuse: one session per call, one trace name for every call's trace. */
+export const LANGFUSE_TRACE_NAME = 'speaknode call';
 
-interface CallLabels {
+export interface CallLabels {
   callId: string;
   agentId?: string;
   spaceId?: string;
+}
+
+/** The attributes that tie a span to its call: our ids, and Langfuse's session and trace attributes. */
+export function labelAttributes(labels: CallLabels): Record<string, string> {
+  const attributes: Record<string, string> = {
+    [CALL_ID_ATTRIBUTE]: labels.callId,
+    [CallLabelAttributes.sessionId]: labels.callId,
+    'langfuse.trace.name': LANGFUSE_TRACE_NAME,
+    'langfuse.trace.metadata.call_id': labels.callId,
+  };
+  if (labels.agentId) {
+    attributes[AGENT_ID_ATTRIBUTE] = labels.agentId;
+    attributes['langfuse.trace.metadata.agent_id'] = labels.agentId;
+  }
+  if (labels.spaceId) {
+    attributes[SPACE_ID_ATTRIBUTE] = labels.spaceId;
+    attributes['langfuse.trace.metadata.space_id'] = labels.spaceId;
+  }
+  return attributes;
 }
 
 const CALL_KEY = createContextKey('speaknode.call');
@@ -51,9 +74,7 @@ export class CallLabelSpanProcessor implements SpanProcessor {
     const traceId = span.spanContext().traceId;
     const labels = labelsOf(parentContext) ?? labelsOf(context.active()) ?? this.byTrace.get(traceId);
     if (!labels) return;
-    span.setAttribute(CALL_ID_ATTRIBUTE, labels.callId);
-    if (labels.agentId) span.setAttribute(AGENT_ID_ATTRIBUTE, labels.agentId);
-    if (labels.spaceId) span.setAttribute(SPACE_ID_ATTRIBUTE, labels.spaceId);
+    span.setAttributes(labelAttributes(labels));
     if (!this.byTrace.has(traceId)) {
       this.byTrace.set(traceId, labels);
       // Bounded: a worker runs for weeks; old traces are long finished.
@@ -74,6 +95,8 @@ export class CallLabelSpanProcessor implements SpanProcessor {
 export interface TelemetryOptions {
   serviceName?: string;
   otlpEndpoint?: string;
+  /** Headers for the OTLP endpoint, asked for before each export (control's ingest wants a service token). */
+  otlpHeaders?: () => Promise<Record<string, string>>;
   langfuse?: { baseUrl: string; publicKey: string; secretKey: string };
   /** Extra exporters (tests pass an InMemorySpanExporter), exported span by span. */
   exporters?: SpanExporter[];
@@ -102,7 +125,14 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
   const processors: SpanProcessor[] = [new CallLabelSpanProcessor(), fanout];
   const exportsTo: string[] = [];
   if (options.otlpEndpoint) {
-    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(options.otlpEndpoint) })));
+    processors.push(
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({
+          url: otlpTracesUrl(options.otlpEndpoint),
+          ...(options.otlpHeaders ? { headers: options.otlpHeaders } : {}),
+        }),
+      ),
+    );
     exportsTo.push(`otlp ${options.otlpEndpoint}`);
   }
   if (options.langfuse) {
@@ -111,7 +141,8 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
       new BatchSpanProcessor(
         new OTLPTraceExporter({
           url: `${options.langfuse.baseUrl.replace(/\/$/, '')}/api/public/otel/v1/traces`,
-          headers: { authorization: `Basic ${auth}` },
+          // Version 4 is Langfuse's real-time OTLP ingestion path (spans visible at once, not after a delay).
+          headers: { authorization: `Basic ${auth}`, 'x-langfuse-ingestion-version': '4' },
         }),
       ),
     );

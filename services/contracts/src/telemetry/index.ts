@@ -1,0 +1,3 @@
+export * from './analytics.ts';
+export * from './attributes.ts';
+export * from './prices.ts';
