@@ -72,6 +72,11 @@ export const ControlConfig = z
     S3_ACCESS_KEY: envString('the S3 access key').optional(),
     S3_SECRET_KEY: envSecret('the S3 secret key', 8).optional(),
     S3_BUCKET: envString('the bucket for recordings').default('recordings'),
+    /** Analytics: ClickHouse when set (the stack), PostgreSQL otherwise. */
+    CLICKHOUSE_URL: envUrl('the ClickHouse HTTP URL for analytics, e.g. http://clickhouse:8123').optional(),
+    CLICKHOUSE_USER: envString('the ClickHouse user').default('default'),
+    CLICKHOUSE_PASSWORD: envSecret('the ClickHouse password', 1).optional(),
+    CLICKHOUSE_DATABASE: envString('the ClickHouse database for analytics').default('speaknode'),
   })
   .superRefine(requireLivekitKeys);
 export type ControlConfig = z.infer<typeof ControlConfig>;
