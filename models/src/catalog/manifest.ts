@@ -52,7 +52,7 @@ export type ManifestEntry = z.infer<typeof ManifestEntry>;
 export const Manifest = z.object({
   schemaVersion: z.literal(1),
   models: z.array(ManifestEntry).max(100),
-  files: z.record(RelativePath, z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256 hex digest')),
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256 hex digest')),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -88,6 +88,10 @@ export function readManifest(dir: string): Manifest | undefined {
     throw new ManifestError(
       `${file} is not a models manifest: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
+  }
+  for (const path of Object.keys(parsed.data.files)) {
+    if (!RelativePath.safeParse(path).success)
+      throw new ManifestError(`${file}: files entry ${JSON.stringify(path)} must be a path inside the models folder`);
   }
   const ids = new Set<string>();
   for (const model of parsed.data.models) {
