@@ -76,7 +76,7 @@ function runMain(env: Record<string, string>, until: (output: string) => boolean
     writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
     const host = await startTestHost({ dir });
     try {
-      const ready = await (await fetch(`${host.url}/readyz`)).json();
+      const ready = (await (await fetch(`${host.url}/readyz`)).json()) as { status: string; problems: string[] };
       expect(ready.status).toBe('not ready');
       expect(ready.problems.join(' ')).toMatch(/encoder-model.onnx is not in .*manifest.json/);
     } finally {
