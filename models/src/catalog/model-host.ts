@@ -35,6 +35,8 @@ export interface HostSettings {
   quantization: Quantization;
   maxSymbolsPerFrame: number;
   vadModel?: string;
+  /** Tests put a stand-in around espeak-ng here. */
+  phonemizer?: Pick<EspeakPhonemizer, 'phonemize'>;
 }
 
 export type Log = (
@@ -103,13 +105,15 @@ export class ModelHost {
   private vadState: LoadState = 'waiting';
   private vadError: string | undefined;
   private phase: 'starting' | 'verifying' | 'loading' | 'running' = 'starting';
-  private readonly phonemizer = new EspeakPhonemizer();
+  private readonly phonemizer: Pick<EspeakPhonemizer, 'phonemize'>;
 
   constructor(
     readonly settings: HostSettings,
     private readonly metrics: HostMetrics,
     private readonly log: Log = () => {},
-  ) {}
+  ) {
+    this.phonemizer = settings.phonemizer ?? new EspeakPhonemizer();
+  }
 
   async start(): Promise<void> {
     this.phase = 'verifying';
