@@ -37,7 +37,9 @@ function scriptedJoint(
 const encoded = (frames: number[][]) => {
   const max = Math.max(...frames.map((f) => f.length));
   const data = new Float32Array(frames.length * max);
-  frames.forEach((f, b) => data.set(f, b * max));
+  frames.forEach((f, b) => {
+    data.set(f, b * max);
+  });
   return { data, encoderDim: 1, frames: max, lengths: frames.map((f) => f.length) };
 };
 

@@ -141,6 +141,7 @@ export const AgentWorkerConfig = z
     ...serviceCredentialsEnv,
     ...livekitEnv,
     MODELS_URL: envUrl('the models host URL, e.g. http://models:8084').default('http://127.0.0.1:8084'),
+    MODELS_API_TOKEN: envSecret("the models host's bearer token (its MODELS_API_TOKEN)", 16).optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: envUrl('the OTLP/HTTP collector endpoint, e.g. http://otel-collector:4318').optional(),
     LANGFUSE_BASE_URL: envUrl('the Langfuse URL').optional(),
     LANGFUSE_PUBLIC_KEY: envString('the Langfuse public key').optional(),
