@@ -84,8 +84,8 @@ export class LogMelExtractor {
   private readonly fft = new FFT(N_FFT);
   private readonly window = new Float64Array(N_FFT);
   private readonly filters: MelFilter[];
-  private readonly frame: number[];
-  private readonly spectrum: number[];
+  private readonly frame = new Float64Array(N_FFT);
+  private readonly spectrum = new Float64Array(2 * N_FFT);
   private readonly power = new Float64Array(BINS);
 
   constructor(readonly mels = 128) {
@@ -94,8 +94,6 @@ export class LogMelExtractor {
       this.window[offset + n] = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (WIN_LENGTH - 1));
     }
     this.filters = melFilterbank(mels);
-    this.frame = new Array<number>(N_FFT).fill(0);
-    this.spectrum = this.fft.createComplexArray() as number[];
   }
 
   /** Features of 16 kHz samples in [-1, 1]. */
