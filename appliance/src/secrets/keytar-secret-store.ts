@@ -1,10 +1,33 @@
 import { checkSecretName, checkSecretValue, type SecretStore } from './secret-store.ts';
 
-type Keytar = typeof import('keytar');
+/**
+ * The part of keytar's API the store uses. keytar is an optional dependency (its native build needs
+ * libsecret and a compiler on Linux, and `npm install` goes on without it), so nothing here may
+ * depend on it being installed, not even its types.
+ */
+export interface Keytar {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+  findCredentials(service: string): Promise<Array<{ account: string; password: string }>>;
+}
 
-/** Loads keytar's native module; fails with the reason when it is not built or cannot load. */
+/** Loads keytar's native module on first use; fails with the reason when it is absent or cannot load. */
 export async function loadKeytar(): Promise<Keytar> {
-  const module = (await import('keytar')) as Keytar & { default?: Keytar };
+  let module: Keytar & { default?: Keytar };
+  try {
+    // A variable specifier keeps bundlers and the type checker from requiring the optional package.
+    const name = 'keytar';
+    module = (await import(name)) as Keytar & { default?: Keytar };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new Error(
+        'keytar is not installed (an optional dependency: on Linux its native build needs libsecret-1-dev and a C++ compiler; install them and run npm install again)',
+      );
+    }
+    throw new Error(`keytar is installed but its native module does not load: ${(error as Error).message}`);
+  }
   return module.default ?? module;
 }
 

@@ -189,6 +189,24 @@ if (!havePythonOnnx) console.info(PYTHON_ONNX_REASON);
     expect((await post(good)).status).toBe(200);
   });
 
+  it('converts 8 and 48 kHz audio through the shared resampler', async () => {
+    // Tones up to 1.4 kHz, inside an 8 kHz telephone band.
+    const plan: Array<[string | null, number]> = [
+      [null, 2],
+      ['▁book', 2],
+      ['▁a', 1],
+      [null, 1],
+      ['▁clean', 4],
+      ['ing', 3],
+      [null, 3],
+    ];
+    for (const rate of [8000, 48_000]) {
+      const res = await post(wav(toneUtterance(table, plan, 0.3, rate), rate));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { text: string }).text).toBe('book a cleaning');
+    }
+  });
+
   it('refuses a sample rate the shared resampler has no filters for', async () => {
     const res = await post(wav(new Float32Array(11_025), 11_025));
     expect(res.status).toBe(422);

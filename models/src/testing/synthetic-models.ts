@@ -50,16 +50,18 @@ export function toneUtterance(
   table: ToneTable,
   segments: Array<[piece: string | null, frames: number]>,
   amplitude = 0.3,
+  sampleRate = 16_000,
 ): Float32Array {
-  const total = segments.reduce((n, [, frames]) => n + frames, 0) * SAMPLES_PER_ENCODER_FRAME;
+  const perFrame = (SAMPLES_PER_ENCODER_FRAME * sampleRate) / 16_000;
+  const total = segments.reduce((n, [, frames]) => n + frames, 0) * perFrame;
   const out = new Float32Array(total);
   let at = 0;
   for (const [piece, frames] of segments) {
-    const length = frames * SAMPLES_PER_ENCODER_FRAME;
+    const length = frames * perFrame;
     if (piece !== null) {
       const tone = table.tones[piece];
       if (!tone) throw new Error(`the synthetic model has no tone for ${piece}`);
-      for (let i = 0; i < length; i++) out[at + i] = amplitude * Math.sin((2 * Math.PI * tone.hz * i) / 16_000);
+      for (let i = 0; i < length; i++) out[at + i] = amplitude * Math.sin((2 * Math.PI * tone.hz * i) / sampleRate);
     }
     at += length;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -108,4 +108,31 @@ describe('EmbeddedPostgres on disk', () => {
       await second.stop();
     }
   });
+
+  it('keeps its files to its owner: files 0600, folders 0700, as PostgreSQL keeps a data directory', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'embedded-pg-')), 'pgdata');
+    const db = await EmbeddedPostgres.start({ dataDir });
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('CREATE TABLE made_while_running (v text)');
+    await client.end();
+    const modesWhileRunning = modesUnder(dataDir);
+    await db.stop();
+    const modes = modesUnder(dataDir);
+    expect(modes.files.size).toBeGreaterThan(100);
+    expect([...new Set(modes.files.values())]).toEqual(['600']);
+    expect([...new Set(modes.folders.values())]).toEqual(['700']);
+    // While it runs, files PGlite creates may be looser, but nobody else can reach into the folder.
+    expect(modesWhileRunning.folders.get(dataDir)).toBe('700');
+  });
 });
+
+function modesUnder(dir: string, out = { files: new Map<string, string>(), folders: new Map<string, string>() }) {
+  out.folders.set(dir, (statSync(dir).mode & 0o777).toString(8));
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) modesUnder(path, out);
+    else out.files.set(path, (statSync(path).mode & 0o777).toString(8));
+  }
+  return out;
+}

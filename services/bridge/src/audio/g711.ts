@@ -5,8 +5,7 @@
  * 20 ms frame costs a few hundred table reads.
  */
 
-/** Linear samples on the 16-bit scale, in whichever typed array the caller works with. */
-export type Samples = Float64Array | Float32Array | Int16Array;
+import type { Samples } from '@speaknode/audio';
 
 /** Decoded value of every mu-law code, as a 16-bit linear sample. */
 export const MULAW_TO_LINEAR = new Int16Array(256);

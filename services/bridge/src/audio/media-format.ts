@@ -1,5 +1,5 @@
+import { Downsampler, ROOM_SAMPLE_RATE, Upsampler } from '@speaknode/audio';
 import { decodeALaw, decodeMuLaw, encodeALaw, encodeMuLaw } from './g711.ts';
-import { Downsampler, ROOM_SAMPLE_RATE, Upsampler } from './resampler.ts';
 
 export type Codec = 'mulaw' | 'alaw' | 'pcm16';
 

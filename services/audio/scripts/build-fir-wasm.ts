@@ -1,4 +1,4 @@
-/** `npm run build:wasm`: compiles src/audio/fir.wat into src/audio/fir.wasm (committed; fir-wasm.test.ts checks they agree). */
+/** `npm run build:wasm`: compiles src/fir.wat into src/fir.wasm (committed; fir-wasm.test.ts checks they agree). */
 import { writeFileSync } from 'node:fs';
 import { compileFirWat, FIR_WASM_PATH } from './fir-wat.ts';
 

@@ -17,7 +17,7 @@
  */
 
 import { AREA_A, AREA_B, AREA_I16, AREA_OUT, BLOCK, f32, firBank, i16, toInt16, writeRows } from './fir-kernels.ts';
-import type { Samples } from './g711.ts';
+import type { Samples } from './samples.ts';
 
 export const ROOM_SAMPLE_RATE = 48_000;
 
