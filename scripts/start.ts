@@ -192,6 +192,8 @@ async function main() {
         env: {
           ...env,
           SPEAKNODE_DATA_DIR: env.SPEAKNODE_DATA_DIR ?? join(stateDir, service.name),
+          // The models host reads its model files from a folder of its own under the state folder.
+          ...(service.name === 'models' ? { MODELS_DIR: env.MODELS_DIR ?? join(stateDir, 'models') } : {}),
           ...authEnv.get(service.name),
           ...urlEnv.get(service.name),
         },

@@ -10,6 +10,7 @@ import * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentInput, LlmSettings, ResolvedCredential, SttSettings, TtsSettings } from '@speaknode/contracts';
 import { SpeaknodeModelsSTT } from './speaknode-models-stt.ts';
+import { SpeaknodeModelsTTS } from './speaknode-models-tts.ts';
 
 export type ProviderComponent = 'llm' | 'stt' | 'tts';
 
@@ -24,6 +25,13 @@ export class ProviderSetupError extends Error {
 }
 
 type Credentials = Readonly<Record<string, ResolvedCredential>>;
+
+/** Where the self-hosted models host is (MODELS_URL) and its bearer token (MODELS_API_TOKEN), and the session's VAD. */
+export interface ModelsHostOptions {
+  modelsUrl: string;
+  modelsToken?: string;
+  vad: VAD | undefined;
+}
 
 const ACCEPTED_KINDS: Record<string, readonly string[]> = {
   openai: ['openai', 'generic'],
@@ -82,7 +90,7 @@ export function buildStt(
   settings: SttSettings,
   language: string,
   credentials: Credentials,
-  options: { modelsUrl: string; vad: VAD | undefined },
+  options: ModelsHostOptions,
 ): stt.STT {
   const needsVad = (inner: stt.STT) => {
     if (inner.capabilities.streaming) return inner;
@@ -92,7 +100,14 @@ export function buildStt(
   };
   switch (settings.provider) {
     case 'speaknode-models':
-      return needsVad(new SpeaknodeModelsSTT({ baseUrl: options.modelsUrl, model: settings.model, language }));
+      return needsVad(
+        new SpeaknodeModelsSTT({
+          baseUrl: options.modelsUrl,
+          model: settings.model,
+          language,
+          ...(options.modelsToken ? { apiToken: options.modelsToken } : {}),
+        }),
+      );
     case 'openai':
       return needsVad(
         new openai.STT({
@@ -111,8 +126,20 @@ export function buildStt(
   }
 }
 
-export function buildTts(settings: TtsSettings, language: string, credentials: Credentials): tts.TTS {
+export function buildTts(
+  settings: TtsSettings,
+  language: string,
+  credentials: Credentials,
+  options: Pick<ModelsHostOptions, 'modelsUrl' | 'modelsToken'> = { modelsUrl: 'http://127.0.0.1:8084' },
+): tts.TTS {
   switch (settings.provider) {
+    case 'speaknode-models':
+      return new SpeaknodeModelsTTS({
+        baseUrl: options.modelsUrl,
+        voice: settings.voice,
+        model: settings.model,
+        ...(options.modelsToken ? { apiToken: options.modelsToken } : {}),
+      });
     case 'openai':
       return new openai.TTS({
         apiKey: secretFor('tts', 'openai', settings.credentialId, credentials),
@@ -150,7 +177,7 @@ export interface VoiceProviders {
 export function buildVoiceProviders(
   agent: AgentInput,
   credentials: Credentials,
-  options: { modelsUrl: string; vad: VAD | undefined },
+  options: ModelsHostOptions,
 ): VoiceProviders {
   const wrap = <T>(component: ProviderComponent, build: () => T): T => {
     try {
@@ -166,6 +193,6 @@ export function buildVoiceProviders(
   return {
     llm: wrap('llm', () => buildLlm(agent.llm, credentials)),
     stt: wrap('stt', () => buildStt(agent.stt, agent.language, credentials, options)),
-    tts: wrap('tts', () => buildTts(agent.tts, agent.language, credentials)),
+    tts: wrap('tts', () => buildTts(agent.tts, agent.language, credentials, options)),
   };
 }

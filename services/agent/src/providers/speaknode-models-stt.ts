@@ -4,7 +4,7 @@
  *
  *   POST {MODELS_URL}/v1/stt/transcribe?model=<model>&language=<bcp47>
  *   Content-Type: audio/wav (PCM 16-bit little-endian, mono, any sample rate)
- *   → 200 {"text": string, "language"?: string, "durationSeconds"?: number}
+ *   → 200 {"text": string, "language"?: string, "durationSeconds"?: number, "words"?: [{word, start, end}]}
  *   → 4xx/5xx application/problem+json {"title", "detail"}
  *
  * The session's VAD cuts the caller's speech into utterances (`stt.StreamAdapter`), so the host
@@ -17,6 +17,8 @@ export interface SpeaknodeModelsSTTOptions {
   baseUrl: string;
   model: string;
   language: string;
+  /** MODELS_API_TOKEN, sent as `Authorization: Bearer …` when the host requires it. */
+  apiToken?: string;
   fetch?: typeof fetch;
 }
 
@@ -65,7 +67,10 @@ export class SpeaknodeModelsSTT extends stt.STT {
     try {
       res = await (this.opts.fetch ?? fetch)(url, {
         method: 'POST',
-        headers: { 'content-type': 'audio/wav' },
+        headers: {
+          'content-type': 'audio/wav',
+          ...(this.opts.apiToken ? { authorization: `Bearer ${this.opts.apiToken}` } : {}),
+        },
         body: new Uint8Array(encodeWav(frame)),
         signal: abortSignal,
       });

@@ -85,6 +85,7 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   try {
     providers = buildVoiceProviders(runtime.agent, runtime.credentials, {
       modelsUrl: deps.config.MODELS_URL,
+      ...(deps.config.MODELS_API_TOKEN ? { modelsToken: deps.config.MODELS_API_TOKEN } : {}),
       vad: deps.vad,
     });
   } catch (error) {

@@ -146,6 +146,7 @@ export const AgentWorkerConfig = z
     ...serviceCredentialsEnv,
     ...livekitEnv,
     MODELS_URL: envUrl('the models host URL, e.g. http://models:8084').default('http://127.0.0.1:8084'),
+    MODELS_API_TOKEN: envSecret("the models host's bearer token (its MODELS_API_TOKEN)", 16).optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: envUrl('the OTLP/HTTP collector endpoint, e.g. http://otel-collector:4318').optional(),
     LANGFUSE_BASE_URL: envUrl('the Langfuse URL').optional(),
     LANGFUSE_PUBLIC_KEY: envString('the Langfuse public key').optional(),
@@ -176,8 +177,57 @@ export type AgentWorkerConfig = z.infer<typeof AgentWorkerConfig>;
 
 export const ModelsConfig = z.object({
   ...httpServiceEnv(8084),
-  MODELS_DIR: z.string().default('.speaknode/models').describe('the directory holding the ONNX models'),
-  MODELS_DEVICE: envEnum(['cpu', 'cuda'], 'cpu', 'where inference runs: cpu or cuda'),
+  MODELS_DIR: z
+    .string()
+    .default('.speaknode/models')
+    .describe('the models folder: manifest.json with SHA-256 checksums, Parakeet folders, Piper voices'),
+  MODELS_DEVICE: envEnum(
+    ['cpu', 'cuda'],
+    'cpu',
+    "where inference runs: cpu or cuda (needs onnxruntime's CUDA provider)",
+  ),
   MODELS_PRELOAD: envBool(true, 'true to load the models at start instead of on first use'),
+  MODELS_THREADS: envInt('onnxruntime intra-op threads per inference worker; 0 lets onnxruntime choose', {
+    min: 0,
+    max: 256,
+    default: 0,
+  }),
+  MODELS_STT_WORKERS: envInt('speech recognition worker threads, each with every speech model loaded', {
+    min: 1,
+    max: 16,
+    default: 1,
+  }),
+  MODELS_STT_MAX_BATCH: envInt('the most utterances recognised in one batch', { min: 1, max: 256, default: 16 }),
+  MODELS_STT_BATCH_WAIT_MS: envInt('how long an utterance may wait for others to share its batch', {
+    min: 0,
+    max: 1000,
+    default: 10,
+  }),
+  MODELS_STT_MAX_QUEUE: envInt('utterances that may wait for a batch before new ones get 503', {
+    min: 1,
+    default: 256,
+  }),
+  MODELS_STT_MAX_SECONDS: envInt('the longest utterance accepted, in seconds', { min: 1, max: 1200, default: 120 }),
+  MODELS_STT_QUANTIZATION: envEnum(
+    ['auto', 'fp32', 'int8'],
+    'auto',
+    'which Parakeet export to load: auto (int8 on CPU when present, fp32 on CUDA), fp32 or int8',
+  ),
+  MODELS_STT_MAX_SYMBOLS_PER_FRAME: envInt('TDT decoding: the most tokens emitted on one encoder frame', {
+    min: 1,
+    max: 100,
+    default: 10,
+  }),
+  MODELS_MAX_STREAMS: envInt('concurrent WebSocket recognition streams', { min: 1, default: 100 }),
+  MODELS_MAX_TTS_CHARACTERS: envInt('the longest text one synthesis request may carry', {
+    min: 1,
+    max: 100_000,
+    default: 5000,
+  }),
+  MODELS_VAD_MODEL: envString(
+    'a Silero VAD v5 ONNX file; unset uses the one in @livekit/agents-plugin-silero',
+  ).optional(),
+  /** Callers (the agent worker) send it as `Authorization: Bearer …`; unset leaves /v1 open on HOST. */
+  MODELS_API_TOKEN: envSecret('a shared bearer token for the /v1 API (openssl rand -hex 32)', 16).optional(),
 });
 export type ModelsConfig = z.infer<typeof ModelsConfig>;

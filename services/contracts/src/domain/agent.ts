@@ -31,13 +31,19 @@ export const SttSettings = z.discriminatedUnion('provider', [
 ]);
 export type SttSettings = z.infer<typeof SttSettings>;
 
-export const TTS_PROVIDERS = ['openai', 'elevenlabs', 'cartesia', 'deepgram'] as const;
+export const TTS_PROVIDERS = ['speaknode-models', 'openai', 'elevenlabs', 'cartesia', 'deepgram'] as const;
 const ttsCommon = {
   model: z.string().min(1).max(200),
   voice: z.string().min(1).max(200),
   credentialId: Id,
 };
 export const TtsSettings = z.discriminatedUnion('provider', [
+  /** A Piper voice on the self-hosted models host; no credential, stays on-prem. */
+  z.object({
+    provider: z.literal('speaknode-models'),
+    model: z.string().min(1).max(200).default('piper'),
+    voice: z.string().min(1).max(200),
+  }),
   z.object({ provider: z.literal('openai'), baseUrl: HttpUrl.optional(), ...ttsCommon }),
   z.object({ provider: z.literal('elevenlabs'), ...ttsCommon }),
   z.object({ provider: z.literal('cartesia'), ...ttsCommon }),

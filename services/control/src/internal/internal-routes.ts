@@ -85,7 +85,7 @@ export const internalRoutes: RouteModule = {
       for (const id of [
         agent.config.llm.credentialId,
         'credentialId' in agent.config.stt ? agent.config.stt.credentialId : undefined,
-        agent.config.tts.credentialId,
+        'credentialId' in agent.config.tts ? agent.config.tts.credentialId : undefined,
         ...tools.map((t) => (t.config.auth.type === 'none' ? undefined : t.config.auth.credentialId)),
       ]) {
         if (id) credentialIds.add(id);

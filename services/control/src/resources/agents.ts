@@ -47,7 +47,7 @@ function referencesOf(agent: AgentInput) {
     credentials: [
       { path: 'llm.credentialId', id: agent.llm.credentialId },
       { path: 'stt.credentialId', id: 'credentialId' in agent.stt ? agent.stt.credentialId : undefined },
-      { path: 'tts.credentialId', id: agent.tts.credentialId },
+      { path: 'tts.credentialId', id: 'credentialId' in agent.tts ? agent.tts.credentialId : undefined },
     ],
     tools: agent.toolIds.map((id, i) => ({ path: `toolIds.${i}`, id })),
   };
