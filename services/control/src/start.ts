@@ -9,6 +9,7 @@ import { type Bus, openBus } from '@speaknode/runtime/bus';
 import { openDatabase, runMigrations } from '@speaknode/runtime/db';
 import { type KeyValueStore, openKeyValueStore } from '@speaknode/runtime/kv';
 import type pg from 'pg';
+import { Analytics } from './analytics/analytics.ts';
 import { type ControlAppOptions, createControlApp } from './app.ts';
 import { type ControlContext, consoleLogger, type Logger } from './context.ts';
 import { Conversations } from './conversations/conversations.ts';
@@ -145,6 +146,10 @@ export async function startControl(config: ControlConfig, options: StartControlO
     const conversations = Conversations.of(ctx);
     await conversations.start();
     closers.push(() => conversations.stop());
+    // Analytics (issue 20): with ClickHouse, its schema and the consumers that feed it.
+    const analytics = Analytics.of(ctx);
+    await analytics.start();
+    closers.push(() => analytics.stop());
     const app = createControlApp(ctx, {
       ...(oidcHandler ? { oidcHandler } : {}),
       ...(options.modules ? { modules: options.modules } : {}),

@@ -41,7 +41,7 @@ export function reportOf(source: AnalyticsReport['source'], filter: ReportFilter
   const cost: CostLine[] = data.usage
     .filter((u) => u.quantity > 0)
     .map((u) => {
-      const quantity = round(u.quantity, 3);
+      const quantity = round(u.quantity, 6);
       const price = unitPrice(u.provider, u.model, u.unit);
       return { ...u, quantity, costUsd: price === undefined ? null : round(quantity * price, 6) };
     })

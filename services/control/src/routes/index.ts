@@ -2,6 +2,7 @@
  * The route modules of the control API, in mounting order. To add a feature, write a RouteModule
  * (see route-module.ts) in its own folder and add ONE line to the list below.
  */
+import { analyticsModules } from '../analytics/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.ts';
 import { callRoutes } from '../calls/calls.ts';
 import { callDetailRoutes, conversationModules } from '../conversations/index.ts';
@@ -31,6 +32,7 @@ export const routeModules: RouteModule[] = [
   internalRoutes,
   // conversations (issue 4): add its modules here
   ...conversationModules,
+  ...analyticsModules, // analytics (issue 20): POST /v1/traces, …/analytics
 ];
 
 export type { RouteModule } from './route-module.ts';
