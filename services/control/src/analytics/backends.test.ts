@@ -149,7 +149,10 @@ function expected(calls: SyntheticCall[], from: number, to: number, step: number
     events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     let now = 0;
     let peak = 0;
-    for (const [, d] of events) peak = Math.max(peak, (now += d));
+    for (const [, d] of events) {
+      now += d;
+      peak = Math.max(peak, now);
+    }
     return peak;
   };
   const usage = new Map<string, number>();

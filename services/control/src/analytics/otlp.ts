@@ -64,7 +64,7 @@ function nanosToMs(value: unknown): number | undefined {
   return Number(nanos / 1000n) / 1000;
 }
 
-function valueOf(value: unknown): AttributeValue | undefined {
+function attributeValueOf(value: unknown): AttributeValue | undefined {
   if (!isObject(value)) return undefined;
   if (typeof value.stringValue === 'string') return value.stringValue;
   if (typeof value.boolValue === 'boolean') return value.boolValue;
@@ -97,7 +97,7 @@ function spansOf(request: unknown): OtlpSpan[] {
         const attributes: Record<string, AttributeValue> = {};
         for (const attribute of list(span.attributes)) {
           if (!isObject(attribute) || typeof attribute.key !== 'string') continue;
-          const value = valueOf(attribute.value);
+          const value = attributeValueOf(attribute.value);
           if (value !== undefined) attributes[attribute.key] = value;
         }
         spans.push({
