@@ -1,0 +1,130 @@
+/**
+ * Analytics benchmark: span ingest rate (OTLP protobuf decode → call check → store, the code
+ * `POST /v1/traces` runs, in batches of 500 spans) into each backend, then the dashboard query
+ * (`GET …/analytics`, every figure, one month by day) over BENCH_TURNS turns (default 1,000,000):
+ * p50/p95 of BENCH_QUERIES runs. PostgreSQL from DATABASE_URL (else embedded PGlite), ClickHouse
+ * from CLICKHOUSE_URL (else Debian's clickhouse-server, 18.16 here). Last line: one JSON object.
+ */
+import { createTestDatabase } from '@speaknode/runtime/testing';
+import { migrateControl } from '../src/start.ts';
+import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse-store.ts';
+import type { Placed } from '../src/analytics/facts.ts';
+import { factOf } from '../src/analytics/facts.ts';
+import { SpanIngest } from '../src/analytics/ingest.ts';
+import { decodeProtobuf } from '../src/analytics/otlp.ts';
+import { PostgresAnalyticsStore } from '../src/analytics/postgres-store.ts';
+import { filterOf } from '../src/analytics/report.ts';
+import type { AnalyticsStore } from '../src/analytics/store.ts';
+import { startClickHouse } from '../src/analytics/testing/clickhouse-server.ts';
+import { generateCalls, insertCalls, otlpProtobuf, spansOf } from '../src/analytics/testing/synthetic-calls.ts';
+
+const TURNS = Number(process.env.BENCH_TURNS ?? 1_000_000);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 20);
+const INGEST_SPANS = Number(process.env.BENCH_INGEST_SPANS ?? 20_000);
+const SPACE = '66666666-6666-4666-8666-666666666666';
+const AGENTS = ['77777777-7777-4777-8777-777777777777', '88888888-8888-4888-8888-888888888888'];
+const START = Date.UTC(2026, 0, 1);
+const DAY = 86_400_000;
+const TURNS_PER_CALL = 10;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1] ?? 0;
+};
+
+const database = await createTestDatabase();
+await migrateControl(database.pool);
+await database.pool.query(`INSERT INTO spaces (id, name) VALUES ($1, 'bench')`, [SPACE]);
+const calls = generateCalls({
+  seed: 7,
+  calls: Math.ceil(TURNS / TURNS_PER_CALL / 0.92),
+  spaceId: SPACE,
+  agentIds: AGENTS,
+  startMs: START,
+  spreadMs: 30 * DAY,
+  turnsPerCall: [TURNS_PER_CALL, TURNS_PER_CALL],
+});
+console.log(`${calls.length} calls, ${calls.reduce((n, c) => n + c.turns.length, 0)} turns`);
+await insertCalls(database.pool, calls);
+
+const clickhouse = await startClickHouse();
+const stores: Array<{ name: string; store: AnalyticsStore }> = [
+  { name: 'postgresql', store: new PostgresAnalyticsStore(database.pool) },
+];
+if (!('skip' in clickhouse)) {
+  const store = new ClickHouseAnalyticsStore({ url: clickhouse.url, database: `speaknode_bench_${process.pid}` });
+  await store.migrate();
+  await store.writeCalls(
+    calls.map((c) => ({
+      callId: c.id,
+      spaceId: c.spaceId,
+      agentId: c.agentId,
+      channel: c.channel,
+      phoneNumber: c.toNumber ?? '',
+      startMs: c.startedMs ?? c.createdMs,
+      startedMs: c.startedMs,
+      endedMs: c.endedMs,
+      durationSeconds: c.durationSeconds,
+      endReason: c.endReason,
+    })),
+  );
+  stores.push({ name: 'clickhouse', store });
+} else console.log(`ClickHouse skipped: ${clickhouse.skip}`);
+
+const allSpans = calls.flatMap((c) => spansOf(c));
+const ingestBodies: Buffer[] = [];
+for (let i = 0; i < Math.min(INGEST_SPANS, allSpans.length); i += 500) ingestBodies.push(otlpProtobuf(allSpans.slice(i, i + 500)));
+const ingestCount = Math.min(INGEST_SPANS, allSpans.length);
+
+const result: Record<string, unknown> = {
+  turns: TURNS,
+  clickhouseVersion: 'skip' in clickhouse ? null : clickhouse.version,
+  postgres: process.env.DATABASE_URL ? 'server' : 'embedded PGlite',
+};
+for (const { name, store } of stores) {
+  // Ingest rate on the first spans (the real path), then the rest loaded straight into the store.
+  const ingest = new SpanIngest(database.pool, store);
+  const began = performance.now();
+  for (const body of ingestBodies) await ingest.ingest(decodeProtobuf(body));
+  const ingestSeconds = (performance.now() - began) / 1000;
+  const rest: Placed[] = [];
+  const refs = new Map(calls.map((c) => [c.id, c]));
+  for (const span of allSpans.slice(ingestCount)) {
+    const claimed = factOf({
+      traceId: span.traceId,
+      spanId: span.spanId,
+      name: span.name,
+      startMs: Number(BigInt(span.startTimeUnixNano) / 1_000_000n),
+      attributes: Object.fromEntries(span.attributes.map((a) => [a.key, Object.values(a.value)[0] as never])),
+    });
+    const call = claimed?.claim.callId ? refs.get(claimed.claim.callId) : undefined;
+    if (!claimed || !call) continue;
+    rest.push({ ...claimed.fact, spaceId: SPACE, callId: call.id, agentId: call.agentId, channel: call.channel, phoneNumber: call.toNumber ?? '' });
+    if (rest.length >= 20_000) await store.write(rest.splice(0));
+  }
+  if (rest.length > 0) await store.write(rest);
+  const filter = filterOf(SPACE, {
+    from: new Date(START).toISOString(),
+    to: new Date(START + 31 * DAY).toISOString(),
+    bucket: 'day',
+  });
+  const times: number[] = [];
+  let turns = 0;
+  for (let i = 0; i < QUERIES; i++) {
+    const t0 = performance.now();
+    turns = (await store.report(filter)).turns;
+    times.push(performance.now() - t0);
+  }
+  result[name] = {
+    ingestSpansPerSecond: Math.round(ingestCount / ingestSeconds),
+    dashboardTurns: turns,
+    dashboardP50Ms: Math.round(percentile(times, 0.5)),
+    dashboardP95Ms: Math.round(percentile(times, 0.95)),
+    targetP95Ms: name === 'clickhouse' ? 200 : 1000,
+  };
+  console.log(name, JSON.stringify(result[name]));
+}
+for (const { store } of stores) if (store.source === 'clickhouse') await store.close();
+if (!('skip' in clickhouse)) await clickhouse.stop();
+await database.drop();
+console.log(JSON.stringify(result));
