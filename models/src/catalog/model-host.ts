@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { resample } from '../audio/resample.ts';
+import { checkRate, resample } from '../audio/resample.ts';
 import type { HostMetrics } from '../http/metrics.ts';
 import { DynamicBatcher } from '../inference/dynamic-batcher.ts';
 import { EngineWorker } from '../inference/engine-worker-client.ts';
@@ -482,7 +482,7 @@ export class ModelHost {
       }
     }
     const outputRate = options.sampleRate ?? config.audio.sample_rate;
-    resample(new Float32Array(0), config.audio.sample_rate, outputRate);
+    checkRate(outputRate);
     const sentences = splitSentences(text, config.language?.code?.replace('_', '-') ?? config.espeak.voice);
     const started = performance.now();
     let produced = 0;

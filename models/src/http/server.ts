@@ -7,11 +7,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { RateConverter } from '@speaknode/audio';
 import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { resample, UnsupportedRateError } from '../audio/resample.ts';
+import { checkRate, UnsupportedRateError } from '../audio/resample.ts';
 import { encodeWav, parseWav, toPcm16, WavFormatError } from '../audio/wav.ts';
 import { HostRequestError, type Log, type ModelHost } from '../catalog/model-host.ts';
 import { QueueFullError } from '../inference/dynamic-batcher.ts';
@@ -190,7 +191,7 @@ export function createModelsServer(options: ServerOptions) {
         }
         const { sampleRate: voiceRate } = await host.prepareVoice(body.voice);
         const sampleRate = body.sampleRate ?? voiceRate;
-        resample(new Float32Array(0), voiceRate, sampleRate);
+        checkRate(sampleRate);
         const sentences = host.synthesize(body.voice, body.text, {
           ...(body.sampleRate ? { sampleRate } : {}),
           ...(body.speaker ? { speaker: body.speaker } : {}),
@@ -294,7 +295,7 @@ export function createModelsServer(options: ServerOptions) {
       sampleRate = query.data.sampleRate;
       language = query.data.language;
       model = host.checkSpeechRequest(query.data.model, language);
-      resample(new Float32Array(0), sampleRate, 16_000);
+      checkRate(sampleRate);
       if (!host.vadReady) throw new HostRequestError(503, 'Service Unavailable', 'the VAD is not loaded');
     } catch (error) {
       const status = error instanceof HostRequestError ? error.status : 400;
@@ -311,6 +312,8 @@ export function createModelsServer(options: ServerOptions) {
       ws.close(1013, truncateReason(error.message));
     });
     send({ type: 'ready', model, sampleRate });
+    // One converter per stream: it keeps the filter's history across frames.
+    let converter = sampleRate === 16_000 ? undefined : new RateConverter(sampleRate, 16_000);
     let carry: Buffer | undefined;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) {
@@ -322,6 +325,10 @@ export function createModelsServer(options: ServerOptions) {
           return;
         }
         if (command.type === 'flush' || command.type === 'close') {
+          if (converter) {
+            stream.push(converter.flush());
+            converter = new RateConverter(sampleRate, 16_000);
+          }
           void stream.flush().then(() => {
             if (command.type === 'close') ws.close(1000, 'done');
           });
@@ -337,7 +344,7 @@ export function createModelsServer(options: ServerOptions) {
       const samples = new Float32Array(whole / 2);
       for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2) / 32768;
       try {
-        stream.push(resample(samples, sampleRate, 16_000));
+        stream.push(converter ? converter.process(samples) : samples);
       } catch (error) {
         ws.close(1011, truncateReason((error as Error).message));
       }
