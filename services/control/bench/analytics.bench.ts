@@ -6,7 +6,6 @@
  * from CLICKHOUSE_URL (else Debian's clickhouse-server, 18.16 here). Last line: one JSON object.
  */
 import { createTestDatabase } from '@speaknode/runtime/testing';
-import { migrateControl } from '../src/start.ts';
 import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse-store.ts';
 import type { Placed } from '../src/analytics/facts.ts';
 import { factOf } from '../src/analytics/facts.ts';
@@ -17,6 +16,7 @@ import { filterOf } from '../src/analytics/report.ts';
 import type { AnalyticsStore } from '../src/analytics/store.ts';
 import { startClickHouse } from '../src/analytics/testing/clickhouse-server.ts';
 import { generateCalls, insertCalls, otlpProtobuf, spansOf } from '../src/analytics/testing/synthetic-calls.ts';
+import { migrateControl } from '../src/start.ts';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 1_000_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 20);
@@ -73,7 +73,8 @@ if (!('skip' in clickhouse)) {
 
 const allSpans = calls.flatMap((c) => spansOf(c));
 const ingestBodies: Buffer[] = [];
-for (let i = 0; i < Math.min(INGEST_SPANS, allSpans.length); i += 500) ingestBodies.push(otlpProtobuf(allSpans.slice(i, i + 500)));
+for (let i = 0; i < Math.min(INGEST_SPANS, allSpans.length); i += 500)
+  ingestBodies.push(otlpProtobuf(allSpans.slice(i, i + 500)));
 const ingestCount = Math.min(INGEST_SPANS, allSpans.length);
 
 const result: Record<string, unknown> = {
@@ -99,7 +100,14 @@ for (const { name, store } of stores) {
     });
     const call = claimed?.claim.callId ? refs.get(claimed.claim.callId) : undefined;
     if (!claimed || !call) continue;
-    rest.push({ ...claimed.fact, spaceId: SPACE, callId: call.id, agentId: call.agentId, channel: call.channel, phoneNumber: call.toNumber ?? '' });
+    rest.push({
+      ...claimed.fact,
+      spaceId: SPACE,
+      callId: call.id,
+      agentId: call.agentId,
+      channel: call.channel,
+      phoneNumber: call.toNumber ?? '',
+    });
     if (rest.length >= 20_000) await store.write(rest.splice(0));
   }
   if (rest.length > 0) await store.write(rest);
