@@ -1,10 +1,13 @@
 /**
  * Analytics, built once per ControlContext: the store (ClickHouse when CLICKHOUSE_URL is set,
- * PostgreSQL otherwise), span ingest with its flood gate, and — with ClickHouse — the consumers
- * that feed it: ended calls from the bus (`call.ended`), and in the stack the collector's spans
- * from Kafka (`agent.telemetry.spans`, when KAFKA_BROKERS is set). `start()`/`stop()` run them.
+ * PostgreSQL otherwise), span ingest with its flood gate, and — with ClickHouse — what feeds it:
+ * ended calls (each `call.ended` queues its call id in PostgreSQL; a poller copies the queue to
+ * ClickHouse a batch per insert, as ClickHouse wants its rows, and only then empties it), and in the
+ * stack the collector's spans from Kafka (`agent.telemetry.spans`, when KAFKA_BROKERS is set).
+ * `start()`/`stop()` run them.
  */
 import { CallEnded } from '@speaknode/contracts';
+import { BacklogPoller } from '@speaknode/runtime/backlog-poller';
 import type { BusSubscription } from '@speaknode/runtime/bus';
 import type { ControlContext } from '../context.ts';
 import { PHONE_NUMBER_SQL } from './call-refs.ts';
@@ -20,6 +23,9 @@ export interface AnalyticsSettings {
   retryAfterSeconds: number;
 }
 
+/** How often queued ended calls are copied to ClickHouse (a backlog is worked through at once). */
+const CALL_COPY_INTERVAL_MS = 1000;
+
 const DEFAULTS: AnalyticsSettings = { maxConcurrentIngests: 4, retryAfterSeconds: 1 };
 
 export class Analytics {
@@ -30,6 +36,7 @@ export class Analytics {
   private inFlight = 0;
   private subscriptions: BusSubscription[] = [];
   private kafka: KafkaSpanConsumer | undefined;
+  private callCopier: BacklogPoller | undefined;
 
   static of(ctx: ControlContext, settings: Partial<AnalyticsSettings> = {}): Analytics {
     let analytics = Analytics.byContext.get(ctx);
@@ -79,10 +86,21 @@ export class Analytics {
         handler: async ({ event }) => {
           if (event.type !== CallEnded.type) return;
           const callId = (event.data as { callId?: string }).callId;
-          if (callId) await store.writeCalls(await this.endedCalls([callId]));
+          if (callId) {
+            await this.ctx.pool.query(
+              'INSERT INTO analytics_call_queue (call_id) VALUES ($1) ON CONFLICT (call_id) DO NOTHING',
+              [callId],
+            );
+          }
         },
       }),
     );
+    this.callCopier = new BacklogPoller((batchSize) => this.copyQueuedCalls(store, batchSize), {
+      batchSize: 1000,
+      onError: (error) =>
+        this.ctx.log.error('analytics: copying ended calls to ClickHouse failed; retrying', { error }),
+    });
+    this.callCopier.start(CALL_COPY_INTERVAL_MS);
     if (this.ctx.config.KAFKA_BROKERS) {
       this.kafka = await startKafkaSpanConsumer(this.ctx.config.KAFKA_BROKERS, this.ingest, this.ctx.log);
     }
@@ -90,8 +108,22 @@ export class Analytics {
 
   async stop(): Promise<void> {
     for (const subscription of this.subscriptions.splice(0)) await subscription.stop();
+    await this.callCopier?.stop();
     await this.kafka?.stop();
     await this.store.close();
+  }
+
+  /** One pass of the copier: up to `batchSize` queued calls in one ClickHouse insert, then off the queue. */
+  private async copyQueuedCalls(store: ClickHouseAnalyticsStore, batchSize: number): Promise<number> {
+    const { rows } = await this.ctx.pool.query<{ call_id: string }>(
+      'SELECT call_id FROM analytics_call_queue ORDER BY queued_at LIMIT $1',
+      [batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.call_id);
+    await store.writeCalls(await this.endedCalls(ids));
+    await this.ctx.pool.query('DELETE FROM analytics_call_queue WHERE call_id = ANY($1::uuid[])', [ids]);
+    return ids.length;
   }
 
   /** Ended calls as analytics keeps them, read from the call records. */
