@@ -64,7 +64,11 @@ describe('serviceUrlEnv', () => {
   it('tells every service where the others listen; what the user set wins', () => {
     const moved = resolvePorts(all, { CONTROL_PORT: '9080', BRIDGE_PORT: '9082', AGENT_PORT: '9083' });
     const env = serviceUrlEnv(moved, { WEBHOOKS_PUBLIC_URL: 'https://hooks.example.com' });
-    expect(env.get('agent')).toMatchObject({ CONTROL_URL: 'http://127.0.0.1:9080', PORT: '9083' });
+    expect(env.get('agent')).toMatchObject({
+      CONTROL_URL: 'http://127.0.0.1:9080',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9080',
+      PORT: '9083',
+    });
     expect(env.get('control')).toMatchObject({ AGENT_URL: 'http://127.0.0.1:9083', PORT: '9080' });
     expect(env.get('webhooks')).toMatchObject({
       PUBLIC_BASE_URL: 'https://hooks.example.com',

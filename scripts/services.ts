@@ -91,6 +91,10 @@ export function serviceUrlEnv(services: RunnableService[], env: NodeJS.ProcessEn
   const perService = new Map<string, NodeJS.ProcessEnv>();
   for (const service of services) {
     const own: NodeJS.ProcessEnv = { ...shared, PORT: String(service.port) };
+    // On the embedded default the agent's spans go to control's OTLP endpoint (analytics in PostgreSQL).
+    if (service.name === 'agent' && http('control')) {
+      own.OTEL_EXPORTER_OTLP_ENDPOINT = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? http('control');
+    }
     if (service.name === 'webhooks') {
       own.PUBLIC_BASE_URL = env.WEBHOOKS_PUBLIC_URL ?? http('webhooks');
       if (portOf('bridge') !== undefined)
