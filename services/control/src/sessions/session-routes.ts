@@ -3,8 +3,7 @@ import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole } from '../auth/space-access.ts';
-import type { ControlContext } from '../context.ts';
-import { Conversations, type RateLimit } from '../conversations/conversations.ts';
+import type { ControlContext, RateLimit } from '../context.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { createSessionCall, randomIdentity } from './session-calls.ts';
 
@@ -25,7 +24,7 @@ export const testSessionRoutes: RouteModule = {
       ]);
       if (!rows[0]) throw missing;
       const principal = principalOf(res);
-      const grant = await createSessionCall(Conversations.of(ctx), {
+      const grant = await createSessionCall(ctx, {
         spaceId: access.spaceId,
         agentId,
         channel: 'test',
@@ -121,7 +120,6 @@ export const widgetRoutes: RouteModule = {
   mount: 'public',
   router(ctx) {
     const router = Router();
-    const conversations = () => Conversations.of(ctx);
 
     router.get('/api/v1/public/agents/:publishableKey', async (req, res) => {
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
@@ -151,7 +149,7 @@ export const widgetRoutes: RouteModule = {
     });
 
     router.post('/api/v1/public/agents/:publishableKey/sessions', async (req, res) => {
-      const { perIp, perAgent } = conversations().settings;
+      const { perIp, perAgent } = ctx.settings;
       // Per IP first: a flood from one client is turned away before it costs a database query.
       await enforce(ctx, `widget:ip:${req.ip}`, perIp, 'too many sessions from your address');
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
@@ -160,7 +158,7 @@ export const widgetRoutes: RouteModule = {
         throw HttpProblem.forbidden('the widget is turned off for this agent');
       }
       await enforce(ctx, `widget:agent:${agent.id}`, perAgent, 'too many sessions for this agent');
-      const grant = await createSessionCall(conversations(), {
+      const grant = await createSessionCall(ctx, {
         spaceId: agent.space_id,
         agentId: agent.id,
         channel: 'widget',
