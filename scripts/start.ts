@@ -83,6 +83,8 @@ async function main() {
   const perService = embeddedAuthEnv(env, services);
   // Webhooks signs the stream tokens the bridge checks; one secret per run unless one is given.
   env.SPEAKNODE_STREAM_SECRET ??= randomBytes(32).toString('base64url');
+  // Control calls the agent worker's text-session API with this token; the API is closed without one.
+  env.AGENT_API_TOKEN ??= randomBytes(32).toString('hex');
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;

@@ -3,4 +3,5 @@
 export * from './bus/index.ts';
 export * from './domain/index.ts';
 export * from './internal-api.ts';
+export * from './text-session.ts';
 export * from './validation.ts';

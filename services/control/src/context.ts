@@ -12,6 +12,7 @@ import type { LivekitCredentials } from './livekit/participant-token.ts';
 import type { WebhookDelivery } from './outbound-webhooks/webhook-delivery.ts';
 import type { OutboxRelay } from './outbox/relay.ts';
 import type { ObjectStore } from './recordings/object-store.ts';
+import type { TextSessions } from './sessions/text-sessions.ts';
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -83,6 +84,8 @@ export interface ControlContext {
   delivery: WebhookDelivery;
   /** Usage to Lago; null when Lago is not configured. */
   metering: UsageMetering | null;
+  /** Text conversations, run by the agent worker's text-session API. */
+  textSessions: TextSessions;
 }
 
 export const consoleLogger: Logger = {

@@ -35,6 +35,8 @@ import { SubscriptionEndpoints } from './outbound-webhooks/subscription-endpoint
 import { WebhookDelivery } from './outbound-webhooks/webhook-delivery.ts';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';
 import { LocalDirectoryObjectStore, type ObjectStore, S3ObjectStore } from './recordings/object-store.ts';
+import { AgentWorkerClient } from './sessions/agent-worker-client.ts';
+import { TextSessions } from './sessions/text-sessions.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -212,6 +214,12 @@ export async function startControl(config: ControlConfig, options: StartControlO
             log: warn,
           })
         : null;
+    const textSessions = new TextSessions(
+      { pool, callInserter, relay, log },
+      config.AGENT_API_TOKEN
+        ? new AgentWorkerClient({ baseUrl: config.AGENT_URL, apiToken: config.AGENT_API_TOKEN })
+        : null,
+    );
     const ctx: ControlContext = {
       config,
       pool,
@@ -230,6 +238,7 @@ export async function startControl(config: ControlConfig, options: StartControlO
       recordingTarget,
       delivery,
       metering,
+      textSessions,
     };
     const background = new BackgroundWork(ctx);
     await background.start();

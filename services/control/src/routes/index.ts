@@ -16,7 +16,8 @@ import { phoneNumberRoutes } from '../resources/phone-numbers.ts';
 import { memberRoutes, spaceListRoutes, spaceRoutes } from '../resources/spaces.ts';
 import { toolRoutes } from '../resources/tools.ts';
 import { webhookRoutes } from '../resources/webhooks.ts';
-import { testSessionRoutes, widgetRoutes } from '../sessions/session-routes.ts';
+import { testSessionRoutes } from '../sessions/test-session-routes.ts';
+import { widgetRoutes } from '../sessions/widget-routes.ts';
 import type { RouteModule } from './route-module.ts';
 
 export const routeModules: RouteModule[] = [
