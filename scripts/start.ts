@@ -181,6 +181,8 @@ async function main() {
   const urlEnv = serviceUrlEnv(services, env);
   // Webhooks signs the stream tokens the bridge checks; one secret per run unless one is given.
   env.SPEAKNODE_STREAM_SECRET ??= randomBytes(32).toString('base64url');
+  // Control calls the agent worker's text-session API with this token; the API is closed without one.
+  env.AGENT_API_TOKEN ??= randomBytes(32).toString('hex');
 
   if (services.length === 0) console.log('no runnable services yet; press Ctrl-C to stop');
   for (const service of services) {

@@ -38,7 +38,7 @@ describe('compose rendering', () => {
     expect(doc.services.control.environment.DATABASE_URL).toBe(
       `postgres://speaknode:${dollar}{SPEAKNODE_DB_PASSWORD}@postgres:5432/speaknode`,
     );
-    expect(doc.services.agent.environment.OPENAI_API_KEY).toBe(`${dollar}{OPENAI_API_KEY:-}`);
+    expect(doc.services.webhooks.environment.TWILIO_AUTH_TOKEN).toBe(`${dollar}{TWILIO_AUTH_TOKEN:-}`);
     expect(rendered.envFile).toContain(`REDIS_PASSWORD=${secrets.REDIS_PASSWORD}\n`);
     expect(rendered.envFile).toContain('COMPOSE_PROFILES=models,langfuse\n');
   });

@@ -32,6 +32,8 @@ export const GENERATED_SECRETS = {
   LIVEKIT_API_SECRET: text(36),
   /** Shared by webhooks (signs) and bridge (checks): the tokens phone media streams show the bridge. */
   SPEAKNODE_STREAM_SECRET: text(36),
+  /** Control's bearer token for the agent worker's text-session API (both services get it). */
+  AGENT_API_TOKEN: hex(32),
   /** 32 bytes, base64: control's provider-credential encryption key (44 characters). */
   SPEAKNODE_CREDENTIALS_KEY: () => randomBytes(32).toString('base64'),
   LAGO_SECRET_KEY_BASE: hex(64),

@@ -128,6 +128,13 @@ describe('stack definition', () => {
     const agent = loadConfig('agent', AgentWorkerConfig, resolvedEnv(byName(services, 'agent')));
     expect(agent.MODELS_URL).toBe('http://models:8084');
     expect(agent.LANGFUSE_PUBLIC_KEY).toMatch(/^pk-lf-/);
+    // The text-session API is never anonymous: control and the worker share its token.
+    expect(agent.AGENT_API_TOKEN).toBe(secrets.AGENT_API_TOKEN);
+    expect(control.AGENT_API_TOKEN).toBe(secrets.AGENT_API_TOKEN);
+    expect(control.AGENT_URL).toBe('http://agent:8083');
+    // Provider keys come from each agent's credentials, never from the worker's environment.
+    const agentEnv = Object.keys(byName(services, 'agent').environment);
+    expect(agentEnv.filter((name) => /^(OPENAI|DEEPGRAM|ELEVENLABS|CARTESIA|TWILIO)_/.test(name))).toEqual([]);
     const models = loadConfig('models', ModelsConfig, resolvedEnv(byName(services, 'models')));
     expect(models.MODELS_DEVICE).toBe('cuda');
     // Behind a TLS-terminating proxy the public URLs switch to https/wss.

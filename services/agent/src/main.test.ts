@@ -81,7 +81,7 @@ describe('the worker process without LiveKit', () => {
       const created = await fetch(`${worker.url}/v1/text-sessions`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ agentId: AGENT_ID, callId: CALL_ID }),
+        body: JSON.stringify({ agentId: AGENT_ID, spaceId: SPACE_ID, callId: CALL_ID }),
       });
       expect(created.status).toBe(201);
       const reply = await fetch(`${worker.url}/v1/text-sessions/${CALL_ID}/messages`, {

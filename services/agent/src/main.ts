@@ -62,7 +62,7 @@ console.log(
     : 'voice: off (LIVEKIT_URL is not set); text sessions only',
 );
 if (!config.AGENT_API_TOKEN) {
-  console.log(`text-session API: open to anyone who can reach ${url} (set AGENT_API_TOKEN to require a token)`);
+  console.log('text-session API: closed (AGENT_API_TOKEN is not set; control calls the API with that token)');
 }
 if (telemetry.exportsTo.length > 0) console.log(`telemetry: exporting spans to ${telemetry.exportsTo.join(' and ')}`);
 

@@ -11,7 +11,6 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import express from 'express';
-import { Conversations } from '../src/conversations/conversations.ts';
 import { FakeLivekitServer } from '../src/livekit/testing/fake-livekit-server.ts';
 import { agentBody } from '../src/testing/fixtures.ts';
 import { startTestControl } from '../src/testing/harness.ts';
@@ -54,11 +53,10 @@ async function serve() {
   const livekit = await new FakeLivekitServer('APIbench', 'bench-secret-bench-secret-bench-sec').start();
   const control = await startTestControl({
     env: { LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: livekit.apiKey, LIVEKIT_API_SECRET: livekit.apiSecret },
-  });
-  // Throughput is what is measured here, not the limiter turning clients away.
-  Object.assign(Conversations.of(control.control.ctx).settings, {
-    perIp: { limit: 1e9, windowMs: 60_000 },
-    perAgent: { limit: 1e9, windowMs: 60_000 },
+    // Throughput is what is measured here, not the limiter turning clients away.
+    start: {
+      settings: { perIp: { limit: 1e9, windowMs: 60_000 }, perAgent: { limit: 1e9, windowMs: 60_000 } },
+    },
   });
   const owner = await control.userToken('bench-owner');
   const space = await control.request('POST', '/api/v1/spaces', { token: owner, body: { name: 'Bench' } });

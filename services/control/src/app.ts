@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
+import { notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
 import express, { type Express, Router } from 'express';
 import { authenticate, rejectServices } from './auth/principal.ts';
 import { resolveSpace } from './auth/space-access.ts';
@@ -78,10 +78,4 @@ export function createControlApp(ctx: ControlContext, options: ControlAppOptions
     ),
   );
   return app;
-}
-
-/** For handlers: reject a body that is not a JSON object before schema parsing. */
-export function jsonBodyOf(body: unknown): unknown {
-  if (body === undefined) throw HttpProblem.badRequest('a JSON body (Content-Type: application/json) is required');
-  return body;
 }

@@ -11,8 +11,19 @@ import { type KeyValueStore, openKeyValueStore } from '@speaknode/runtime/kv';
 import type pg from 'pg';
 import { Analytics } from './analytics/analytics.ts';
 import { type ControlAppOptions, createControlApp } from './app.ts';
-import { type ControlContext, consoleLogger, type Logger } from './context.ts';
-import { Conversations } from './conversations/conversations.ts';
+import { BackgroundWork } from './background.ts';
+import { LagoClient } from './billing/lago-client.ts';
+import { UsageMetering } from './billing/usage-metering.ts';
+import { CallInserter } from './calls/call-inserter.ts';
+import { CallLifecycle } from './calls/call-lifecycle.ts';
+import {
+  type ControlContext,
+  type ConversationSettings,
+  consoleLogger,
+  DEFAULT_CONVERSATION_SETTINGS,
+  type LivekitAccess,
+  type Logger,
+} from './context.ts';
 import { CredentialCipher } from './crypto/credential-cipher.ts';
 import {
   controlBaseUrl,
@@ -20,7 +31,13 @@ import {
   embeddedOidcStatePath,
   loadOrCreateEmbeddedOidcState,
 } from './embedded-oidc.ts';
+import { LivekitGateway, type RecordingTarget } from './livekit/livekit-gateway.ts';
+import { SubscriptionEndpoints } from './outbound-webhooks/subscription-endpoints.ts';
+import { WebhookDelivery } from './outbound-webhooks/webhook-delivery.ts';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';
+import { LocalDirectoryObjectStore, type ObjectStore, S3ObjectStore } from './recordings/object-store.ts';
+import { AgentWorkerClient } from './sessions/agent-worker-client.ts';
+import { TextSessions } from './sessions/text-sessions.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -36,6 +53,8 @@ export interface StartControlOptions extends Pick<ControlAppOptions, 'extraModul
   store?: KeyValueStore;
   bus?: Bus;
   relay?: OutboxRelayOptions;
+  /** Limits and poll intervals of the conversation parts (tests shorten them). */
+  settings?: Partial<ConversationSettings>;
 }
 
 export interface RunningControl {
@@ -47,6 +66,7 @@ export interface RunningControl {
   server: Server;
   ctx: ControlContext;
   relay: OutboxRelay;
+  background: BackgroundWork;
   close(): Promise<void>;
 }
 
@@ -69,6 +89,35 @@ async function credentialsKey(config: ControlConfig, log: Logger): Promise<strin
   await writeFile(path, key, { mode: 0o600 });
   await chmod(path, 0o600);
   return key;
+}
+
+/** LiveKit when all three of its variables are set; clients join its URL as ws(s). */
+function livekitAccessOf(config: ControlConfig): LivekitAccess | null {
+  if (!config.LIVEKIT_URL || !config.LIVEKIT_API_KEY || !config.LIVEKIT_API_SECRET) return null;
+  const credentials = { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET };
+  return {
+    gateway: new LivekitGateway(config.LIVEKIT_URL, credentials),
+    credentials,
+    clientUrl: config.LIVEKIT_URL.replace(/^http(s?):\/\//, 'ws$1://'),
+  };
+}
+
+/** Recordings in S3/MinIO when configured; otherwise a local directory (egress must share it: single-box installs). */
+function recordingsOf(config: ControlConfig): { objectStore: ObjectStore; recordingTarget: RecordingTarget } {
+  if (config.S3_ENDPOINT && config.S3_ACCESS_KEY && config.S3_SECRET_KEY) {
+    const s3 = {
+      endpoint: config.S3_ENDPOINT,
+      bucket: config.S3_BUCKET,
+      accessKey: config.S3_ACCESS_KEY,
+      secretKey: config.S3_SECRET_KEY,
+    };
+    return { objectStore: new S3ObjectStore(s3), recordingTarget: { kind: 's3', ...s3 } };
+  }
+  const directory = join(config.SPEAKNODE_DATA_DIR, 'recordings');
+  return {
+    objectStore: new LocalDirectoryObjectStore({ directory, publicBaseUrl: config.PUBLIC_BASE_URL ?? '' }),
+    recordingTarget: { kind: 'file', directory },
+  };
 }
 
 /**
@@ -141,22 +190,71 @@ export async function startControl(config: ControlConfig, options: StartControlO
     relay.start();
     closers.push(() => relay.stop());
 
-    const ctx: ControlContext = { config, pool, embeddedDatabase, verifier, cipher, store, bus, relay, log };
-    // Conversations (issue 4): bus consumers (telephony, LiveKit, outbound webhooks, billing) and pollers.
-    const conversations = Conversations.of(ctx);
-    await conversations.start();
-    closers.push(() => conversations.stop());
-    // Analytics (issue 20): with ClickHouse, its schema and the consumers that feed it.
-    const analytics = Analytics.of(ctx);
-    await analytics.start();
-    closers.push(() => analytics.stop());
+    const warn = (message: string, detail?: unknown) => log.warn(message, { detail: String(detail) });
+    const livekit = livekitAccessOf(config);
+    const { objectStore, recordingTarget } = recordingsOf(config);
+    const callInserter = new CallInserter(pool);
+    const callLifecycle = new CallLifecycle({
+      pool,
+      inserter: callInserter,
+      livekit: livekit?.gateway ?? null,
+      recordingTarget,
+      nudge: () => relay.nudge(),
+      log,
+    });
+    const delivery = new WebhookDelivery({
+      pool,
+      endpoints: new SubscriptionEndpoints({ pool, cipher, log }),
+      log: warn,
+    });
+    const metering =
+      config.LAGO_API_URL && config.LAGO_API_KEY
+        ? new UsageMetering({
+            pool,
+            lago: new LagoClient({ apiUrl: config.LAGO_API_URL, apiKey: config.LAGO_API_KEY }),
+            log: warn,
+          })
+        : null;
+    const textSessions = new TextSessions(
+      { pool, callInserter, relay, log },
+      config.AGENT_API_TOKEN
+        ? new AgentWorkerClient({ baseUrl: config.AGENT_URL, apiToken: config.AGENT_API_TOKEN })
+        : null,
+    );
+    const ctx: ControlContext = {
+      config,
+      pool,
+      embeddedDatabase,
+      verifier,
+      cipher,
+      store,
+      bus,
+      relay,
+      log,
+      settings: { ...DEFAULT_CONVERSATION_SETTINGS, ...options.settings },
+      livekit,
+      callInserter,
+      callLifecycle,
+      objectStore,
+      recordingTarget,
+      delivery,
+      metering,
+      textSessions,
+      analytics: new Analytics({ config, pool, bus, log }),
+    };
+    const background = new BackgroundWork(ctx);
+    await background.start();
+    closers.push(() => background.stop());
+    // With ClickHouse: its schema and what feeds it (ended calls, the collector's spans from Kafka).
+    await ctx.analytics.start();
+    closers.push(() => ctx.analytics.stop());
     const app = createControlApp(ctx, {
       ...(oidcHandler ? { oidcHandler } : {}),
       ...(options.modules ? { modules: options.modules } : {}),
       ...(options.extraModules ? { extraModules: options.extraModules } : {}),
     });
     server.on('request', app);
-    return { url, issuer, embeddedIssuer: oidcHandler !== undefined, server, ctx, relay, close };
+    return { url, issuer, embeddedIssuer: oidcHandler !== undefined, server, ctx, relay, background, close };
   } catch (error) {
     await close();
     throw error;

@@ -14,6 +14,7 @@ import { REDIS_URL } from './redis.ts';
 export const SERVICE_PORTS = { control: 8080, webhooks: 8081, bridge: 8082, agent: 8083, models: 8084 } as const;
 export const CONTROL_INTERNAL_URL = `http://control:${SERVICE_PORTS.control}`;
 export const MODELS_INTERNAL_URL = `http://models:${SERVICE_PORTS.models}`;
+export const AGENT_INTERNAL_URL = `http://agent:${SERVICE_PORTS.agent}`;
 export const RECORDINGS_BUCKET = 'recordings';
 
 /** The Keycloak client each calling service uses for client-credentials tokens. */
@@ -64,6 +65,8 @@ export function control(ctx: StackContext): ServiceDefinition {
       SPEAKNODE_OIDC_AUDIENCE: CONTROL_AUDIENCE,
       SPEAKNODE_CREDENTIALS_KEY: ref('SPEAKNODE_CREDENTIALS_KEY'),
       PUBLIC_BASE_URL: urls.control,
+      AGENT_URL: AGENT_INTERNAL_URL,
+      AGENT_API_TOKEN: ref('AGENT_API_TOKEN'),
       ...livekitKeys,
       ...(lago ? { LAGO_API_URL: LAGO_INTERNAL_URL, LAGO_API_KEY: ref('LAGO_API_KEY') } : {}),
       S3_ENDPOINT,
@@ -162,10 +165,9 @@ export function agent(ctx: StackContext): ServiceDefinition {
             LANGFUSE_SECRET_KEY: ref('LANGFUSE_SECRET_KEY'),
           }
         : {}),
-      // Defaults for agents that pick an external provider without their own credential.
-      OPENAI_API_KEY: ref('OPENAI_API_KEY'),
-      DEEPGRAM_API_KEY: ref('DEEPGRAM_API_KEY'),
-      ELEVENLABS_API_KEY: ref('ELEVENLABS_API_KEY'),
+      // Control's token for the text-session API: the worker refuses every caller without it.
+      // No provider keys here: every key comes from the agent's own credentials in control.
+      AGENT_API_TOKEN: ref('AGENT_API_TOKEN'),
     },
     healthcheck: nodeReadyz(SERVICE_PORTS.agent),
     dependsOn: {

@@ -1,15 +1,20 @@
 /**
- * The worker's HTTP API: health, readiness and text sessions.
+ * The worker's HTTP API: health, readiness and text sessions (contracts' text-session.ts).
  *
- *   POST   /v1/text-sessions               {agentId, spaceId?, callId?} | {agent, tools?, credentials?, toolHostAllowList?}
- *                                          → 201 {id, agentId, greeting}
- *   POST   /v1/text-sessions/{id}/messages {text} → 200 {reply, toolCalls, ended, endReason?, error?}
- *   DELETE /v1/text-sessions/{id}          → 200 {id, endReason, usage, transcript}
+ *   POST   /v1/text-sessions               WorkerTextSessionCreate → 201 WorkerTextSessionCreated
+ *   POST   /v1/text-sessions/{id}/messages {text} → 200 WorkerTextReply, or Server-Sent Events
+ *                                          (delta, tool_call, done, error) with Accept: text/event-stream
+ *   DELETE /v1/text-sessions/{id}          → 200 WorkerTextSessionEnded
+ *
+ * The text-session API is never anonymous: every call carries control's token
+ * (`Authorization: Bearer <AGENT_API_TOKEN>`), on loopback too; without AGENT_API_TOKEN it refuses all.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { acceptsEventStream, TextMessage, type TextStreamEvent, WorkerTextSessionCreate } from '@speaknode/contracts';
 import { bearerTokenOf } from '@speaknode/runtime/auth';
+import { respondWithEventStream } from '@speaknode/runtime/event-stream';
 import {
   HttpProblem,
   notFoundHandler,
@@ -17,8 +22,8 @@ import {
   problemErrorHandler,
   sendProblem,
 } from '@speaknode/runtime/problem';
-import express, { type RequestHandler } from 'express';
-import { CreateTextSession, TextMessage, type TextSessionManager } from '../text-sessions/text-session-manager.ts';
+import express, { type RequestHandler, type Response } from 'express';
+import type { ApiCaller, TextSessionManager } from '../text-sessions/text-session-manager.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -27,22 +32,41 @@ export interface ReadinessReport {
 
 export interface AgentHttpServerOptions {
   textSessions: TextSessionManager;
-  /** When set, text-session calls must carry `Authorization: Bearer <apiToken>`. */
-  apiToken?: string;
+  /** Control's token for the text-session API (AGENT_API_TOKEN). Unset: the API refuses every call. */
+  apiToken: string | undefined;
   readiness: () => ReadinessReport;
   log?: (message: string, error: unknown) => void;
 }
 
-function requireApiToken(expected: string | undefined): RequestHandler {
+/** Control, the holder of AGENT_API_TOKEN: the one caller, and the one allowed inline configurations. */
+const CONTROL: ApiCaller = { name: 'control', mayUseInlineConfig: true };
+const CALLER = Symbol('speaknode.agent.caller');
+
+function callerOf(res: Response): ApiCaller {
+  const caller = (res.locals as Record<symbol, ApiCaller | undefined>)[CALLER];
+  if (!caller) throw new Error('callerOf called on a route without authentication');
+  return caller;
+}
+
+function authenticate(expected: string | undefined): RequestHandler {
   const expectedBytes = expected ? Buffer.from(expected) : undefined;
   return (req, res, next) => {
-    if (!expectedBytes) return next();
+    if (!expectedBytes) {
+      sendProblem(
+        res,
+        HttpProblem.unauthorized(
+          'the text-session API is closed: AGENT_API_TOKEN is not set on this worker (control calls it with that token)',
+        ),
+      );
+      return;
+    }
     const given = bearerTokenOf(req);
     const givenBytes = given ? Buffer.from(given) : undefined;
     if (!givenBytes || givenBytes.length !== expectedBytes.length || !timingSafeEqual(givenBytes, expectedBytes)) {
       sendProblem(res, HttpProblem.unauthorized('a valid Authorization: Bearer <AGENT_API_TOKEN> header is required'));
       return;
     }
+    (res.locals as Record<symbol, ApiCaller>)[CALLER] = CONTROL;
     next();
   };
 }
@@ -59,16 +83,27 @@ export function createAgentApp(options: AgentHttpServerOptions): express.Express
   });
 
   const api = express.Router();
-  api.use(requireApiToken(options.apiToken));
+  api.use(authenticate(options.apiToken));
   api.use(express.json({ limit: '512kb' }));
   api.post('/v1/text-sessions', async (req, res) => {
-    const request = parseOrProblem(CreateTextSession, req.body ?? {});
-    const created = await options.textSessions.create(request);
+    const request = parseOrProblem(WorkerTextSessionCreate, req.body ?? {});
+    const created = await options.textSessions.create(request, callerOf(res));
     res.status(201).location(`/v1/text-sessions/${created.id}`).json(created);
   });
   api.post('/v1/text-sessions/:id/messages', async (req, res) => {
     const { text } = parseOrProblem(TextMessage, req.body ?? {});
-    res.json(await options.textSessions.message(String(req.params.id), text));
+    const id = String(req.params.id);
+    if (!acceptsEventStream(req.get('accept'))) {
+      res.json(await options.textSessions.message(id, text));
+      return;
+    }
+    await respondWithEventStream<TextStreamEvent>(res, async (emit) => {
+      const reply = await options.textSessions.message(id, text, {
+        onDelta: (delta) => emit({ event: 'delta', data: { text: delta } }),
+        onToolCall: (call) => emit({ event: 'tool_call', data: call }),
+      });
+      emit({ event: 'done', data: reply });
+    });
   });
   api.delete('/v1/text-sessions/:id', async (req, res) => {
     res.json(await options.textSessions.end(String(req.params.id)));

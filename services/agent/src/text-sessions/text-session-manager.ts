@@ -4,18 +4,19 @@
  * `session.run({ userInput })` and answers with the reply and the tool calls the turn made.
  */
 import { randomUUID } from 'node:crypto';
-import type { llm, voice } from '@livekit/agents';
-import {
-  AgentInput,
-  type CallUsage,
-  HttpToolInput,
-  Id,
-  type ResolvedCredential,
-  type TranscriptTurn,
+import { type llm, voice } from '@livekit/agents';
+import type {
+  AgentRuntimeConfig,
+  CallEndReason,
+  ResolvedCredential,
+  TextToolCall,
+  WorkerTextReply,
+  WorkerTextSessionCreate,
+  WorkerTextSessionCreated,
+  WorkerTextSessionEnded,
 } from '@speaknode/contracts';
 import type { Resolver } from '@speaknode/runtime/address-policy';
 import { HttpProblem } from '@speaknode/runtime/problem';
-import { z } from 'zod';
 import { ControlApiError } from '../control/control-client.ts';
 import {
   APOLOGY_END,
@@ -25,57 +26,20 @@ import {
 } from '../conversation/conversation.ts';
 import { buildLlm, ProviderSetupError } from '../providers/providers.ts';
 
-const InlineCredential = z.object({
-  kind: z.string().min(1).max(64),
-  secret: z.string().min(1).max(16_384),
-  settings: z.record(z.string(), z.string()).default({}),
-});
-
-export const CreateTextSession = z.union([
-  z
-    .object({
-      agentId: Id,
-      /** When given, the agent must belong to this space (404 otherwise). */
-      spaceId: Id.optional(),
-      /** A call record to post transcript, status and usage to. */
-      callId: Id.optional(),
-    })
-    .strict(),
-  z
-    .object({
-      agent: AgentInput,
-      tools: z
-        .array(HttpToolInput.extend({ id: Id.optional() }))
-        .max(64)
-        .default([]),
-      /** Credentials the inline agent and its tools reference, by id. */
-      credentials: z.record(z.string().min(1).max(200), InlineCredential).default({}),
-      toolHostAllowList: z.array(z.string().min(1).max(255)).max(100).default([]),
-      spaceId: Id.optional(),
-    })
-    .strict(),
-]);
-export type CreateTextSession = z.infer<typeof CreateTextSession>;
-
-export const TextMessage = z.object({ text: z.string().trim().min(1, 'must not be empty').max(8_000) }).strict();
-
-export interface ToolCallView {
+/** Who called the API: control (the AGENT_API_TOKEN holder) is the only caller that may pass an inline configuration. */
+export interface ApiCaller {
   name: string;
-  arguments: unknown;
-  output: string;
-  isError: boolean;
+  mayUseInlineConfig: boolean;
 }
 
-export interface TextReply {
-  reply: string;
-  toolCalls: ToolCallView[];
-  ended: boolean;
-  endReason?: string;
-  error?: string;
+/** Receives a reply while it is produced (a streamed message): text in order, tools once they ran. */
+export interface ReplyListener {
+  onDelta(text: string): void;
+  onToolCall(call: TextToolCall): void;
 }
 
 export interface RuntimeConfigSource {
-  agentRuntimeConfig(agentId: string): Promise<import('@speaknode/contracts').AgentRuntimeConfig>;
+  agentRuntimeConfig(agentId: string): Promise<AgentRuntimeConfig>;
 }
 
 export interface TextSessionManagerOptions {
@@ -94,6 +58,8 @@ interface TextSession {
   conversation: Conversation;
   lastActive: number;
   busy: boolean;
+  /** The listener of the message being answered, if it is streamed. */
+  listener: ReplyListener | undefined;
 }
 
 function parseArgs(text: string): unknown {
@@ -104,8 +70,30 @@ function parseArgs(text: string): unknown {
   }
 }
 
+function toolCallOf(name: string, args: string, output: string, isError: boolean): TextToolCall {
+  return { name, arguments: parseArgs(args), ...(isError ? { error: output } : { output }) };
+}
+
+/**
+ * The session's transcription output: with no room, the framework forwards the reply's text here
+ * as the LLM streams it, which is what a streamed message sends on. (The framework's TextOutput
+ * class is not exported; this has its shape.)
+ */
+function streamingTextOutput(session: () => TextSession | undefined) {
+  return {
+    async captureText(text: string | { text: string }) {
+      session()?.listener?.onDelta(typeof text === 'string' ? text : text.text);
+    },
+    flush() {},
+    onAttached() {},
+    onDetached() {},
+  };
+}
+
 export class TextSessionManager {
   private readonly sessions = new Map<string, TextSession>();
+  /** Ids of sessions being started, so two requests for one call cannot both start one. */
+  private readonly starting = new Set<string>();
   private draining = false;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -126,7 +114,10 @@ export class TextSessionManager {
     (this.options.log ?? ((m, e) => console.warn(m, e ?? '')))(message, extra);
   }
 
-  private async runtimeFor(request: CreateTextSession): Promise<{ runtime: ConversationRuntime; callId?: string }> {
+  private async runtimeFor(
+    request: WorkerTextSessionCreate,
+    caller: ApiCaller,
+  ): Promise<{ runtime: ConversationRuntime; callId?: string }> {
     if ('agentId' in request) {
       if (!this.options.control) throw HttpProblem.unavailable('control is not configured; pass an inline agent');
       let config: Awaited<ReturnType<RuntimeConfigSource['agentRuntimeConfig']>>;
@@ -136,8 +127,12 @@ export class TextSessionManager {
         if (error instanceof ControlApiError && error.status === 404) throw HttpProblem.notFound('no such agent');
         throw HttpProblem.unavailable(`the agent's configuration could not be loaded: ${(error as Error).message}`, 5);
       }
-      if (request.spaceId && config.spaceId !== request.spaceId) throw HttpProblem.notFound('no such agent');
+      if (config.spaceId !== request.spaceId) throw HttpProblem.notFound('no such agent');
       return { runtime: config, callId: request.callId };
+    }
+    // An inline configuration names its own credentials and reachable hosts: only control may send one.
+    if (!caller.mayUseInlineConfig) {
+      throw HttpProblem.forbidden(`${caller.name} may not start a session from an inline configuration`);
     }
     const credentials: Record<string, ResolvedCredential> = {};
     for (const [id, credential] of Object.entries(request.credentials)) credentials[id] = { id, ...credential };
@@ -153,14 +148,29 @@ export class TextSessionManager {
     };
   }
 
-  async create(request: CreateTextSession): Promise<{ id: string; agentId: string; greeting: string | null }> {
+  async create(request: WorkerTextSessionCreate, caller: ApiCaller): Promise<WorkerTextSessionCreated> {
     if (this.draining) throw HttpProblem.unavailable('this agent worker is shutting down', 5);
     if (this.sessions.size >= this.options.maxSessions) {
       throw HttpProblem.unavailable(`this worker already runs ${this.options.maxSessions} text sessions`, 10);
     }
-    const { runtime, callId } = await this.runtimeFor(request);
+    const { runtime, callId } = await this.runtimeFor(request, caller);
     const id = callId ?? randomUUID();
-    if (this.sessions.has(id)) throw HttpProblem.conflict(`a text session for call ${id} is already running`);
+    if (this.sessions.has(id) || this.starting.has(id)) {
+      throw HttpProblem.conflict(`a text session for call ${id} is already running`);
+    }
+    this.starting.add(id);
+    try {
+      return await this.start(id, runtime, callId);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  private async start(
+    id: string,
+    runtime: ConversationRuntime,
+    callId: string | undefined,
+  ): Promise<WorkerTextSessionCreated> {
     const reporter = callId ? this.options.control : undefined;
     let llmInstance: llm.LLM;
     try {
@@ -189,8 +199,18 @@ export class TextSessionManager {
         this.sessions.delete(id);
       },
     });
+    const session: TextSession = { id, conversation, lastActive: Date.now(), busy: false, listener: undefined };
+    conversation.session.output.transcription = streamingTextOutput(() =>
+      this.sessions.get(id) === session ? session : undefined,
+    ) as unknown as voice.AgentSession['output']['transcription'];
+    conversation.session.on(voice.AgentSessionEventTypes.FunctionToolsExecuted, (ev) => {
+      ev.functionCalls.forEach((call, i) => {
+        const output = ev.functionCallOutputs[i];
+        session.listener?.onToolCall(toolCallOf(call.name, call.args, output?.output ?? '', output?.isError ?? false));
+      });
+    });
     await conversation.start();
-    this.sessions.set(id, { id, conversation, lastActive: Date.now(), busy: false });
+    this.sessions.set(id, session);
     return { id, agentId: runtime.agentId, greeting: runtime.agent.greeting ?? null };
   }
 
@@ -200,10 +220,12 @@ export class TextSessionManager {
     return session;
   }
 
-  async message(id: string, text: string): Promise<TextReply> {
+  /** Answers one message; a `listener` gets the reply while it is produced. */
+  async message(id: string, text: string, listener?: ReplyListener): Promise<WorkerTextReply> {
     const session = this.get(id);
     if (session.busy) throw HttpProblem.conflict('the previous message of this session is still being answered');
     session.busy = true;
+    session.listener = listener;
     session.lastActive = Date.now();
     const { conversation } = session;
     try {
@@ -218,7 +240,12 @@ export class TextSessionManager {
           }
           if (conversation.isEnded) {
             const outcome = await conversation.ended;
-            return { ...reply, ended: true, endReason: outcome.endReason, error: outcome.failureReason };
+            return {
+              ...reply,
+              ended: true,
+              endReason: outcome.endReason,
+              ...(outcome.failureReason ? { failureReason: outcome.failureReason } : {}),
+            };
           }
           return reply;
         } catch (error) {
@@ -233,28 +260,24 @@ export class TextSessionManager {
         toolCalls: [],
         ended: true,
         endReason: outcome.endReason,
-        error: outcome.failureReason,
+        ...(outcome.failureReason ? { failureReason: outcome.failureReason } : {}),
       };
     } finally {
       session.busy = false;
+      session.listener = undefined;
       session.lastActive = Date.now();
     }
   }
 
-  private replyOf(events: voice.testing.RunEvent[]): TextReply {
+  private replyOf(events: voice.testing.RunEvent[]): WorkerTextReply {
     const texts: string[] = [];
-    const calls = new Map<string, ToolCallView>();
+    const calls = new Map<string, { name: string; args: string; output: string; isError: boolean }>();
     for (const event of events) {
       if (event.type === 'message' && event.item.role === 'assistant') {
         const text = event.item.textContent;
         if (text) texts.push(text);
       } else if (event.type === 'function_call') {
-        calls.set(event.item.callId, {
-          name: event.item.name,
-          arguments: parseArgs(event.item.args),
-          output: '',
-          isError: false,
-        });
+        calls.set(event.item.callId, { name: event.item.name, args: event.item.args, output: '', isError: false });
       } else if (event.type === 'function_call_output') {
         const call = calls.get(event.item.callId);
         if (call) {
@@ -263,13 +286,17 @@ export class TextSessionManager {
         }
       }
     }
-    return { reply: texts.join('\n'), toolCalls: [...calls.values()], ended: false };
+    return {
+      reply: texts.join('\n'),
+      toolCalls: [...calls.values()].map((c) => toolCallOf(c.name, c.args, c.output, c.isError)),
+      ended: false,
+    };
   }
 
   async end(
     id: string,
-    reason: 'caller_hangup' | 'silence_timeout' | 'canceled' = 'caller_hangup',
-  ): Promise<{ id: string; endReason: string; usage: CallUsage; transcript: TranscriptTurn[] }> {
+    reason: Extract<CallEndReason, 'caller_hangup' | 'silence_timeout' | 'canceled'> = 'caller_hangup',
+  ): Promise<WorkerTextSessionEnded> {
     const session = this.get(id);
     this.sessions.delete(id);
     const outcome = await session.conversation.end(reason);

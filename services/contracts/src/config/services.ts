@@ -77,6 +77,12 @@ export const ControlConfig = z
     CLICKHOUSE_USER: envString('the ClickHouse user').default('default'),
     CLICKHOUSE_PASSWORD: envSecret('the ClickHouse password', 1).optional(),
     CLICKHOUSE_DATABASE: envString('the ClickHouse database for analytics').default('speaknode'),
+    AGENT_URL: envUrl("the agent worker's text-session API, e.g. http://agent:8083").default('http://127.0.0.1:8083'),
+    /** The agent worker accepts text-session calls with this token only; unset: text sessions answer 503. */
+    AGENT_API_TOKEN: envSecret(
+      "the agent worker's API token, the same as the worker's AGENT_API_TOKEN (openssl rand -hex 32)",
+      16,
+    ).optional(),
   })
   .superRefine(requireLivekitKeys);
 export type ControlConfig = z.infer<typeof ControlConfig>;
@@ -152,8 +158,11 @@ export const AgentWorkerConfig = z
     LANGFUSE_PUBLIC_KEY: envString('the Langfuse public key').optional(),
     LANGFUSE_SECRET_KEY: envSecret('the Langfuse secret key', 8).optional(),
     AGENT_CONFIG_CACHE_MS: envInt("how long an agent's runtime configuration is cached", { min: 0, default: 10_000 }),
-    /** Callers of the text-session API (control) send it as `Authorization: Bearer …`; unset leaves the API open on HOST. */
-    AGENT_API_TOKEN: envSecret('a shared bearer token for the text-session API (openssl rand -hex 32)', 16).optional(),
+    /** Control's token for the text-session API (`Authorization: Bearer …`); unset closes the API to everyone. */
+    AGENT_API_TOKEN: envSecret(
+      "control's bearer token for the text-session API, the same as control's AGENT_API_TOKEN (openssl rand -hex 32)",
+      16,
+    ).optional(),
     AGENT_TEXT_SESSION_IDLE_SECONDS: envInt('seconds after which an idle text session is ended', {
       min: 10,
       max: 86_400,

@@ -5,6 +5,10 @@ import { TelephonyProvider } from './phone-number.ts';
 export const CallChannel = z.enum(['test', 'widget', 'phone']);
 export type CallChannel = z.infer<typeof CallChannel>;
 
+/** How a conversation is carried: a LiveKit room (browser or phone), or text messages through control. */
+export const CallTransport = z.enum(['voice', 'text']);
+export type CallTransport = z.infer<typeof CallTransport>;
+
 export const CALL_STATUSES = ['created', 'ringing', 'in_progress', 'ended', 'failed'] as const;
 export const CallStatus = z.enum(CALL_STATUSES);
 export type CallStatus = z.infer<typeof CallStatus>;
@@ -78,6 +82,7 @@ export const Call = z.object({
   spaceId: Id,
   agentId: Id,
   channel: CallChannel,
+  transport: CallTransport,
   status: CallStatus,
   roomName: z.string(),
   direction: z.enum(['inbound', 'outbound']).default('inbound'),

@@ -10,6 +10,9 @@ import { CallEnded } from '@speaknode/contracts';
 import { BacklogPoller } from '@speaknode/runtime/backlog-poller';
 import type { BusSubscription } from '@speaknode/runtime/bus';
 import type { ControlContext } from '../context.ts';
+
+/** What analytics needs of control: built before the context, which then carries it. */
+export type AnalyticsDeps = Pick<ControlContext, 'config' | 'pool' | 'bus' | 'log'>;
 import { PHONE_NUMBER_SQL } from './call-refs.ts';
 import { ClickHouseAnalyticsStore, type EndedCall } from './clickhouse-store.ts';
 import { SpanIngest } from './ingest.ts';
@@ -29,7 +32,6 @@ const CALL_COPY_INTERVAL_MS = 1000;
 const DEFAULTS: AnalyticsSettings = { maxConcurrentIngests: 4, retryAfterSeconds: 1 };
 
 export class Analytics {
-  private static readonly byContext = new WeakMap<ControlContext, Analytics>();
   readonly store: AnalyticsStore;
   readonly ingest: SpanIngest;
   readonly settings: AnalyticsSettings;
@@ -38,20 +40,11 @@ export class Analytics {
   private kafka: KafkaSpanConsumer | undefined;
   private callCopier: BacklogPoller | undefined;
 
-  static of(ctx: ControlContext, settings: Partial<AnalyticsSettings> = {}): Analytics {
-    let analytics = Analytics.byContext.get(ctx);
-    if (!analytics) {
-      analytics = new Analytics(ctx, { ...DEFAULTS, ...settings });
-      Analytics.byContext.set(ctx, analytics);
-    }
-    return analytics;
-  }
-
-  private constructor(
-    private readonly ctx: ControlContext,
-    settings: AnalyticsSettings,
+  constructor(
+    private readonly ctx: AnalyticsDeps,
+    settings: Partial<AnalyticsSettings> = {},
   ) {
-    this.settings = settings;
+    this.settings = { ...DEFAULTS, ...settings };
     const { config } = ctx;
     this.store = config.CLICKHOUSE_URL
       ? new ClickHouseAnalyticsStore({

@@ -127,7 +127,7 @@ describe('POST /v1/traces', () => {
   });
 
   it('answers 429 with Retry-After while the ingest gate is full, and takes the spans again after', async () => {
-    const analytics = Analytics.of(control.control.ctx);
+    const { analytics } = control.control.ctx;
     let release!: () => void;
     const held = new Promise<void>((r) => {
       release = r;

@@ -11,7 +11,6 @@ import express, { Router } from 'express';
 import { authenticate, requireService } from '../auth/principal.ts';
 import { isUuid, spaceOf } from '../auth/space-access.ts';
 import type { RouteModule } from '../routes/route-module.ts';
-import { Analytics } from './analytics.ts';
 import { describeRejections } from './ingest.ts';
 import { decodeJson, decodeProtobuf, encodeResponse, encodingOf } from './otlp.ts';
 import { filterOf, reportOf } from './report.ts';
@@ -24,7 +23,7 @@ export const otlpIngestRoutes: RouteModule = {
   mount: 'public',
   router(ctx) {
     const router = Router();
-    const analytics = Analytics.of(ctx);
+    const { analytics } = ctx;
     router.post(
       '/v1/traces',
       authenticate(ctx),
@@ -76,7 +75,7 @@ export const analyticsRoutes: RouteModule = {
   mount: 'space',
   router(ctx) {
     const router = Router({ mergeParams: true });
-    const analytics = Analytics.of(ctx);
+    const { analytics } = ctx;
     router.get('/analytics', async (req, res) => {
       const { spaceId } = spaceOf(res);
       const query = parseOrProblem(AnalyticsQuery, req.query, 'query');

@@ -7,7 +7,7 @@ import type { ControlContext } from '../context.ts';
  * Inside `work`, use only `client`.
  */
 export async function inWriteTransaction<T>(
-  ctx: ControlContext,
+  ctx: Pick<ControlContext, 'pool' | 'relay'>,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const result = await inTransaction(ctx.pool, work);

@@ -1,21 +1,16 @@
 import {
   type AgentRuntimeConfig,
-  type CallSummary,
-  CallUpdate,
   E164,
   type HttpToolInput,
   type PhoneNumberLookup,
   type ResolvedCredential,
   TelephonyProvider,
 } from '@speaknode/contracts';
-import { inTransaction } from '@speaknode/runtime/db';
 import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
-import { jsonBodyOf } from '../app.ts';
 import { requireService } from '../auth/principal.ts';
 import { isUuid } from '../auth/space-access.ts';
-import { applyCallUpdate, CallTransitionError, findCall } from '../calls/calls.ts';
 import type { AgentRow } from '../resources/agents.ts';
 import { resolveCredential } from '../resources/credentials.ts';
 import type { RouteModule } from '../routes/route-module.ts';
@@ -24,8 +19,8 @@ const LookupQuery = z.object({ provider: TelephonyProvider, number: E164 }).stri
 
 /**
  * Control's internal API (services/contracts/src/internal-api.ts) for the other services, behind
- * client-credentials tokens with a service role. Conversations endpoints (participant token,
- * transcript, usage) live in their own module.
+ * client-credentials tokens with a service role. A call's endpoints live with the calls
+ * (calls/call-internal-routes.ts).
  */
 export const internalRoutes: RouteModule = {
   name: 'internal',
@@ -107,45 +102,6 @@ export const internalRoutes: RouteModule = {
       res.set('cache-control', 'no-store').json(config);
     });
 
-    router.get(
-      '/calls/:callId',
-      requireService('service:webhooks', 'service:bridge', 'service:agent'),
-      async (req, res) => {
-        const call = await findCall(ctx.pool, String(req.params.callId));
-        if (!call) throw HttpProblem.notFound(`no call ${req.params.callId}`);
-        const summary: CallSummary = {
-          callId: call.id,
-          spaceId: call.space_id,
-          agentId: call.agent_id,
-          channel: call.channel,
-          status: call.status,
-          roomName: call.room_name,
-          fromNumber: call.from_number,
-          toNumber: call.to_number,
-          provider: call.provider,
-        };
-        res.json(summary);
-      },
-    );
-
-    router.post(
-      '/calls/:callId/updates',
-      requireService('service:webhooks', 'service:bridge', 'service:agent'),
-      async (req, res) => {
-        const update = parseOrProblem(CallUpdate.strict(), jsonBodyOf(req.body));
-        const callId = String(req.params.callId);
-        if (!isUuid(callId)) throw HttpProblem.notFound(`no call ${callId}`);
-        try {
-          const updated = await inTransaction(ctx.pool, (client) => applyCallUpdate(client, callId, update));
-          if (!updated) throw HttpProblem.notFound(`no call ${callId}`);
-        } catch (error) {
-          if (error instanceof CallTransitionError) throw HttpProblem.conflict(error.message);
-          throw error;
-        }
-        ctx.relay.nudge();
-        res.status(204).end();
-      },
-    );
     return router;
   },
 };

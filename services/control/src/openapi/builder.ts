@@ -10,8 +10,19 @@ export interface OperationSpec {
   secured?: boolean;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** False when the body may be left out (default: required). */
+  bodyRequired?: boolean;
+  /** The media types the body is accepted as (default `application/json`). */
+  bodyMediaTypes?: readonly string[];
   /** Status → description and optional response schema (application/json). */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, OperationResponse>;
+}
+
+export interface OperationResponse {
+  description: string;
+  schema?: z.ZodType;
+  /** Also answered as Server-Sent Events (`text/event-stream`) when the client asks; says what the events are. */
+  eventStream?: string;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -71,11 +82,14 @@ export class OpenApiBuilder {
       : [];
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(spec.responses)) {
+      const content: Record<string, unknown> = {};
+      if (response.schema) content['application/json'] = { schema: this.schemaRef(response.schema, 'output') };
+      if (response.eventStream) {
+        content['text/event-stream'] = { schema: { type: 'string', description: response.eventStream } };
+      }
       responses[status] = {
         description: response.description,
-        ...(response.schema
-          ? { content: { 'application/json': { schema: this.schemaRef(response.schema, 'output') } } }
-          : {}),
+        ...(Object.keys(content).length > 0 ? { content } : {}),
       };
     }
     responses.default = {
@@ -92,8 +106,13 @@ export class OpenApiBuilder {
       ...(spec.body
         ? {
             requestBody: {
-              required: true,
-              content: { 'application/json': { schema: this.schemaRef(spec.body, 'input') } },
+              required: spec.bodyRequired ?? true,
+              content: Object.fromEntries(
+                (spec.bodyMediaTypes ?? ['application/json']).map((type) => [
+                  type,
+                  { schema: this.schemaRef(spec.body as z.ZodType, 'input') },
+                ]),
+              ),
             },
           }
         : {}),

@@ -89,6 +89,31 @@ describe('GET /openapi.json', () => {
     ).toEqual([]);
   });
 
+  it('describes the text conversations: bodies, the streamed reply and its events', () => {
+    const paths = doc.paths as unknown as Record<string, Record<string, Record<string, unknown>>>;
+    const testMessages = paths['/api/v1/spaces/{spaceId}/agents/{agentId}/test-sessions/{sessionId}/messages']!.post!;
+    const widgetMessages = paths['/api/v1/public/agents/{publishableKey}/sessions/{sessionId}/messages']!.post!;
+    for (const operation of [testMessages, widgetMessages]) {
+      const ok = (operation.responses as Record<string, { content: Record<string, { schema: unknown }> }>)['200']!;
+      expect(Object.keys(ok.content).sort()).toEqual(['application/json', 'text/event-stream']);
+      expect(JSON.stringify(ok.content['text/event-stream'])).toMatch(/delta.*tool_call.*done.*error/);
+      expect(Object.keys(operation.responses as object)).toEqual(expect.arrayContaining(['400', '404', '409', '413']));
+    }
+    expect(paths['/api/v1/spaces/{spaceId}/agents/{agentId}/test-sessions/{sessionId}']!.delete!.operationId).toBe(
+      'endTestSession',
+    );
+    expect(paths['/api/v1/public/agents/{publishableKey}/sessions/{sessionId}']!.delete!.operationId).toBe(
+      'endWidgetSession',
+    );
+    const create = paths['/api/v1/spaces/{spaceId}/agents/{agentId}/test-sessions']!.post!.requestBody as {
+      required: boolean;
+    };
+    expect(create.required).toBe(false);
+    const schemas = (doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    for (const name of ['TextReply', 'TextToolCall', 'TextStreamDelta', 'TextStreamError'])
+      expect(schemas[name]).toBeDefined();
+  });
+
   it('is generated from the same modules as the app', () => {
     expect(buildOpenApiDocument(routeModules)).toEqual(doc);
   });

@@ -3,10 +3,10 @@ import { ApiKey, ApiKeyInput, ListQuery, pageOf, roleAtLeast } from '@speaknode/
 import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
-import { jsonBodyOf } from '../app.ts';
 import { recordChange } from '../audit/audit.ts';
 import { API_KEY_PREFIX, hashApiKey, principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
+import { jsonBodyOf } from '../http/json-body.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, iso, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';

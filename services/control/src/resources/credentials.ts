@@ -2,11 +2,11 @@ import { Credential, CredentialInput, CredentialKind, ListQuery, pageOf } from '
 import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
-import { jsonBodyOf } from '../app.ts';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import type { ControlContext } from '../context.ts';
+import { jsonBodyOf } from '../http/json-body.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';

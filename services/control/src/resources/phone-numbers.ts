@@ -2,10 +2,10 @@ import { ListQuery, PhoneNumber, PhoneNumberInput, pageOf, TelephonyProvider } f
 import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import type pg from 'pg';
-import { jsonBodyOf } from '../app.ts';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
+import { jsonBodyOf } from '../http/json-body.ts';
 import { pageOfRows, pageSql, parseListQuery, uuidFilter } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow, uniqueViolation, updateBody } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';

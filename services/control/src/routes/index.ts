@@ -4,9 +4,12 @@
  */
 import { analyticsModules } from '../analytics/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.ts';
-import { callRoutes } from '../calls/calls.ts';
-import { callDetailRoutes, conversationModules } from '../conversations/index.ts';
+import { usageRoutes } from '../billing/usage-routes.ts';
+import { callInternalRoutes } from '../calls/call-internal-routes.ts';
+import { callRoutes } from '../calls/call-routes.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
+import { webhookMessageRoutes } from '../outbound-webhooks/message-routes.ts';
+import { recordingFileRoutes, recordingRoutes } from '../recordings/recording-routes.ts';
 import { agentRoutes } from '../resources/agents.ts';
 import { apiKeyRoutes } from '../resources/api-keys.ts';
 import { credentialRoutes } from '../resources/credentials.ts';
@@ -14,6 +17,8 @@ import { phoneNumberRoutes } from '../resources/phone-numbers.ts';
 import { memberRoutes, spaceListRoutes, spaceRoutes } from '../resources/spaces.ts';
 import { toolRoutes } from '../resources/tools.ts';
 import { webhookRoutes } from '../resources/webhooks.ts';
+import { testSessionRoutes } from '../sessions/test-session-routes.ts';
+import { widgetRoutes } from '../sessions/widget-routes.ts';
 import type { RouteModule } from './route-module.ts';
 
 export const routeModules: RouteModule[] = [
@@ -25,14 +30,18 @@ export const routeModules: RouteModule[] = [
   phoneNumberRoutes,
   credentialRoutes,
   webhookRoutes,
+  webhookMessageRoutes,
   apiKeyRoutes,
-  callDetailRoutes, // conversations: GET /calls/:callId with transcript, answered before callRoutes
   callRoutes,
+  recordingRoutes,
+  usageRoutes,
   auditRoutes,
+  testSessionRoutes,
+  widgetRoutes,
+  recordingFileRoutes,
   internalRoutes,
-  // conversations (issue 4): add its modules here
-  ...conversationModules,
-  ...analyticsModules, // analytics (issue 20): POST /v1/traces, …/analytics
+  callInternalRoutes,
+  ...analyticsModules, // POST /v1/traces, …/analytics
 ];
 
 export type { RouteModule } from './route-module.ts';

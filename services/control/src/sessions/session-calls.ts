@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CallChannel, SessionGrant } from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime/problem';
-import type { Conversations } from '../conversations/conversations.ts';
+import type { ControlContext } from '../context.ts';
 import { createParticipantToken, roomNameForCall } from '../livekit/participant-token.ts';
 
 /** Random, short-lived, meaningless outside its room: what a widget visitor or console tester is called. */
@@ -14,7 +14,7 @@ export function randomIdentity(prefix: string): string {
  * room configuration dispatches the agent, so no LiveKit API call sits on this path.
  */
 export async function createSessionCall(
-  conversations: Conversations,
+  ctx: Pick<ControlContext, 'livekit' | 'callInserter'>,
   session: {
     spaceId: string;
     agentId: string;
@@ -23,7 +23,7 @@ export async function createSessionCall(
     name?: string;
   },
 ): Promise<SessionGrant> {
-  const livekit = conversations.livekit;
+  const livekit = ctx.livekit;
   if (!livekit) {
     throw HttpProblem.unavailable(
       'voice sessions need a LiveKit server: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET',
@@ -31,11 +31,13 @@ export async function createSessionCall(
   }
   const callId = randomUUID();
   const roomName = roomNameForCall(callId);
-  await conversations.callWriter.insert({
+  await ctx.callInserter.insert({
     id: callId,
     spaceId: session.spaceId,
     agentId: session.agentId,
     channel: session.channel,
+    transport: 'voice',
+    status: 'created',
     roomName,
   });
   const token = await createParticipantToken(livekit.credentials, {

@@ -31,6 +31,13 @@ describe('conversations without LiveKit configured', () => {
       headers: { origin: 'https://a.example' },
     });
     expect(widget.status).toBe(503);
+    // Text sessions need no LiveKit, but the agent worker's API token: without it they say so.
+    const text = await t.request('POST', `/api/v1/spaces/${spaceId}/agents/${agent.body.id}/test-sessions`, {
+      token: owner,
+      body: { mode: 'text' },
+    });
+    expect(text.status).toBe(503);
+    expect(text.body.detail).toMatch(/AGENT_API_TOKEN/);
     const calls = await t.request('GET', `/api/v1/spaces/${spaceId}/calls`, { token: owner });
     expect(calls.body.items).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import type { OutboundEventType } from '@speaknode/contracts';
 import type { ControlContext } from '../context.ts';
-import type { DeliveryEndpoint, DeliveryEndpointStore } from '../outbound-webhooks/webhook-delivery.ts';
+import { webhookSecretContext } from '../resources/webhooks.ts';
+import type { DeliveryEndpoint, DeliveryEndpointStore } from './webhook-delivery.ts';
 
 interface SubscriptionRow {
   id: string;
@@ -10,13 +11,6 @@ interface SubscriptionRow {
   enabled: boolean;
   secret_ciphertext: string;
 }
-
-/**
- * The AES-GCM context the webhooks resource (resources/webhooks.ts) seals a subscription's signing
- * secret with. Repeated here rather than imported: resources import the app, which mounts this
- * module (an import cycle); conversations.test.ts checks both stay the same.
- */
-export const webhookSecretContext = (spaceId: string, id: string) => `webhook:${spaceId}:${id}`;
 
 /** Delivery endpoints read from the control API's `webhook_subscriptions`, secrets decrypted in memory only. */
 export class SubscriptionEndpoints implements DeliveryEndpointStore {

@@ -22,38 +22,41 @@ import {
 } from '../livekit/livekit-gateway.ts';
 import { roomNameForCall } from '../livekit/participant-token.ts';
 import { writeOutboxEvent } from '../outbox/outbox.ts';
+import type { CallInserter } from './call-inserter.ts';
 import {
+  CALL_COLUMNS,
   type CallRow,
-  callById,
-  callByRoom,
   e164OrNull,
-  insertCall,
-  type MoveOptions,
-  moveCall,
+  findCall,
+  findCallByEgress,
+  findCallByRoom,
   noteOnCall,
-} from './call-records.ts';
+} from './call-store.ts';
+import { announceTranscript, type CallMove, moveCall, overdueTranscripts } from './call-transitions.ts';
 
 /** ParticipantInfo.Kind in LiveKit's protocol (livekit_models.proto). */
 const PARTICIPANT_KIND_SIP = 3;
 const PARTICIPANT_KIND_AGENT = 4;
 /** A web call still `created` this long after its token was issued (TTL 10 minutes) was never joined. */
 const ABANDONED_AFTER_MS = 60 * 60_000;
+/** How long after a call ended its agent has to say the transcript is complete before it is announced anyway. */
+export const TRANSCRIPT_GRACE_MS = 2 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Twilio's CallStatus values (status callbacks) and where each moves our call. */
-const TWILIO_STATUS: Record<string, { to: CallStatus; endReason?: MoveOptions['endReason']; failureReason?: string }> =
-  {
-    ringing: { to: 'ringing' },
-    'in-progress': { to: 'in_progress' },
-    completed: { to: 'ended', endReason: 'caller_hangup' },
-    busy: { to: 'failed', endReason: 'busy', failureReason: 'the line was busy' },
-    'no-answer': { to: 'failed', endReason: 'no_answer', failureReason: 'nobody answered' },
-    canceled: { to: 'ended', endReason: 'canceled' },
-    failed: { to: 'failed', endReason: 'provider_error', failureReason: 'Twilio reported the call as failed' },
-  };
+const TWILIO_STATUS: Record<string, { to: CallStatus; endReason?: CallMove['endReason']; failureReason?: string }> = {
+  ringing: { to: 'ringing' },
+  'in-progress': { to: 'in_progress' },
+  completed: { to: 'ended', endReason: 'caller_hangup' },
+  busy: { to: 'failed', endReason: 'busy', failureReason: 'the line was busy' },
+  'no-answer': { to: 'failed', endReason: 'no_answer', failureReason: 'nobody answered' },
+  canceled: { to: 'ended', endReason: 'canceled' },
+  failed: { to: 'failed', endReason: 'provider_error', failureReason: 'Twilio reported the call as failed' },
+};
 
 export interface CallLifecycleOptions {
   pool: pg.Pool;
+  inserter: CallInserter;
   /** Null when LiveKit is not configured: calls are still recorded, voice cannot run. */
   livekit: LivekitGateway | null;
   recordingTarget: RecordingTarget | null;
@@ -102,10 +105,12 @@ export class CallLifecycle {
     }
   }
 
-  private async move(callId: string, to: CallStatus, options: MoveOptions = {}): Promise<CallRow | null> {
-    const moved = await inTransaction(this.pool, (client) => moveCall(client, callId, to, options));
-    if (moved) this.options.nudge?.();
-    return moved;
+  /** Moves the call (the one transition function) in its own transaction; the moved call, or null when it did not move. */
+  private async move(callId: string, to: CallStatus, move: Omit<CallMove, 'to'> = {}): Promise<CallRow | null> {
+    const result = await inTransaction(this.pool, (client) => moveCall(client, callId, { ...move, to }));
+    if (result.outcome !== 'moved') return null;
+    this.options.nudge?.();
+    return result.call;
   }
 
   private async onIncoming(provider: TelephonyProvider, providerCallId: string, from: string, to: string) {
@@ -119,11 +124,12 @@ export class CallLifecycle {
       return;
     }
     const callId = callIdForProviderCall(provider, providerCallId);
-    const { row, created } = await insertCall(this.pool, {
+    const { row, created } = await this.options.inserter.insert({
       id: callId,
       spaceId: number.space_id,
       agentId: number.agent_id,
       channel: 'phone',
+      transport: 'voice',
       status: 'ringing',
       roomName: roomNameForCall(callId),
       provider,
@@ -173,7 +179,7 @@ export class CallLifecycle {
     const callId = callIdForProviderCall('twilio', data.callSid);
     const target = TWILIO_STATUS[data.callStatus];
     if (!target) return;
-    if (!(await callById(this.pool, callId))) {
+    if (!(await findCall(this.pool, callId))) {
       this.options.log.warn('status callback for a call control does not know', { callSid: data.callSid });
       return;
     }
@@ -198,7 +204,7 @@ export class CallLifecycle {
       return this.onIncoming('voximplant', data.callId, String(payload.from ?? ''), String(payload.to ?? ''));
     }
     const callId = callIdForProviderCall('voximplant', data.callId);
-    if (!(await callById(this.pool, callId))) return;
+    if (!(await findCall(this.pool, callId))) return;
     if (event === 'connected') await this.move(callId, 'in_progress');
     if (event === 'disconnected') {
       const duration = Number(payload.duration);
@@ -232,29 +238,28 @@ export class CallLifecycle {
         if (roomName.startsWith(SIP_ROOM_PREFIX) && participant.kind === PARTICIPANT_KIND_SIP) {
           await this.onSipCaller(roomName, participant.sid, participant.attributes);
         }
-        const call = await callByRoom(this.pool, roomName);
+        const call = await findCallByRoom(this.pool, roomName);
         if (!call) return;
         const moved = await this.move(call.id, 'in_progress', { at });
         if (moved) await this.startRecordingIfWanted(moved);
         return;
       }
       case 'participant_left': {
-        const call = await callByRoom(this.pool, roomName);
+        const call = await findCallByRoom(this.pool, roomName);
         if (!call || !webhook.participant) return;
         const agent = webhook.participant.kind === PARTICIPANT_KIND_AGENT;
         await this.move(call.id, 'ended', { at, endReason: agent ? 'agent_hangup' : 'caller_hangup' });
         return;
       }
       case 'room_finished': {
-        const call = await callByRoom(this.pool, roomName);
+        const call = await findCallByRoom(this.pool, roomName);
         if (call) await this.move(call.id, 'ended', { at });
         return;
       }
       case 'egress_ended': {
         const egress = webhook.egressInfo;
         if (!egress) return;
-        const { rows } = await this.pool.query<CallRow>('SELECT * FROM calls WHERE egress_id = $1', [egress.egressId]);
-        const call = rows[0];
+        const call = await findCallByEgress(this.pool, egress.egressId);
         if (!call) return;
         if (egress.status !== EgressStatus.EGRESS_COMPLETE) {
           await noteOnCall(
@@ -307,11 +312,12 @@ export class CallLifecycle {
     // The receiver puts the call id in an X-Speaknode-Call-Id SIP header; our trunks map it to this attribute.
     const named = attributes[CALL_ID_ATTRIBUTE];
     const callId = named && UUID.test(named) ? named : callIdForProviderCall(number.provider, providerCallId);
-    const { row } = await insertCall(this.pool, {
+    const { row } = await this.options.inserter.insert({
       id: callId,
       spaceId: number.space_id,
       agentId: number.agent_id,
       channel: 'phone',
+      transport: 'voice',
       status: 'ringing',
       roomName,
       provider: number.provider,
@@ -378,12 +384,27 @@ export class CallLifecycle {
     return failed;
   }
 
+  /** Announces the transcript of calls whose agent never said it was complete (it crashed, or never joined). */
+  async announceOverdueTranscripts(graceMs = TRANSCRIPT_GRACE_MS): Promise<number> {
+    let announced = 0;
+    for (const id of await overdueTranscripts(this.pool, graceMs)) {
+      const done = await inTransaction(this.pool, async (client) => {
+        const call = await findCall(client, id, { lock: true });
+        return call ? (await announceTranscript(client, call)) !== call : false;
+      });
+      if (done) announced += 1;
+    }
+    if (announced > 0) this.options.nudge?.();
+    return announced;
+  }
+
   /** Retries what an outage left undone: rooms and dispatches of live phone calls through the bridge. */
   async reconcile(): Promise<number> {
     await this.failAbandoned();
+    await this.announceOverdueTranscripts();
     if (!this.options.livekit) return 0;
     const { rows } = await this.pool.query<CallRow>(
-      `SELECT * FROM calls WHERE channel = 'phone' AND dispatch_id IS NULL AND status IN ('ringing', 'in_progress')
+      `SELECT ${CALL_COLUMNS} FROM calls WHERE channel = 'phone' AND dispatch_id IS NULL AND status IN ('ringing', 'in_progress')
        AND created_at > now() - interval '4 hours' ORDER BY created_at LIMIT 50`,
     );
     let done = 0;
@@ -394,7 +415,7 @@ export class CallLifecycle {
       );
       if (numberMode.rows[0]?.mode === 'sip' && !call.room_name.startsWith(SIP_ROOM_PREFIX)) continue;
       await this.prepareRoom(call);
-      if ((await callById(this.pool, call.id))?.dispatch_id) done += 1;
+      if ((await findCall(this.pool, call.id))?.dispatch_id) done += 1;
     }
     return done;
   }

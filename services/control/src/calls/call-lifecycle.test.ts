@@ -16,8 +16,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../context.ts';
 import { LivekitGateway, sipRoomPrefix } from '../livekit/livekit-gateway.ts';
 import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
+import { CallInserter } from './call-inserter.ts';
 import { CallLifecycle } from './call-lifecycle.ts';
-import { callById } from './call-records.ts';
+import { findCall } from './call-store.ts';
 
 const migrations = fileURLToPath(new URL('../../migrations', import.meta.url));
 const API_KEY = 'APIlifecycle';
@@ -72,6 +73,7 @@ beforeAll(async () => {
   livekit = await new FakeLivekitServer(API_KEY, API_SECRET).start();
   lifecycle = new CallLifecycle({
     pool: db.pool,
+    inserter: new CallInserter(db.pool),
     livekit: new LivekitGateway(livekit.url, { apiKey: API_KEY, apiSecret: API_SECRET }),
     recordingTarget: {
       kind: 's3',
@@ -161,7 +163,7 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     const callId = callIdForProviderCall('twilio', callSid);
     await deliver(incoming(callSid, '+14155550100'));
     await deliver(incoming(callSid, '+14155550100')); // redelivered
-    const call = await callById(db.pool, callId);
+    const call = await findCall(db.pool, callId);
     expect(call).toMatchObject({
       status: 'ringing',
       channel: 'phone',
@@ -177,14 +179,14 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     expect(call!.dispatch_id).toBe(dispatches[0]!.id);
 
     await deliver(await joined(`call-${callId}`, `phone-${callId}`, 'STANDARD'));
-    expect((await callById(db.pool, callId))!.status).toBe('in_progress');
+    expect((await findCall(db.pool, callId))!.status).toBe('in_progress');
     await deliver(twilioStatus(callSid, 'completed', 42));
-    const ended = await callById(db.pool, callId);
+    const ended = await findCall(db.pool, callId);
     expect(ended).toMatchObject({ status: 'ended', duration_seconds: 42, end_reason: 'caller_hangup' });
     // Late events change nothing.
     await deliver(twilioStatus(callSid, 'in-progress'));
     await deliver(await joined(`call-${callId}`, `phone-${callId}`, 'STANDARD'));
-    expect((await callById(db.pool, callId))!.status).toBe('ended');
+    expect((await findCall(db.pool, callId))!.status).toBe('ended');
     expect(await outboxTypes(callId)).toEqual([
       'call.status_changed',
       'call.started',
@@ -197,7 +199,7 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     const callSid = `CA${randomUUID().replaceAll('-', '')}`;
     const callId = callIdForProviderCall('twilio', callSid);
     await deliver(incoming(callSid, '+14155550101'));
-    expect((await callById(db.pool, callId))!.status).toBe('ringing');
+    expect((await findCall(db.pool, callId))!.status).toBe('ringing');
     expect(livekit.dispatches.some((d) => JSON.parse(d.metadata).callId === callId)).toBe(false);
     const room = `${sipRoomPrefix(sipNumberId)}_+15551234567_xyz`;
     livekit.rooms.set(room, new Room({ name: room, sid: 'RM_sip' }));
@@ -207,12 +209,12 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
         'sip.phoneNumber': '+15551234567',
       }),
     );
-    const call = await callById(db.pool, callId);
+    const call = await findCall(db.pool, callId);
     expect(call).toMatchObject({ status: 'in_progress', room_name: room });
     const dispatch = livekit.dispatches.find((d) => d.room === room)!;
     expect(JSON.parse(dispatch.metadata)).toEqual({ callId, agentId, spaceId, channel: 'phone' });
     await deliver(await livekitEvent({ event: 'room_finished', room: { name: room } }));
-    expect((await callById(db.pool, callId))!.status).toBe('ended');
+    expect((await findCall(db.pool, callId))!.status).toBe('ended');
   });
 
   it('LiveKit down: the call is still recorded, the outage is on the call, and reconcile dispatches later', async () => {
@@ -220,7 +222,7 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     const callId = callIdForProviderCall('twilio', callSid);
     livekit.down = true;
     await deliver(incoming(callSid, '+14155550100'));
-    const call = await callById(db.pool, callId);
+    const call = await findCall(db.pool, callId);
     expect(call).toMatchObject({ status: 'ringing', dispatch_id: null });
     const notes = await db.pool.query(
       "SELECT kind, detail FROM call_events WHERE call_id = $1 AND kind = 'livekit_error'",
@@ -229,21 +231,21 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     expect(notes.rows[0].detail).toMatch(/will retry/);
     livekit.down = false;
     expect(await lifecycle.reconcile()).toBeGreaterThanOrEqual(1);
-    expect((await callById(db.pool, callId))!.dispatch_id).not.toBeNull();
+    expect((await findCall(db.pool, callId))!.dispatch_id).not.toBeNull();
   });
 
   it('records a busy line as failed, ignores unknown numbers and skips malformed events', async () => {
     const callSid = `CA${randomUUID().replaceAll('-', '')}`;
     await deliver(incoming(callSid, '+14155550100'));
     await deliver(twilioStatus(callSid, 'busy'));
-    expect(await callById(db.pool, callIdForProviderCall('twilio', callSid))).toMatchObject({
+    expect(await findCall(db.pool, callIdForProviderCall('twilio', callSid))).toMatchObject({
       status: 'failed',
       end_reason: 'busy',
       failure_reason: 'the line was busy',
     });
     const stranger = `CA${randomUUID().replaceAll('-', '')}`;
     await deliver(incoming(stranger, '+19998887777'));
-    expect(await callById(db.pool, callIdForProviderCall('twilio', stranger))).toBeNull();
+    expect(await findCall(db.pool, callIdForProviderCall('twilio', stranger))).toBeUndefined();
     await expect(
       lifecycle.handle({
         event: {
@@ -263,7 +265,7 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     const callId = callIdForProviderCall('twilio', callSid);
     await deliver(incoming(callSid, '+14155550102'));
     await deliver(await joined(`call-${callId}`, `phone-${callId}`, 'STANDARD'));
-    const call = await callById(db.pool, callId);
+    const call = await findCall(db.pool, callId);
     expect(call!.egress_id).toMatch(/^EG_/);
     const egress = livekit.egresses.find((e) => e.egressId === call!.egress_id)!;
     expect((egress.request.value as { audioOnly: boolean }).audioOnly).toBe(true);
@@ -278,7 +280,7 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     });
     await deliver(event);
     await deliver(event);
-    expect((await callById(db.pool, callId))!.recording_key).toBe(`recordings/${spaceId}/${callId}.ogg`);
+    expect((await findCall(db.pool, callId))!.recording_key).toBe(`recordings/${spaceId}/${callId}.ogg`);
     expect((await outboxTypes(callId)).filter((t) => t === 'call.recording.ready')).toHaveLength(1);
   });
 
@@ -296,9 +298,9 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
       );
     }
     expect(await lifecycle.failAbandoned()).toBe(1);
-    expect(await callById(db.pool, stale)).toMatchObject({ status: 'failed', end_reason: 'canceled' });
-    expect((await callById(db.pool, stale))!.failure_reason).toMatch(/nobody joined the room, or LiveKit webhooks/);
-    expect((await callById(db.pool, fresh))!.status).toBe('created');
+    expect(await findCall(db.pool, stale)).toMatchObject({ status: 'failed', end_reason: 'canceled' });
+    expect((await findCall(db.pool, stale))!.failure_reason).toMatch(/nobody joined the room, or LiveKit webhooks/);
+    expect((await findCall(db.pool, fresh))!.status).toBe('created');
     expect(await outboxTypes(stale)).toEqual(['call.status_changed', 'call.ended']);
   });
 
@@ -313,10 +315,10 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
         }),
       );
     await vox('incoming', { from: '+79161234567', to: '+74955550100' });
-    expect(await callById(db.pool, callId)).toMatchObject({ status: 'ringing', provider: 'voximplant' });
+    expect(await findCall(db.pool, callId)).toMatchObject({ status: 'ringing', provider: 'voximplant' });
     await vox('call.connected', {});
     await vox('disconnected', { duration: 17, initiator: 'caller' });
-    expect(await callById(db.pool, callId)).toMatchObject({
+    expect(await findCall(db.pool, callId)).toMatchObject({
       status: 'ended',
       duration_seconds: 17,
       end_reason: 'caller_hangup',
