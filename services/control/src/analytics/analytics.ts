@@ -11,14 +11,15 @@ import { BacklogPoller } from '@speaknode/runtime/backlog-poller';
 import type { BusSubscription } from '@speaknode/runtime/bus';
 import type { ControlContext } from '../context.ts';
 
-/** What analytics needs of control: built before the context, which then carries it. */
-export type AnalyticsDeps = Pick<ControlContext, 'config' | 'pool' | 'bus' | 'log'>;
 import { PHONE_NUMBER_SQL } from './call-refs.ts';
 import { ClickHouseAnalyticsStore, type EndedCall } from './clickhouse-store.ts';
 import { SpanIngest } from './ingest.ts';
 import { type KafkaSpanConsumer, startKafkaSpanConsumer } from './kafka-span-consumer.ts';
 import { PostgresAnalyticsStore } from './postgres-store.ts';
 import type { AnalyticsStore } from './store.ts';
+
+/** What analytics needs of control: built before the context, which then carries it. */
+export type AnalyticsDeps = Pick<ControlContext, 'config' | 'pool' | 'bus' | 'log'>;
 
 export interface AnalyticsSettings {
   /** Span batches decoded and stored at once; more get 429 with Retry-After (bounded memory). */

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControl, type TestControl } from '../testing/harness.ts';
-import { Analytics } from './analytics.ts';
 import { decodeResponse } from './otlp.ts';
 import {
   generateCalls,
