@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startOpenAIChatServer } from '../services/control/src/testing/openai-chat-server.ts';
 import { discoverServices } from './services.ts';
 
 /** `npm start` as a newcomer runs it, in its own process group so the test can signal the group. */
@@ -145,6 +146,34 @@ describe('npm start', () => {
         body: JSON.stringify({ name: 'Moved ports' }),
       });
       expect(created.status).toBe(201);
+      // A text conversation crosses every moved address: control → agent worker (AGENT_URL) → control's
+      // internal API with a token from the moved issuer → the LLM, and the reply back.
+      const llm = await startOpenAIChatServer(() => ({ text: 'Hello from the moved ports.' }));
+      try {
+        const api = async (path: string, body: unknown) => {
+          const res = await fetch(`http://127.0.0.1:${env.CONTROL_PORT}${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token.trim()}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          return { status: res.status, body: (await res.json()) as Record<string, string> };
+        };
+        const space = (await created.json()) as { id: string };
+        const agent = await api(`/api/v1/spaces/${space.id}/agents`, {
+          name: 'Front desk',
+          prompt: 'You are the front desk.',
+          llm: { provider: 'openai-compatible', baseUrl: llm.url, model: 'stand-in' },
+          stt: { provider: 'speaknode-models' },
+          tts: { provider: 'speaknode-models', voice: 'en_US-stand-in-medium' },
+        });
+        expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+        const session = await api(`/api/v1/spaces/${space.id}/agents/${agent.body.id}/test-sessions`, { mode: 'text' });
+        expect(session.status, JSON.stringify(session.body)).toBe(201);
+        const message = await api(session.body.messagesUrl, { text: 'Hi there' });
+        expect(message).toMatchObject({ status: 200, body: { reply: 'Hello from the moved ports.', ended: false } });
+      } finally {
+        await llm.close();
+      }
 
       const tree = descendants(run.npm.pid!);
       expect(tree.length).toBeGreaterThanOrEqual(services.length + 1);
