@@ -169,7 +169,7 @@ describe('npm start', () => {
         expect(agent.status, JSON.stringify(agent.body)).toBe(201);
         const session = await api(`/api/v1/spaces/${space.id}/agents/${agent.body.id}/test-sessions`, { mode: 'text' });
         expect(session.status, JSON.stringify(session.body)).toBe(201);
-        const message = await api(session.body.messagesUrl, { text: 'Hi there' });
+        const message = await api(String(session.body.messagesUrl), { text: 'Hi there' });
         expect(message).toMatchObject({ status: 200, body: { reply: 'Hello from the moved ports.', ended: false } });
       } finally {
         await llm.close();
