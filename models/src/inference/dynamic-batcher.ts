@@ -1,8 +1,9 @@
 /**
- * Dynamic batching: requests wait up to `maxWaitMs` (from the oldest one's arrival) for others to
- * share a run, and a run takes at most `maxBatch`. Each of `runners` (one per inference worker)
- * takes one batch at a time; while all are busy, requests queue, and the next free runner takes the
- * oldest ones at once. Beyond `maxQueue` waiting requests a new one is refused at once rather than
+ * Dynamic batching: a run takes at most `maxBatch` requests. On an idle host (every runner free) a
+ * request runs at once — waiting would only add latency, since nothing else is coming. While a
+ * runner is busy, requests wait up to `maxWaitMs` (from the oldest one's arrival) for others to
+ * share a run; while all are busy they queue, and the next free runner takes the oldest ones at
+ * once. So batches form exactly when there is load. Beyond `maxQueue` waiting requests a new one is refused at once rather than
  * left to time out.
  */
 
@@ -59,7 +60,8 @@ export class DynamicBatcher<I, O> {
     if (this.queue.length === 0 || this.idle.length === 0) return;
     const oldest = this.queue[0] as Waiting<I, O>;
     const waited = performance.now() - oldest.arrived;
-    if (this.queue.length >= this.options.maxBatch || waited >= this.options.maxWaitMs) {
+    const hostIdle = this.idle.length === this.options.runners;
+    if (hostIdle || this.queue.length >= this.options.maxBatch || waited >= this.options.maxWaitMs) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.dispatch();

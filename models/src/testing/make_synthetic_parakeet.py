@@ -20,7 +20,8 @@ the decoder's per-frame symbol limit. A decoder that ignores durations re-reads 
 emits blank there (repeat suppressed), so text alone does not show it; the token frames do.
 
 --heavy N adds N feed-forward layers (1024 -> 4096 -> 1024, tiny weights that leave the decisions
-unchanged) to the encoder and an LSTM-sized matrix chain to the decoder, for the benchmark.
+unchanged; at most four distinct weight pairs, reused in turn) to the encoder and an LSTM-sized
+matrix chain to the decoder, for the benchmark.
 
 Usage: python3 make_synthetic_parakeet.py OUT_DIR [--heavy N] [--int8-names]
 Prints the tone table as JSON on stdout.
@@ -52,6 +53,9 @@ def const(name, array):
     return numpy_helper.from_array(np.asarray(array), name)
 
 
+HEAVY_WEIGHT_SETS = 4
+
+
 def encoder_model(heavy):
     fb = mel_filterbank(128)
     w = np.zeros((128, D_ENC), dtype=np.float32)
@@ -75,15 +79,20 @@ def encoder_model(heavy):
     ]
     rng = np.random.default_rng(0)
     last = "hidden0"
-    for layer in range(heavy):
+    # At most HEAVY_WEIGHT_SETS distinct weight pairs, reused in turn: every layer still does its
+    # multiply-adds (each reads another layer's output), while the file stays a few hundred MB
+    # even with as many layers as the real encoder's compute needs.
+    for layer in range(min(heavy, HEAVY_WEIGHT_SETS)):
         inits += [
             const(f"w1_{layer}", (rng.standard_normal((D_ENC, 4096)) * 1e-3).astype(np.float32)),
             const(f"w2_{layer}", (rng.standard_normal((4096, D_ENC)) * 1e-5).astype(np.float32)),
         ]
+    for layer in range(heavy):
+        weights = layer % HEAVY_WEIGHT_SETS
         nodes += [
-            helper.make_node("MatMul", [last, f"w1_{layer}"], [f"up{layer}"]),
+            helper.make_node("MatMul", [last, f"w1_{weights}"], [f"up{layer}"]),
             helper.make_node("Relu", [f"up{layer}"], [f"act{layer}"]),
-            helper.make_node("MatMul", [f"act{layer}", f"w2_{layer}"], [f"down{layer}"]),
+            helper.make_node("MatMul", [f"act{layer}", f"w2_{weights}"], [f"down{layer}"]),
             helper.make_node("Add", [last, f"down{layer}"], [f"hidden{layer + 1}"]),
         ]
         last = f"hidden{layer + 1}"
