@@ -116,6 +116,7 @@ describe('PATCH merges (JSON Merge Patch) on every resource', () => {
       name: { set: { name: 'Renamed space' } },
       toolHostAllowList: { set: { toolHostAllowList: ['erp.internal', 'crm.internal'] } },
       'toolHostAllowList cleared': { set: { toolHostAllowList: null }, expect: { toolHostAllowList: [] } },
+      webhookHostAllowList: { set: { webhookHostAllowList: ['hooks.internal'] } },
       role: { set: { role: 'owner' } },
     });
     expect((await t.request('GET', base, { token: owner })).body.toolHostAllowList).toEqual([]);

@@ -24,6 +24,7 @@ interface SpaceRow {
   id: string;
   name: string;
   tool_host_allow_list: string[];
+  webhook_host_allow_list: string[];
   created_at: Date;
   updated_at: Date;
   role?: Role;
@@ -35,6 +36,7 @@ function toSpace(row: SpaceRow, role?: Role): Space {
     id: row.id,
     name: row.name,
     toolHostAllowList: row.tool_host_allow_list,
+    webhookHostAllowList: row.webhook_host_allow_list,
     createdAt: isoNow(row.created_at),
     updatedAt: isoNow(row.updated_at),
     ...((role ?? row.role) ? { role: role ?? row.role } : {}),
@@ -42,7 +44,11 @@ function toSpace(row: SpaceRow, role?: Role): Space {
 }
 
 /** The writable fields of a stored space: what a PATCH merges into. */
-const writableSpace = (row: SpaceRow): SpaceInput => ({ name: row.name, toolHostAllowList: row.tool_host_allow_list });
+const writableSpace = (row: SpaceRow): SpaceInput => ({
+  name: row.name,
+  toolHostAllowList: row.tool_host_allow_list,
+  webhookHostAllowList: row.webhook_host_allow_list,
+});
 
 /** `/api/v1/spaces`: the caller's spaces, and creating one (its creator becomes its owner). */
 export const spaceListRoutes: RouteModule = {
@@ -79,8 +85,9 @@ export const spaceListRoutes: RouteModule = {
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
         const { rows } = await client.query<SpaceRow>(
-          'INSERT INTO spaces (id, name, tool_host_allow_list) VALUES ($1, $2, $3) RETURNING *, created_at::text AS cursor_at',
-          [id, input.name, JSON.stringify(input.toolHostAllowList)],
+          `INSERT INTO spaces (id, name, tool_host_allow_list, webhook_host_allow_list) VALUES ($1, $2, $3, $4)
+           RETURNING *, created_at::text AS cursor_at`,
+          [id, input.name, JSON.stringify(input.toolHostAllowList), JSON.stringify(input.webhookHostAllowList)],
         );
         await client.query("INSERT INTO members (space_id, user_id, role) VALUES ($1, $2, 'owner')", [
           id,
@@ -149,8 +156,14 @@ export const spaceRoutes: RouteModule = {
           readOnly: ['role'],
         });
         const { rows } = await client.query<SpaceRow>(
-          `UPDATE spaces SET name = $2, tool_host_allow_list = $3, updated_at = now() WHERE id = $1 RETURNING *`,
-          [access.spaceId, input.name, JSON.stringify(input.toolHostAllowList)],
+          `UPDATE spaces SET name = $2, tool_host_allow_list = $3, webhook_host_allow_list = $4, updated_at = now()
+           WHERE id = $1 RETURNING *`,
+          [
+            access.spaceId,
+            input.name,
+            JSON.stringify(input.toolHostAllowList),
+            JSON.stringify(input.webhookHostAllowList),
+          ],
         );
         // Tools' reachable hosts changed: agents' runtime configuration must not be served from cache.
         if (JSON.stringify(input.toolHostAllowList) !== JSON.stringify(before.rows[0].tool_host_allow_list)) {
@@ -200,7 +213,7 @@ export const spaceRoutes: RouteModule = {
     });
     doc.add('patch', '/api/v1/spaces/:spaceId', {
       operationId: 'updateSpace',
-      summary: 'Rename a space or change its tool host allow-list, as a JSON Merge Patch (admin)',
+      summary: 'Rename a space or change its tool and webhook host allow-lists, as a JSON Merge Patch (admin)',
       tags,
       body: SpaceInput,
       mergePatch: true,

@@ -16,6 +16,7 @@ import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import { parseMergePatch, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
+import { assertWebhookEndpoint, WebhookEndpointRefused } from '../outbound-webhooks/endpoint-policy.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 
 interface WebhookRow {
@@ -57,6 +58,22 @@ const writableWebhook = (row: WebhookRow): WebhookSubscriptionInput => ({
   enabled: row.enabled,
 });
 
+/** 422 naming `url` when the space may not deliver there (see outbound-webhooks/endpoint-policy.ts). */
+async function assertDeliverable(db: Pick<pg.Pool, 'query'>, spaceId: string, url: string): Promise<void> {
+  const { rows } = await db.query<{ webhook_host_allow_list: string[] }>(
+    'SELECT webhook_host_allow_list FROM spaces WHERE id = $1',
+    [spaceId],
+  );
+  try {
+    await assertWebhookEndpoint(url, rows[0]?.webhook_host_allow_list ?? []);
+  } catch (error) {
+    if (!(error instanceof WebhookEndpointRefused)) throw error;
+    throw new HttpProblem(422, 'Unprocessable Content', `the webhook url is not allowed: ${error.message}`, {
+      errors: [{ path: 'url', message: error.message }],
+    });
+  }
+}
+
 /** Outbound webhook subscriptions (admin). The Standard Webhooks secret is shown once, at creation. */
 export const webhookRoutes: RouteModule = {
   name: 'webhooks',
@@ -97,6 +114,7 @@ export const webhookRoutes: RouteModule = {
     router.post('/webhooks', async (req, res) => {
       const access = requireRole(res, 'admin');
       const input = parseWrite(WebhookSubscriptionInput.strict(), req.body);
+      await assertDeliverable(ctx.pool, access.spaceId, input.url);
       const id = crypto.randomUUID();
       const secret = `whsec_${randomBytes(24).toString('base64')}`;
       const row = await inWriteTransaction(ctx, async (client) => {
@@ -138,6 +156,7 @@ export const webhookRoutes: RouteModule = {
         const input = parseMergePatch(WebhookSubscriptionInput.strict(), writableWebhook(before), req.body, {
           readOnly: ['disabledReason'],
         });
+        if (input.url !== before.url) await assertDeliverable(client, access.spaceId, input.url);
         const enabled = input.enabled;
         const { rows } = await client.query<WebhookRow>(
           `UPDATE webhook_subscriptions SET url = $3, description = $4, event_types = $5, enabled = $6,
