@@ -6,7 +6,7 @@
 import {
   AgentRuntimeConfig,
   type CallUpdate,
-  type CallUsage,
+  type CallUsageReport,
   InternalPaths,
   type TranscriptAppend,
 } from '@speaknode/contracts';
@@ -116,7 +116,7 @@ export class ControlClient {
     await this.send('POST', InternalPaths.transcript(callId), append);
   }
 
-  async reportUsage(callId: string, usage: CallUsage): Promise<void> {
+  async reportUsage(callId: string, usage: CallUsageReport): Promise<void> {
     await this.send('POST', InternalPaths.usage(callId), usage);
   }
 }

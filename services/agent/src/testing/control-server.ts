@@ -5,7 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AgentRuntimeConfig, CallUpdate, CallUsage, InternalPaths, TranscriptAppend } from '@speaknode/contracts';
+import {
+  type AgentRuntimeConfig,
+  CallUpdate,
+  CallUsageReport,
+  InternalPaths,
+  TranscriptAppend,
+} from '@speaknode/contracts';
 
 export interface FakeControl {
   url: string;
@@ -15,7 +21,7 @@ export interface FakeControl {
   configs: Map<string, AgentRuntimeConfig>;
   updates: Array<{ callId: string; update: CallUpdate }>;
   transcripts: Array<{ callId: string; append: TranscriptAppend }>;
-  usages: Array<{ callId: string; usage: CallUsage }>;
+  usages: Array<{ callId: string; usage: CallUsageReport }>;
   configFetches: number;
   tokensIssued: number;
   rejected: string[];
@@ -90,7 +96,7 @@ export async function startFakeControl(): Promise<FakeControl> {
         return json(204);
       }
       if (req.method === 'POST' && url.pathname === InternalPaths.usage(id)) {
-        const usage = parse<CallUsage>(CallUsage);
+        const usage = parse<CallUsageReport>(CallUsageReport);
         if (!usage) return json(400, { title: 'Bad Request' });
         state.usages.push({ callId: id, usage });
         return json(204);

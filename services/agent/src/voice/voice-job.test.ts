@@ -74,7 +74,13 @@ describe('a voice job that cannot start', () => {
     const { ctx, calls } = fakeJob(meta(callId));
     await runVoiceJob(ctx, deps());
     const update = control.updates.find((u) => u.callId === callId)?.update;
-    expect(update).toMatchObject({ status: 'failed', endReason: 'provider_error' });
+    // Named with the dispatch's space and agent: control refuses a post for another space's call.
+    expect(update).toMatchObject({
+      status: 'failed',
+      endReason: 'provider_error',
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
+    });
     expect(update?.failureReason).toContain(`credential ${config.agent.llm.credentialId} is missing`);
     expect(calls.deleteRoom).toEqual(['call-room-7']);
     expect(calls.connect).toBe(0);

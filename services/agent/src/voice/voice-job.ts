@@ -9,6 +9,7 @@ import { ParticipantKind } from '@livekit/rtc-node';
 import { type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
+import { scopedReporter } from '../control/call-scope.ts';
 import type { ControlClient } from '../control/control-client.ts';
 import { Conversation } from '../conversation/conversation.ts';
 import { buildVoiceProviders, ProviderSetupError } from '../providers/providers.ts';
@@ -53,12 +54,14 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     return;
   }
   const { callId } = metadata;
+  // Every post names the dispatch's space and agent: control refuses another space's call.
+  const reporter = scopedReporter(deps.control, { spaceId: metadata.spaceId, agentId: metadata.agentId });
   // The dispatch names the room; ctx.room has no name until it is connected.
   const roomName = ctx.job.room?.name;
   const deleteRoom = () => ctx.deleteRoom(roomName).catch(() => {});
   const fail = async (failureReason: string) => {
     deps.log(`call ${callId} failed: ${failureReason}`);
-    await deps.control
+    await reporter
       .callUpdate(callId, {
         status: 'failed',
         endReason: 'provider_error',
@@ -120,7 +123,7 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   conversation = new Conversation({
     runtime,
     callId,
-    reporter: deps.control,
+    reporter,
     mode: 'voice',
     llm: providers.llm,
     stt: providers.stt,
