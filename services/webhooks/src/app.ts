@@ -2,11 +2,12 @@ import type { OidcVerifier } from '@speaknode/runtime/auth';
 import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
 import express, { type Express, Router } from 'express';
 import type { EventIntake } from './event-intake.ts';
-import { adminRouter } from './inbound/admin-router.ts';
+import { adminRouter, DEFAULT_ADMIN_ROLE } from './inbound/admin-router.ts';
 import { inboundRouter } from './inbound/inbound-router.ts';
 import type { RouteStore } from './inbound/route-store.ts';
 import type { SpaceAccess } from './inbound/space-access.ts';
 import { livekitRouter } from './livekit/livekit-router.ts';
+import { deadLetterRouter } from './spool/dead-letter-router.ts';
 import type { Spool } from './spool/spool.ts';
 import type { RelayState } from './spool/spool-relay.ts';
 import type { NumberDirectory } from './twilio/number-directory.ts';
@@ -58,6 +59,7 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
     res.status(accepting ? 200 : 503).json({
       status: accepting ? (bus.busUp ? 'ok' : 'degraded') : 'spool_full',
       spool: { events: depth.events, bytes: depth.bytes, maxBytes: depth.maxBytes, accepting },
+      deadLetters: { count: options.spool.deadLetters.count, setAsideSinceStart: bus.deadLettered },
       bus: {
         up: bus.busUp,
         reachable,
@@ -67,6 +69,27 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
         retryInMs: bus.retryInMs,
       },
     });
+  });
+
+  app.get('/metrics', (_req, res) => {
+    const depth = options.spool.depth();
+    const bus = options.relayState();
+    res.type('text/plain; version=0.0.4').send(
+      prometheusText([
+        ['webhooks_spool_events', 'gauge', 'Accepted events not yet on the bus', depth.events],
+        ['webhooks_spool_bytes', 'gauge', 'Bytes of accepted events not yet on the bus', depth.bytes],
+        ['webhooks_spool_max_bytes', 'gauge', 'SPOOL_MAX_BYTES', depth.maxBytes],
+        ['webhooks_bus_up', 'gauge', '1 while the last publish succeeded', bus.busUp ? 1 : 0],
+        ['webhooks_relay_published_total', 'counter', 'Events the relay published since start', bus.published],
+        [
+          'webhooks_dead_letters',
+          'gauge',
+          'Events the bus refused, kept in the dead-letter segment',
+          options.spool.deadLetters.count,
+        ],
+        ['webhooks_dead_lettered_total', 'counter', 'Events set aside as dead letters since start', bus.deadLettered],
+      ]),
+    );
   });
 
   app.use(
@@ -98,6 +121,14 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   app.use('/in', inboundRouter({ routes: options.routes, intake: options.intake }));
   if (options.adminVerifier) {
     app.use(
+      '/admin/v1/dead-letters',
+      deadLetterRouter({
+        spool: options.spool,
+        verifier: options.adminVerifier,
+        adminRole: options.adminRole ?? DEFAULT_ADMIN_ROLE,
+      }),
+    );
+    app.use(
       '/admin/v1/routes',
       adminRouter({
         routes: options.routes,
@@ -112,6 +143,7 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
       throw HttpProblem.unavailable('the admin API needs SPEAKNODE_OIDC_ISSUER to be configured');
     });
     app.use('/admin/v1/routes', unavailable);
+    app.use('/admin/v1/dead-letters', unavailable);
   }
 
   app.use(notFoundHandler);
@@ -131,4 +163,12 @@ async function pingWithin(ping: () => Promise<boolean>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
+}
+
+function prometheusText(
+  metrics: Array<[name: string, type: 'gauge' | 'counter', help: string, value: number]>,
+): string {
+  return metrics
+    .map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`)
+    .join('');
 }

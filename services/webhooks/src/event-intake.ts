@@ -1,6 +1,7 @@
 import type { EventEnvelope, Topic } from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Spool, SpoolFullError } from './spool/spool.ts';
+import { storableEvent, UnstorableEventError } from './storable-event.ts';
 
 /** Seconds a sender is told to wait when the spool is full. */
 export const SPOOL_FULL_RETRY_AFTER_SECONDS = 30;
@@ -19,11 +20,23 @@ export class EventIntake {
     private readonly recentIds = 10_000,
   ) {}
 
-  async accept(topic: Topic, event: EventEnvelope): Promise<{ duplicate: boolean }> {
+  /** Throws UnstorableEventError (→ 400) for an event the bus would refuse: nothing is acknowledged that cannot be delivered. */
+  async accept(topic: Topic, submitted: EventEnvelope): Promise<{ duplicate: boolean; id: string }> {
+    return this.acceptStorable(topic, storableEvent(submitted));
+  }
+
+  /** Several events of one request: all are checked before any is spooled, so a 400 leaves nothing behind. */
+  async acceptAll(topic: Topic, submitted: EventEnvelope[]): Promise<{ ids: string[] }> {
+    const events = submitted.map(storableEvent);
+    await Promise.all(events.map((event) => this.acceptStorable(topic, event)));
+    return { ids: events.map((event) => event.id) };
+  }
+
+  private async acceptStorable(topic: Topic, event: EventEnvelope): Promise<{ duplicate: boolean; id: string }> {
     const earlier = this.recent.get(event.id);
     if (earlier) {
       await earlier;
-      return { duplicate: true };
+      return { duplicate: true, id: event.id };
     }
     const appended = this.spool.append(topic, event);
     this.recent.set(event.id, appended);
@@ -38,12 +51,13 @@ export class EventIntake {
       if (this.recent.get(event.id) === appended) this.recent.delete(event.id);
       throw error;
     }
-    return { duplicate: false };
+    return { duplicate: false, id: event.id };
   }
 }
 
-/** A spool failure as the answer a sender understands: 503 with Retry-After, so it retries later. */
+/** An intake failure as the answer a sender understands: 400 for an event the bus would refuse; 503 with Retry-After for a spool failure, so it retries later. */
 export function intakeProblem(error: unknown): HttpProblem {
+  if (error instanceof UnstorableEventError) return HttpProblem.badRequest(error.message);
   if (error instanceof SpoolFullError) {
     return HttpProblem.unavailable(
       'the receiver is holding as many undelivered events as it may; retry later',

@@ -60,12 +60,13 @@ export function inboundRouter(options: { routes: RouteStore; intake: EventIntake
       ...(subject ? { subject } : {}),
       data: { routeKey: key, rule: rule.name, contentType, body: transformBody(rule, body, bodyIsJson) },
     });
+    let accepted: { id: string };
     try {
-      await options.intake.accept(rule.topic, event);
+      accepted = await options.intake.accept(rule.topic, event);
     } catch (error) {
       throw intakeProblem(error);
     }
-    res.status(202).json({ accepted: true, id: event.id, rule: rule.name, topic: rule.topic });
+    res.status(202).json({ accepted: true, id: accepted.id, rule: rule.name, topic: rule.topic });
   });
   return router;
 }

@@ -49,12 +49,13 @@ export function livekitRouter(options: {
         payload,
       },
     });
+    let accepted: { id: string };
     try {
-      await options.intake.accept(Topics.webhooksLivekit, envelope);
+      accepted = await options.intake.accept(Topics.webhooksLivekit, envelope);
     } catch (error) {
       throw intakeProblem(error);
     }
-    res.status(200).json({ accepted: true, id: envelope.id });
+    res.status(200).json({ accepted: true, id: accepted.id });
   });
   return router;
 }

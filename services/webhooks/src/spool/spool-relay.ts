@@ -1,4 +1,5 @@
 import type { Bus } from '@speaknode/runtime/bus';
+import { whyUnstorable } from '../storable-event.ts';
 import type { Spool, SpoolRecord } from './spool.ts';
 
 export interface RelayState {
@@ -9,6 +10,8 @@ export interface RelayState {
   published: number;
   /** The wait before the next attempt while the bus is down, in ms. */
   retryInMs: number;
+  /** Events this process set aside because the bus refused them as invalid. */
+  deadLettered: number;
 }
 
 export interface SpoolRelayOptions {
@@ -24,6 +27,9 @@ export interface SpoolRelayOptions {
  * Forwards the spool to the bus in order: runs of consecutive events of one topic go out as one
  * publish; the spool's cursor moves only after the bus resolved it. While the bus is down it
  * retries the same batch with exponential backoff (with jitter), so nothing is skipped or reordered.
+ * An event the bus refuses as invalid (a bad envelope, text PostgreSQL cannot store, a record
+ * Kafka rejects) can never succeed by retrying: it is set aside into the spool's dead-letter
+ * segment and the relay goes on with the next one.
  */
 export class SpoolRelay {
   private running = false;
@@ -36,7 +42,10 @@ export class SpoolRelay {
     lastErrorAt: undefined,
     published: 0,
     retryInMs: 0,
+    deadLettered: 0,
   };
+  /** After the bus refused a batch as invalid, this many records go out one by one to find the bad ones. */
+  private isolating = 0;
   private readonly options: Required<SpoolRelayOptions>;
 
   constructor(
@@ -86,19 +95,38 @@ export class SpoolRelay {
         continue;
       }
       const run = leadingRunOfOneTopic(records);
+      const predicted = whyUnstorable((run[0] as SpoolRecord).event);
+      if (predicted) {
+        await this.setAside(predicted);
+        continue;
+      }
+      // Only the checked head of the run is known good; the rest is cut at the first bad record.
+      const firstBad = run.findIndex((record) => whyUnstorable(record.event) !== undefined);
+      let batch = firstBad === -1 ? run : run.slice(0, firstBad);
+      if (this.isolating > 0) batch = batch.slice(0, 1);
       try {
-        await this.publishWithTimeout(run);
+        await this.publishWithTimeout(batch);
         if (!this.current.busUp) this.options.log(`spool relay: the bus is back; ${this.spool.depth().events} queued`);
         this.current.busUp = true;
         this.current.retryInMs = 0;
-        this.current.published += run.length;
+        this.current.published += batch.length;
+        this.isolating = Math.max(0, this.isolating - batch.length);
         backoff = this.options.minBackoffMs;
         // The bus has them: a cursor that fails to persist only means they go out again after a restart.
         void this.spool
-          .acknowledge(run.length)
+          .acknowledge(batch.length)
           .catch((error: Error) => this.options.log(`spool relay: the cursor could not be saved: ${error.message}`));
       } catch (error) {
         const message = (error as Error).message;
+        if (isRefusalOfEvents(error)) {
+          if (batch.length === 1) {
+            this.isolating = Math.max(0, this.isolating - 1);
+            await this.setAside(`the bus refused it: ${message}`);
+          } else {
+            this.isolating = batch.length;
+          }
+          continue;
+        }
         if (this.current.busUp) this.options.log(`spool relay: publishing failed, retrying with backoff: ${message}`);
         this.current.busUp = false;
         this.current.lastError = message;
@@ -108,6 +136,20 @@ export class SpoolRelay {
         await this.sleep(wait);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
+    }
+  }
+
+  private async setAside(reason: string): Promise<void> {
+    try {
+      const letter = await this.spool.setAsideHead(reason);
+      this.current.deadLettered++;
+      this.options.log(
+        `spool relay: set aside event ${letter.event.id.slice(0, 200)} as a dead letter (${reason.slice(0, 300)})`,
+      );
+    } catch (error) {
+      // The dead-letter segment cannot be written (disk): wait like a bus outage rather than spin.
+      this.options.log(`spool relay: a dead letter could not be written: ${(error as Error).message}`);
+      await this.sleep(this.options.maxBackoffMs);
     }
   }
 
@@ -143,6 +185,32 @@ export class SpoolRelay {
       this.wakeSleep = done;
     });
   }
+}
+
+const KAFKA_REFUSALS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_REQUIRED_ACKS',
+]);
+
+/**
+ * True when the bus refused the events themselves, so a retry cannot succeed: the buses' own
+ * envelope check, a PostgreSQL data exception (SQLSTATE class 22: e.g. NUL or a lone surrogate in
+ * jsonb) or a Kafka record error. Anything else (connection, timeout, leader) is an outage.
+ */
+export function isRefusalOfEvents(error: unknown): boolean {
+  for (
+    let e = error as { message?: unknown; code?: unknown; type?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (typeof e.message === 'string' && /refusing to publish a bad event envelope/.test(e.message)) return true;
+    if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) return true;
+    if (typeof e.type === 'string' && KAFKA_REFUSALS.has(e.type)) return true;
+  }
+  return false;
 }
 
 function leadingRunOfOneTopic(records: SpoolRecord[]): SpoolRecord[] {

@@ -40,11 +40,14 @@ export interface TestReceiverOptions {
   /** Start the relay (default true). */
   relay?: boolean;
   database?: TestDatabase;
+  /** A spool folder that outlives the receiver (a restart opens it again); a fresh temporary one otherwise. */
+  spoolDirectory?: string;
+  adminRole?: string;
 }
 
 /** The receiver in-process on 127.0.0.1:0 with a temporary spool, a throwaway database and (by default) a RecordingBus. */
 export async function startTestReceiver(options: TestReceiverOptions = {}): Promise<TestReceiver> {
-  const directory = await mkdtemp(join(tmpdir(), 'webhooks-test-'));
+  const directory = options.spoolDirectory ?? (await mkdtemp(join(tmpdir(), 'webhooks-test-')));
   const database = options.database ?? (await createTestDatabase());
   const routes = await RouteStore.open(database.pool, { cacheMs: 0 });
   const spool = await Spool.open({ directory, maxBytes: options.spoolMaxBytes ?? 8 * 1_048_576, log: () => {} });
@@ -67,6 +70,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
     numbers: new NumberDirectory({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9' }),
     routes,
     adminVerifier: options.adminVerifier,
+    ...(options.adminRole ? { adminRole: options.adminRole } : {}),
     spaces: new ControlSpaceAccess({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9', cacheMs: 0 }),
     log: () => {},
   };
@@ -88,7 +92,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
       await relay.stop();
       await spool.close();
       if (!options.database) await database.drop();
-      await rm(directory, { recursive: true, force: true });
+      if (!options.spoolDirectory) await rm(directory, { recursive: true, force: true });
     },
   };
 }

@@ -263,7 +263,12 @@ async function accept(
     await intake.accept(topic, event);
   } catch (error) {
     const problem = intakeProblem(error);
-    throw new TwilioReject(503, problem.detail ?? 'unavailable', Number(problem.extra.headers?.['Retry-After'] ?? 5));
+    const retryAfter = problem.extra.headers?.['Retry-After'];
+    throw new TwilioReject(
+      problem.status,
+      problem.detail ?? problem.title,
+      retryAfter === undefined ? undefined : Number(retryAfter),
+    );
   }
 }
 

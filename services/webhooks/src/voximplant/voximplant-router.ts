@@ -122,12 +122,13 @@ export function voximplantRouter(options: VoximplantRouterOptions): Router {
         }),
       );
     }
+    let ids: string[];
     try {
-      await Promise.all(events.map((event) => options.intake.accept(Topics.webhooksVoximplant, event)));
+      ({ ids } = await options.intake.acceptAll(Topics.webhooksVoximplant, events));
     } catch (error) {
       throw intakeProblem(error);
     }
-    res.status(200).json({ accepted: events.length, ids: events.map((e) => e.id), ...(stream ? { stream } : {}) });
+    res.status(200).json({ accepted: events.length, ids, ...(stream ? { stream } : {}) });
   });
   return router;
 }
