@@ -147,7 +147,9 @@ describe('poisoned events on the real (PostgreSQL) bus', () => {
 
       const after = [`CAafter${RUN}a`, `CAafter${RUN}b`];
       for (const sid of after) {
-        expect((await fetch(`${receiver.url}/twilio/status`, signedForm('/twilio/status', status(sid)))).status).toBe(200);
+        expect((await fetch(`${receiver.url}/twilio/status`, signedForm('/twilio/status', status(sid)))).status).toBe(
+          200,
+        );
       }
       await expect
         .poll(() => watch.ids(), { timeout: 5_000 })
