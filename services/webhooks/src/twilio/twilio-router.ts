@@ -12,7 +12,13 @@ import { bridgeStream } from '../bridge-stream.ts';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
 import { idPart, sha256Hex } from '../stable-ids.ts';
 import { type NumberDirectory, NumberLookupUnavailableError } from './number-directory.ts';
-import { flattenParams, parseTwilioForm, type TwilioParams, verifyTwilioRequest } from './twilio-signature.ts';
+import {
+  flattenParams,
+  isJsonContentType,
+  parseTwilioForm,
+  type TwilioParams,
+  verifyTwilioRequest,
+} from './twilio-signature.ts';
 import { connectStreamTwiml, dialSipTwiml, emptyTwiml, livekitSipUri, sayAndHangUpTwiml } from './twiml.ts';
 
 export interface TwilioRouterOptions {
@@ -291,5 +297,5 @@ function rawBodyOf(req: Request): Buffer {
 }
 
 function isJson(req: Request): boolean {
-  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(req.header('content-type') ?? '');
+  return isJsonContentType(req.header('content-type'));
 }
