@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EventEnvelope, Topic } from '@speaknode/contracts';
 import { type DeadLetter, DeadLetters } from './dead-letters.ts';
+import { SpoolLock, type SpoolLockOptions } from './spool-lock.ts';
 
 /** One accepted event as it sits in the spool, waiting for the relay. */
 export interface SpoolRecord {
@@ -38,6 +39,8 @@ export interface SpoolOptions {
   maxBytes: number;
   /** A new segment file starts once the active one is this big; relayed segments are deleted. */
   segmentBytes?: number;
+  /** The exclusive hold on the folder (heartbeat and staleness for a holder on another host). */
+  lock?: SpoolLockOptions;
   log?: (message: string) => void;
 }
 
@@ -81,11 +84,12 @@ export class Spool {
   private fsyncs = 0;
 
   private constructor(
-    private readonly options: Required<Omit<SpoolOptions, 'log'>> & { log: (message: string) => void },
+    private readonly options: Required<Omit<SpoolOptions, 'log' | 'lock'>> & { log: (message: string) => void },
     private active: { segment: number; handle: FileHandle; size: number },
     private cursor: { segment: number; offset: number },
     /** Events the bus refused as invalid, set aside so that the relay goes on. */
     readonly deadLetters: DeadLetters,
+    private readonly lock: SpoolLock,
   ) {
     this.persistedSegment = cursor.segment;
   }
@@ -96,6 +100,21 @@ export class Spool {
       log: (message: string) => console.warn(message),
       ...options,
     };
+    // Before reading anything: a second receiver on this folder would lose acknowledged events.
+    const lock = await SpoolLock.acquire(options.directory, { log: resolved.log, ...options.lock });
+    try {
+      return await Spool.openLocked(resolved, lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private static async openLocked(
+    resolved: Required<Omit<SpoolOptions, 'log' | 'lock'>> & { log: (message: string) => void },
+    lock: SpoolLock,
+  ): Promise<Spool> {
+    const options = resolved;
     await mkdir(options.directory, { recursive: true });
     const cursor = await readCursor(options.directory);
     const segments = (await readdir(options.directory))
@@ -140,7 +159,7 @@ export class Spool {
     if (lastSegment === undefined) await syncDirectory(options.directory);
 
     const deadLetters = await DeadLetters.open(options.directory, resolved.log);
-    const spool = new Spool(resolved, { segment: activeSegment, handle, size }, cursor, deadLetters);
+    const spool = new Spool(resolved, { segment: activeSegment, handle, size }, cursor, deadLetters, lock);
     for (const record of records) {
       spool.queue.push(record);
       spool.queuedBytes += record.bytes;
@@ -336,6 +355,7 @@ export class Spool {
     this.wake();
     await this.active.handle.close();
     await this.deadLetters.close();
+    await this.lock.release();
   }
 }
 
