@@ -1,12 +1,13 @@
 import type { OidcVerifier } from '@speaknode/runtime/auth';
 import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
-import express, { type Express, Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, Router } from 'express';
 import type { EventIntake } from './event-intake.ts';
 import { adminRouter, DEFAULT_ADMIN_ROLE } from './inbound/admin-router.ts';
 import { inboundRouter } from './inbound/inbound-router.ts';
 import type { RouteStore } from './inbound/route-store.ts';
 import type { SpaceAccess } from './inbound/space-access.ts';
 import { livekitRouter } from './livekit/livekit-router.ts';
+import { BadBodyError, MAX_BODY_BYTES, refuseDeclaredOversizedBodies } from './request-body.ts';
 import { deadLetterRouter } from './spool/dead-letter-router.ts';
 import type { Spool } from './spool/spool.ts';
 import type { RelayState } from './spool/spool-relay.ts';
@@ -47,6 +48,22 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   const log = options.log ?? ((message: string) => console.warn(message));
   const app = express();
   app.disable('x-powered-by');
+
+  app.use(
+    refuseDeclaredOversizedBodies(MAX_BODY_BYTES, (path) =>
+      path.startsWith('/twilio')
+        ? { type: 'text/plain', body: 'the request body is over the 1 MiB limit' }
+        : {
+            type: 'application/problem+json',
+            body: JSON.stringify({
+              type: 'about:blank',
+              title: 'Content Too Large',
+              status: 413,
+              detail: `the declared body is over the ${MAX_BODY_BYTES} byte limit`,
+            }),
+          },
+    ),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -147,6 +164,14 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   }
 
   app.use(notFoundHandler);
+  // Body errors thrown by the parsers' helpers become problems like any other.
+  app.use(((error, _req, _res, next) => {
+    next(
+      error instanceof BadBodyError
+        ? new HttpProblem(error.status, error.status === 415 ? 'Unsupported Media Type' : 'Bad Request', error.message)
+        : error,
+    );
+  }) as ErrorRequestHandler);
   app.use(problemErrorHandler((message, error) => log(`${message}: ${(error as Error)?.stack ?? String(error)}`)));
   return app;
 }

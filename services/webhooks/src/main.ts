@@ -86,7 +86,7 @@ const app = createWebhooksApp({
   livekitApiSecret: config.LIVEKIT_API_SECRET,
   voximplantAccounts,
   spool,
-  intake: new EventIntake(spool),
+  intake: new EventIntake(spool, { relayState: () => relay.state() }),
   relayState: () => relay.state(),
   busPing: () => bus.ping(),
   numbers,

@@ -20,6 +20,10 @@ export interface SpoolRelayOptions {
   maxBackoffMs?: number;
   /** A publish that has not settled by then counts as failed (it may still land: same ids, absorbed downstream). */
   publishTimeoutMs?: number;
+  /** While backing off, how often the bus is pinged; a bus that answers ends the wait at once (default 1 s). */
+  probeMs?: number;
+  /** The backoff cap while the spool is past half full, so senders' 503s end soon after the bus is back (default 2 s). */
+  fullSpoolMaxBackoffMs?: number;
   log?: (message: string) => void;
 }
 
@@ -58,6 +62,8 @@ export class SpoolRelay {
       minBackoffMs: 100,
       maxBackoffMs: 30_000,
       publishTimeoutMs: 30_000,
+      probeMs: 1_000,
+      fullSpoolMaxBackoffMs: 2_000,
       log: (message) => console.warn(message),
       ...options,
     };
@@ -131,9 +137,11 @@ export class SpoolRelay {
         this.current.busUp = false;
         this.current.lastError = message;
         this.current.lastErrorAt = new Date().toISOString();
-        const wait = Math.round(backoff * (0.5 + Math.random() / 2));
+        const depth = this.spool.depth();
+        const cap = depth.bytes * 2 > depth.maxBytes ? this.options.fullSpoolMaxBackoffMs : this.options.maxBackoffMs;
+        const wait = Math.round(Math.min(backoff, cap) * (0.5 + Math.random() / 2));
         this.current.retryInMs = wait;
-        await this.sleep(wait);
+        await this.backOff(wait);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
     }
@@ -175,6 +183,28 @@ export class SpoolRelay {
     }
   }
 
+  /** Sleeps `ms`, pinging the bus every `probeMs`: the wait ends as soon as the bus answers again. */
+  private async backOff(ms: number): Promise<void> {
+    let over = false;
+    const sleeping = this.sleep(ms).then(() => {
+      over = true;
+    });
+    const probing = (async () => {
+      while (!over && this.running) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([sleeping, new Promise((resolve) => (timer = setTimeout(resolve, this.options.probeMs)))]);
+        clearTimeout(timer);
+        if (over || !this.running) return;
+        if (await this.bus.ping().catch(() => false)) {
+          this.wakeSleep?.();
+          return;
+        }
+      }
+    })();
+    await sleeping;
+    await probing;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -197,8 +227,8 @@ const KAFKA_REFUSALS = new Set([
 
 /**
  * True when the bus refused the events themselves, so a retry cannot succeed: the buses' own
- * envelope check, a PostgreSQL data exception (SQLSTATE class 22: e.g. NUL or a lone surrogate in
- * jsonb) or a Kafka record error. Anything else (connection, timeout, leader) is an outage.
+ * envelope check, a PostgreSQL data exception or program limit (SQLSTATE classes 22 and 54: a NUL
+ * or a lone surrogate in jsonb, nesting too deep) or a Kafka record error. Anything else (connection, timeout, leader) is an outage.
  */
 export function isRefusalOfEvents(error: unknown): boolean {
   for (
@@ -207,7 +237,7 @@ export function isRefusalOfEvents(error: unknown): boolean {
     e = e.cause as typeof e, depth++
   ) {
     if (typeof e.message === 'string' && /refusing to publish a bad event envelope/.test(e.message)) return true;
-    if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) return true;
+    if (typeof e.code === 'string' && /^(?:22|54)[0-9A-Z]{3}$/.test(e.code)) return true;
     if (typeof e.type === 'string' && KAFKA_REFUSALS.has(e.type)) return true;
   }
   return false;

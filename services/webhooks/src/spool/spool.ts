@@ -17,6 +17,9 @@ export interface SpoolRecord {
 }
 
 export class SpoolFullError extends Error {
+  /** When a sender may try again, as the intake estimates it from the relay's state. */
+  retryAfterSeconds: number | undefined;
+
   constructor(
     readonly maxBytes: number,
     readonly depthBytes: number,

@@ -10,7 +10,7 @@ import { EventIntake } from '../event-intake.ts';
 import { RouteStore } from '../inbound/route-store.ts';
 import { ControlSpaceAccess } from '../inbound/space-access.ts';
 import { Spool } from '../spool/spool.ts';
-import { SpoolRelay } from '../spool/spool-relay.ts';
+import { SpoolRelay, type SpoolRelayOptions } from '../spool/spool-relay.ts';
 import { NumberDirectory } from '../twilio/number-directory.ts';
 import type { VoximplantAccount } from '../voximplant/voximplant-accounts.ts';
 import { RecordingBus } from './memory-bus.ts';
@@ -37,6 +37,7 @@ export interface TestReceiverOptions {
   voximplantAccounts?: VoximplantAccount[];
   spoolMaxBytes?: number;
   adminVerifier?: OidcVerifier;
+  relayOptions?: SpoolRelayOptions;
   /** Start the relay (default true). */
   relay?: boolean;
   database?: TestDatabase;
@@ -52,7 +53,12 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
   const routes = await RouteStore.open(database.pool, { cacheMs: 0 });
   const spool = await Spool.open({ directory, maxBytes: options.spoolMaxBytes ?? 8 * 1_048_576, log: () => {} });
   const bus = options.bus ?? new RecordingBus();
-  const relay = new SpoolRelay(spool, bus, { minBackoffMs: 10, maxBackoffMs: 100, log: () => {} });
+  const relay = new SpoolRelay(spool, bus, {
+    minBackoffMs: 10,
+    maxBackoffMs: 100,
+    log: () => {},
+    ...options.relayOptions,
+  });
   if (options.relay !== false) relay.start();
   const appOptions: WebhooksAppOptions = {
     publicBaseUrl: options.publicBaseUrl ?? 'https://hooks.example.com',
@@ -64,7 +70,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
     livekitApiSecret: options.livekit?.apiSecret,
     voximplantAccounts: new Map((options.voximplantAccounts ?? []).map((a) => [a.accountId, a])),
     spool,
-    intake: new EventIntake(spool),
+    intake: new EventIntake(spool, { relayState: () => relay.state() }),
     relayState: () => relay.state(),
     busPing: () => bus.ping(),
     numbers: new NumberDirectory({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9' }),
