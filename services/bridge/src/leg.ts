@@ -385,7 +385,8 @@ export class PhoneLeg {
     // Decisions are taken at the tick's slot, not at the moment the timer happened to fire: a timer
     // a little late one tick and on time the next must not skip a frame and then send two.
     while (this.queue.length > 0) {
-      if (this.playoutEndsAt < scheduled) this.playoutEndsAt = scheduled;
+      // An idle provider starts playing a frame when it arrives, not at the slot it was due.
+      if (this.playoutEndsAt < now) this.playoutEndsAt = now;
       if (this.playoutEndsAt + FRAME_MS - scheduled > maxQueuedMs) break;
       // If Twilio stops confirming playback, wait for it instead of piling audio up there.
       const unconfirmed = this.stats.framesOut - this.stats.framesPlayed - this.stats.framesCleared;
