@@ -6,3 +6,4 @@ export * from './internal-api.ts';
 export * from './telemetry/index.ts';
 export * from './text-session.ts';
 export * from './validation.ts';
+export * from './widget-manifest.ts';
