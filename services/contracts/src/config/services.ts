@@ -71,6 +71,8 @@ export const ControlConfig = z
     SPEAKNODE_CONSOLE_CLIENT_ID: envString(
       "the console's public OIDC client at the issuer (the embedded issuer's is speaknode-console)",
     ).optional(),
+    /** The built widget (web-widget/dist) served at /widget/v1/; unset: the installed @speaknode/web-widget package's. */
+    SPEAKNODE_WIDGET_DIR: envString('the directory of the built widget (web-widget/dist)').optional(),
     ...livekitEnv,
     LAGO_API_URL: envUrl('the Lago API URL, e.g. http://lago-api:3000').optional(),
     LAGO_API_KEY: envSecret('the Lago API key', 8).optional(),

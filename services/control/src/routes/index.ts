@@ -20,6 +20,7 @@ import { toolRoutes } from '../resources/tools.ts';
 import { webhookRoutes } from '../resources/webhooks.ts';
 import { testSessionRoutes } from '../sessions/test-session-routes.ts';
 import { widgetRoutes } from '../sessions/widget-routes.ts';
+import { widgetAssetRoutes } from '../widget-assets/widget-asset-routes.ts';
 import type { RouteModule } from './route-module.ts';
 
 export const routeModules: RouteModule[] = [
@@ -39,6 +40,7 @@ export const routeModules: RouteModule[] = [
   auditRoutes,
   testSessionRoutes,
   widgetRoutes,
+  widgetAssetRoutes, // GET /widget/v1/… (the built <speaknode-agent>)
   recordingFileRoutes,
   consoleRoutes, // GET /console/ (the console's web build)
   internalRoutes,
