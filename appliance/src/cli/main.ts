@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
+import { ZodError } from 'zod';
 import { renderCompose } from '../compose/render.ts';
 import { validateCompose } from '../compose/validate.ts';
 import { buildServiceImages } from '../images/build.ts';
@@ -20,6 +21,7 @@ import {
 } from '../stack/settings.ts';
 import { activeServices, defineStack } from '../stack/stack.ts';
 import { imageReference, PROFILES, type Profile } from '../stack/types.ts';
+import { primaryIpv4 } from '../state/host-address.ts';
 import { runInit } from '../state/init.ts';
 import { defaultStateDir, NotInitializedError, StateDir, writePrivateFile } from '../state/state-dir.ts';
 import { writeBundle } from '../supervisor/images.ts';
@@ -223,6 +225,36 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return ExitCode.ok;
     }
 
+    if (command === 'doctor') {
+      // Before init too: the host is checked with the default settings' ports and sizes.
+      const saved = await stateDir.readSettings().catch((error) => {
+        if (error instanceof NotInitializedError) return undefined;
+        throw error;
+      });
+      const settings = saved ?? StackSettings.parse({ domain: 'localhost' });
+      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
+      const report = await preflight({
+        docker,
+        stack: { project: settings.project, services: activeServices(defineStack(settings), settings.profiles) },
+        gpu: settings.gpu,
+        stateDir: stateDir.root,
+        initialised: saved !== undefined,
+        publicIp: settings.publicIp,
+      });
+      const secretStore = saved
+        ? (await chooseSecretStore(stateDir.root, preference, io.env)).store.location
+        : undefined;
+      result({ ...report, secretStore }, () => {
+        for (const check of report.checks) {
+          line(`${!check.ok ? '✗' : check.warning ? '!' : '✓'} ${check.name}: ${check.detail}`);
+          if (check.fix) line(`    fix: ${check.fix}`);
+        }
+        if (secretStore) line(`• secrets: ${secretStore}`);
+      });
+      if (report.checks.some((c) => c.name === 'engine' && !c.ok)) return ExitCode.engineUnavailable;
+      return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
+    }
+
     // Every other command works on an initialised state directory.
     const settings = await stateDir.readSettings();
     const stack = defineStack(settings);
@@ -247,19 +279,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
     const resolved = resolveStack(stack, settings.profiles, secrets, stateDir.configDir);
     const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
-
-    if (command === 'doctor') {
-      const report = await preflight({ docker, stack: resolved, gpu: settings.gpu, stateDir: stateDir.root });
-      result({ ...report, secretStore: secretStore.location }, () => {
-        for (const check of report.checks) {
-          line(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
-          if (check.fix) line(`    fix: ${check.fix}`);
-        }
-        line(`• secrets: ${secretStore.location}`);
-      });
-      if (report.checks.some((c) => c.name === 'engine' && !c.ok)) return ExitCode.engineUnavailable;
-      return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
-    }
 
     await pingOrExplain(docker);
     const supervisor = new StackSupervisor({
@@ -385,6 +404,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return fail(ExitCode.usage, `${(error as Error).message}\nRun \`speaknode --help\` for usage.`);
     }
+    if (error instanceof ZodError)
+      return fail(ExitCode.usage, `${settingsProblem(error)}\nRun \`speaknode --help\` for usage.`);
     if (error instanceof EngineUnavailableError) return fail(ExitCode.engineUnavailable, error.message);
     if (error instanceof NotInitializedError || error instanceof MissingSecretError) {
       return fail(ExitCode.notInitialized, (error as Error).message);
@@ -396,6 +417,26 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;
+
+const FLAG_OF: Record<string, string> = {
+  domain: '--domain',
+  publicIp: '--public-ip',
+  adminEmail: '--admin-email',
+  tls: '--tls',
+  profiles: '--profile',
+  ports: '--port',
+};
+
+/** A refused setting in one sentence per problem, naming the flag: "--public-ip: Invalid IPv4 address". */
+function settingsProblem(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const [head, ...rest] = issue.path.map(String);
+      const flag = FLAG_OF[head ?? ''] ?? head ?? 'settings';
+      return `${flag}${rest.length > 0 ? ` ${rest.join('.')}` : ''}: ${issue.message}`;
+    })
+    .join('; ');
+}
 
 function canPrompt(io: CliIo, yes: unknown): boolean {
   return !yes && !!io.stdin?.isTTY;
@@ -478,9 +519,14 @@ async function initSettings(
       ports[name] = Number(answer);
     }
   }
-  let publicIp = (values['public-ip'] as string | undefined) ?? previous?.publicIp;
-  if (!publicIp && prompt) {
-    publicIp = await ask(io, 'IPv4 address browsers and SIP peers reach this server at (empty: discover via STUN)', '');
+  // Without an address LiveKit asks a STUN server on the internet, which an air-gapped host has not:
+  // take this host's primary address unless told otherwise.
+  let publicIp = (values['public-ip'] as string | undefined) || previous?.publicIp;
+  if (!publicIp) {
+    const detected = await primaryIpv4();
+    publicIp = prompt
+      ? await ask(io, 'IPv4 address browsers and SIP peers reach this server at', detected ?? '')
+      : detected;
   }
   return {
     ...(previous ?? {}),
