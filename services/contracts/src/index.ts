@@ -7,3 +7,4 @@ export * from './supervisor/progress.ts';
 export * from './telemetry/index.ts';
 export * from './text-session.ts';
 export * from './validation.ts';
+export * from './widget-manifest.ts';
