@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,22 @@ async function run(argv: string[], stdin?: NodeJS.ReadableStream & { isTTY?: boo
   });
   return { code, stdout, stderr, last: () => JSON.parse(stdout.trim().split('\n').at(-1)!) };
 }
+
+describe('speaknode CLI as a process', () => {
+  it('ends quietly when the reader of its output goes away (`speaknode status | head -1`)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.destroy();
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 30_000);
+});
 
 describe('speaknode CLI', () => {
   let dir: string;

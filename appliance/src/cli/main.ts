@@ -24,6 +24,7 @@ import { imageReference, PROFILES, type Profile } from '../stack/types.ts';
 import { primaryIpv4 } from '../state/host-address.ts';
 import { runInit } from '../state/init.ts';
 import { defaultStateDir, NotInitializedError, StateDir, writePrivateFile } from '../state/state-dir.ts';
+import { EngineAddressError, engineOptions } from '../supervisor/engine-address.ts';
 import { writeBundle } from '../supervisor/images.ts';
 import { preflight } from '../supervisor/preflight.ts';
 import { resolveStack } from '../supervisor/resolve.ts';
@@ -54,7 +55,8 @@ Commands:
 
 Options:
   --state-dir DIR            where settings, config files and (headless) secrets live [${'$'}SPEAKNODE_STATE_DIR, /var/lib/speaknode or ~/.speaknode]
-  --docker-host URL          unix:///path/docker.sock or tcp://host:2375 [${'$'}DOCKER_HOST]
+  --docker-host URL          unix:///path/docker.sock (or the path), tcp://host:2376 (TLS with DOCKER_TLS_VERIFY=1,
+                             DOCKER_CERT_PATH), ssh://user@host [${'$'}DOCKER_HOST]
   --secret-store KIND        auto | keychain | file [auto]
   --json                     machine-readable output: events as JSON lines, the result as the last line
   --health-timeout SECONDS   how long a service may take to become healthy [180]
@@ -89,11 +91,8 @@ export interface CliIo extends Output {
   env: NodeJS.ProcessEnv;
 }
 
-function dockerFrom(host: string | undefined): Docker {
-  if (!host) return new Docker();
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+function dockerFrom(host: string | undefined, env: NodeJS.ProcessEnv): Docker {
+  return new Docker(engineOptions(host, env));
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -208,7 +207,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       );
       const names = args.slice(1);
       const images = names.length > 0 ? names.map(serviceImage) : [...SERVICE_IMAGES];
-      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
+      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
       await pingOrExplain(docker);
       const built = await buildServiceImages({
         docker,
@@ -232,7 +231,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw error;
       });
       const settings = saved ?? StackSettings.parse({ domain: 'localhost' });
-      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
+      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
       const report = await preflight({
         docker,
         stack: { project: settings.project, services: activeServices(defineStack(settings), settings.profiles) },
@@ -278,7 +277,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
 
     const resolved = resolveStack(stack, settings.profiles, secrets, stateDir.configDir);
-    const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
+    const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
 
     await pingOrExplain(docker);
     const supervisor = new StackSupervisor({
@@ -332,6 +331,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             line(
               `${s.service.padEnd(16)} ${s.state.padEnd(10)} ${(s.health ?? '-').padEnd(10)} ${String(s.restarts).padEnd(8)} ${uptime.padEnd(8)} ${s.image}${s.current || s.state === 'missing' ? '' : ' (outdated: run up)'}`,
             );
+            if (s.healthDetail) line(`${''.padEnd(16)} unhealthy: last health check ${s.healthDetail}`);
           }
         });
         return ExitCode.ok;
@@ -406,6 +406,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (error instanceof ZodError)
       return fail(ExitCode.usage, `${settingsProblem(error)}\nRun \`speaknode --help\` for usage.`);
+    if (error instanceof EngineAddressError) return fail(ExitCode.usage, error.message);
     if (error instanceof EngineUnavailableError) return fail(ExitCode.engineUnavailable, error.message);
     if (error instanceof NotInitializedError || error instanceof MissingSecretError) {
       return fail(ExitCode.notInitialized, (error as Error).message);
@@ -542,6 +543,13 @@ async function initSettings(
 
 const isEntry = import.meta.url === `file://${process.argv[1]}`;
 if (isEntry) {
+  // `speaknode status | head -1`: the reader went away, which is no error of ours.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const code = await main(process.argv.slice(2), {
     write: (t) => process.stdout.write(t),
     writeErr: (t) => process.stderr.write(t),
