@@ -167,6 +167,35 @@ describe('speaknode CLI', () => {
     expect(up.stderr).toMatch(/the Docker Engine does not answer/);
   });
 
+  it('init takes a registry mirror and per-service images, and refuses an unknown service or an unpinned image', async () => {
+    const init = await run([
+      ...state,
+      'init',
+      '--yes',
+      '--domain',
+      'voice.example.com',
+      '--registry-mirror',
+      'mirror.local:5000',
+      '--image',
+      'redis=registry.local/redis:7.4.1',
+    ]);
+    expect(init.code, init.stderr).toBe(ExitCode.ok);
+    const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
+    expect(settings).toMatchObject({
+      registryMirror: 'mirror.local:5000',
+      imageOverrides: { redis: 'registry.local/redis:7.4.1' },
+    });
+    const unknown = await run([...state, 'init', '--yes', '--image', 'reddis=registry.local/redis:7']);
+    expect(unknown.code).toBe(ExitCode.usage);
+    expect(unknown.stderr).toMatch(/--image takes SERVICE=IMAGE:TAG with SERVICE one of postgres, redis/);
+    const unpinned = await run([...state, 'init', '--yes', '--image', 'redis=registry.local/redis']);
+    expect(unpinned.code).toBe(ExitCode.usage);
+    expect(unpinned.stderr).toMatch(/--image redis: registry\.local\/redis is not pinned/);
+    const mirror = await run([...state, 'init', '--yes', '--registry-mirror', 'https://mirror.local']);
+    expect(mirror.code).toBe(ExitCode.usage);
+    expect(mirror.stderr).toMatch(/--registry-mirror: a registry host/);
+  });
+
   it('refuses a bad --domain or --public-ip with exit 64 and one sentence naming the flag', async () => {
     const bad = await run([...state, 'init', '--yes', '--domain', 'not a host!', '--public-ip', '300.1.2.3']);
     expect(bad.code).toBe(ExitCode.usage);

@@ -10,6 +10,7 @@ import { buildServiceImages } from '../images/build.ts';
 import { listStackImages } from '../images/list.ts';
 import { SERVICE_IMAGES, serviceImage, serviceImageTag } from '../images/service-images.ts';
 import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
+import { parseImageReference } from '../stack/image-source.ts';
 import { MissingSecretError } from '../stack/secrets.ts';
 import {
   PROVIDER_KEYS,
@@ -65,7 +66,8 @@ Options:
 init options:
   --domain NAME --tls off|external --gpu | --no-gpu --profile models|lago|langfuse (repeatable)
   --port NAME=N (e.g. --port control=9080) --set KEY=value (provider keys: ${PROVIDER_KEYS.join(', ')})
-  --public-ip ADDRESS (what LiveKit announces to browsers; unset: STUN) --admin-email ADDRESS --yes (never prompt)
+  --public-ip ADDRESS (what LiveKit announces; unset: this host's primary address) --admin-email ADDRESS --yes (never prompt)
+  --registry-mirror HOST[:PORT][/PATH] (third-party images from a mirror) --image SERVICE=IMAGE:TAG (repeatable)
 
 Exit codes: 0 ok, 1 an operation failed, 2 doctor found problems, 64 usage, 69 engine unreachable, 78 not initialised.
 `;
@@ -124,6 +126,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         set: { type: 'string', multiple: true },
         'admin-email': { type: 'string' },
         'public-ip': { type: 'string' },
+        'registry-mirror': { type: 'string' },
+        image: { type: 'string', multiple: true },
         yes: { type: 'boolean', default: false },
         tail: { type: 'string' },
         follow: { type: 'boolean', default: false },
@@ -426,6 +430,8 @@ const FLAG_OF: Record<string, string> = {
   tls: '--tls',
   profiles: '--profile',
   ports: '--port',
+  registryMirror: '--registry-mirror',
+  imageOverrides: '--image',
 };
 
 /** A refused setting in one sentence per problem, naming the flag: "--public-ip: Invalid IPv4 address". */
@@ -529,9 +535,27 @@ async function initSettings(
       ? await ask(io, 'IPv4 address browsers and SIP peers reach this server at', detected ?? '')
       : detected;
   }
+  const imageOverrides: Record<string, string> = { ...(previous?.imageOverrides ?? {}) };
+  const known = defineStack({ domain: 'localhost' }).services.map((service) => service.name);
+  for (const entry of (values.image as string[] | undefined) ?? []) {
+    const [name, ...rest] = entry.split('=');
+    const reference = rest.join('=');
+    if (!name || !known.includes(name) || !reference) {
+      throw new UsageError(`--image takes SERVICE=IMAGE:TAG with SERVICE one of ${known.join(', ')} (got ${entry})`);
+    }
+    try {
+      parseImageReference(reference);
+    } catch (error) {
+      throw new UsageError(`--image ${name}: ${(error as Error).message}`);
+    }
+    imageOverrides[name] = reference;
+  }
+  const registryMirror = (values['registry-mirror'] as string | undefined) ?? previous?.registryMirror;
   return {
     ...(previous ?? {}),
     ...(publicIp ? { publicIp } : {}),
+    ...(registryMirror ? { registryMirror } : {}),
+    imageOverrides,
     domain,
     tls: (tls ?? 'off') as StackSettingsInput['tls'],
     gpu: gpu ?? false,

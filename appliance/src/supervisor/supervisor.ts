@@ -605,17 +605,16 @@ export class StackSupervisor {
 
   async status(): Promise<ServiceStatus[]> {
     await this.fitStack();
-    const out: ServiceStatus[] = [];
-    for (const service of dependencyOrder(this.stack.services)) {
-      const info = await this.inspect(service.name);
+    // All inspections at once: one round trip's time instead of one per service.
+    const ordered = dependencyOrder(this.stack.services);
+    const infos = await Promise.all(ordered.map((service) => this.inspect(service.name)));
+    return ordered.map((service, index): ServiceStatus => {
+      const info = infos[index];
       const image = imageReference(service.image);
-      if (!info) {
-        out.push({ service: service.name, state: 'missing', restarts: 0, image, current: false });
-        continue;
-      }
+      if (!info) return { service: service.name, state: 'missing', restarts: 0, image, current: false };
       const running = info.State.Running;
       const startedAt = info.State.StartedAt;
-      out.push({
+      return {
         service: service.name,
         state: info.State.Status as ServiceStatus['state'],
         health: (info.State.Health?.Status as ServiceStatus['health']) ?? 'none',
@@ -626,9 +625,8 @@ export class StackSupervisor {
         image: info.Config.Image,
         current: info.Config.Labels?.[LABEL_HASH] === specHash(containerSpec(this.stack, service)),
         ...(info.State.Health?.Status === 'unhealthy' ? { healthDetail: lastProbe(info) } : {}),
-      });
-    }
-    return out;
+      };
+    });
   }
 
   /** The last `tail` lines of a service's log. */
