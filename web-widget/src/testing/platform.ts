@@ -35,6 +35,7 @@ export interface Platform {
   /** api-base for a visitor at `ip` (through a proxy that sets X-Forwarded-For: per-IP limits per test). */
   apiBaseFor(ip: string): string;
   llm: OpenAIChatServer;
+  proxy: VisitorProxy;
   pages: TestPages;
   publishableKey: string;
   spaceId: string;
@@ -214,6 +215,7 @@ export async function startPlatform(
       controlUrl,
       apiBaseFor: (ip) => `${proxy!.url}/visitor/${ip}`,
       llm,
+      proxy: proxy!,
       pages,
       publishableKey: agent.body.publishableKey,
       spaceId: space.body.id,

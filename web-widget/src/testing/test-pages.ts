@@ -28,6 +28,10 @@ const RECORDER = `window.speaknodeEvents = [];
 for (const type of ['speaknode:state', 'speaknode:message', 'speaknode:error']) {
   document.addEventListener(type, (event) => window.speaknodeEvents.push({ type, detail: event.detail }));
 }
+window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', (event) =>
+  window.cspViolations.push(event.violatedDirective + ' ' + event.blockedURI),
+);
 `;
 
 const escapeHtml = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');

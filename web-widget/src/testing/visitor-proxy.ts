@@ -9,11 +9,17 @@ import type { AddressInfo } from 'node:net';
 
 export interface VisitorProxy {
   url: string;
+  /**
+   * Holds the next Server-Sent Events reply to `ip` after its first event (a reply caught while it
+   * streams, for screenshots); resolves the returned function to let the rest through.
+   */
+  holdStream(ip: string): () => void;
   close(): Promise<void>;
 }
 
 export async function startVisitorProxy(controlUrl: string): Promise<VisitorProxy> {
   const target = new URL(controlUrl);
+  const holds = new Map<string, Promise<void>>();
   const server = createServer((req, res) => {
     const match = /^\/visitor\/([0-9.]+)(\/.*)$/.exec(req.url ?? '');
     if (!match) return res.writeHead(404).end();
@@ -27,7 +33,24 @@ export async function startVisitorProxy(controlUrl: string): Promise<VisitorProx
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const hold = holds.get(match[1]!);
+        if (!hold || !String(answer.headers['content-type']).startsWith('text/event-stream')) return answer.pipe(res);
+        holds.delete(match[1]!);
+        let seen = '';
+        let held = false;
+        const rest: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => {
+          if (held) return rest.push(chunk);
+          seen += chunk.toString('utf8');
+          const firstEnd = seen.indexOf('\n\n');
+          if (firstEnd < 0) return;
+          held = true;
+          res.write(seen.slice(0, firstEnd + 2));
+          rest.push(Buffer.from(seen.slice(firstEnd + 2)));
+        });
+        answer.on('end', () => {
+          void hold.then(() => res.end(Buffer.concat(rest)));
+        });
       },
     );
     upstream.on('error', () => res.writeHead(502).end());
@@ -36,6 +59,11 @@ export async function startVisitorProxy(controlUrl: string): Promise<VisitorProx
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    holdStream(ip) {
+      let release!: () => void;
+      holds.set(ip, new Promise<void>((resolve) => (release = resolve)));
+      return () => release();
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
