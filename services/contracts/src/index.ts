@@ -3,6 +3,7 @@
 export * from './bus/index.ts';
 export * from './domain/index.ts';
 export * from './internal-api.ts';
+export * from './supervisor/progress.ts';
 export * from './telemetry/index.ts';
 export * from './text-session.ts';
 export * from './validation.ts';

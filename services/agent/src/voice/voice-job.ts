@@ -5,12 +5,13 @@
  * the reason on the call record instead of leaving the caller in a silent room.
  */
 import type { JobContext, VAD } from '@livekit/agents';
-import { ParticipantKind } from '@livekit/rtc-node';
-import { type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
+import { ParticipantKind, RoomEvent } from '@livekit/rtc-node';
+import { AGENT_INTERRUPTED_TOPIC, type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
 import type { ControlClient } from '../control/control-client.ts';
 import { Conversation } from '../conversation/conversation.ts';
+import { dtmfCode } from '../conversation/keypad.ts';
 import { buildVoiceProviders, ProviderSetupError } from '../providers/providers.ts';
 
 export interface VoiceJobDeps {
@@ -127,6 +128,22 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     tts: providers.tts,
     vad: deps.vad,
     transfer,
+    channel: metadata.channel,
+    // The media bridge drops its phone provider's queued audio on this; LiveKit SIP needs nothing.
+    onInterrupted: () => {
+      void ctx.room.localParticipant
+        ?.publishData(new TextEncoder().encode('{}'), { reliable: true, topic: AGENT_INTERRUPTED_TOPIC })
+        .catch((e: Error) => deps.log(`could not publish the interruption: ${e.message}`));
+    },
+    // LiveKit SIP plays room DTMF to the caller's line; the media bridge forwards it to its provider.
+    sendDtmf:
+      metadata.channel === 'phone'
+        ? async (digit) => {
+            const local = ctx.room.localParticipant;
+            if (!local) throw new Error('the agent is not in the room');
+            await local.publishDtmf(dtmfCode(digit), digit);
+          }
+        : undefined,
     log: deps.log,
     onEnded: async (outcome) => {
       // Ending the call for the agent ends it for everyone: the room goes, SIP legs hang up.
@@ -139,5 +156,6 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     await started.end('canceled');
   });
   await ctx.connect();
+  ctx.room.on(RoomEvent.DtmfReceived, (_code, digit) => started.keypadPressed(digit));
   await started.start(ctx.room);
 }

@@ -4,6 +4,7 @@ export * from './common.ts';
 export * from './credential.ts';
 export * from './phone-number.ts';
 export * from './role.ts';
+export * from './room-signals.ts';
 export * from './space.ts';
 export * from './tool.ts';
 export * from './webhook-subscription.ts';

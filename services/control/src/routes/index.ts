@@ -7,6 +7,7 @@ import { auditRoutes } from '../audit/audit-routes.ts';
 import { usageRoutes } from '../billing/usage-routes.ts';
 import { callInternalRoutes } from '../calls/call-internal-routes.ts';
 import { callRoutes } from '../calls/call-routes.ts';
+import { consoleRoutes } from '../console/console-routes.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
 import { webhookMessageRoutes } from '../outbound-webhooks/message-routes.ts';
 import { recordingFileRoutes, recordingRoutes } from '../recordings/recording-routes.ts';
@@ -41,6 +42,7 @@ export const routeModules: RouteModule[] = [
   widgetRoutes,
   widgetAssetRoutes, // GET /widget/v1/… (the built <speaknode-agent>)
   recordingFileRoutes,
+  consoleRoutes, // GET /console/ (the console's web build)
   internalRoutes,
   callInternalRoutes,
   ...analyticsModules, // POST /v1/traces, …/analytics
