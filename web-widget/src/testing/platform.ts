@@ -131,7 +131,12 @@ export async function buildWidget(): Promise<string> {
 }
 
 export async function startPlatform(
-  options: { reply?: (request: ChatRequest) => ChatReply; widgetDir?: string } = {},
+  options: {
+    reply?: (request: ChatRequest) => ChatReply;
+    widgetDir?: string;
+    /** A real LiveKit server for control and the worker; unset: a URL nobody listens on (voice fails to connect). */
+    livekit?: { url: string; apiKey: string; apiSecret: string };
+  } = {},
 ): Promise<Platform> {
   if (process.env.SPEAKNODE_TEST_DEBUG) console.error('platform: building the widget');
   const widgetDir = options.widgetDir ?? (await buildWidget());
@@ -144,6 +149,11 @@ export async function startPlatform(
   const apiToken = randomBytes(24).toString('hex');
   const agentSecret = randomBytes(24).toString('base64url');
   const controlUrl = `http://127.0.0.1:${controlPort}`;
+  const livekitEnv = {
+    LIVEKIT_URL: options.livekit?.url ?? `ws://127.0.0.1:${deadLivekitPort}`,
+    LIVEKIT_API_KEY: options.livekit?.apiKey ?? 'widget-test-key',
+    LIVEKIT_API_SECRET: options.livekit?.apiSecret ?? randomBytes(24).toString('base64url'),
+  };
   const controlEnv = {
     PORT: String(controlPort),
     SPEAKNODE_DATA_DIR: dataDir,
@@ -153,9 +163,7 @@ export async function startPlatform(
     SPEAKNODE_WIDGET_DIR: widgetDir,
     AGENT_URL: `http://127.0.0.1:${agentPort}`,
     AGENT_API_TOKEN: apiToken,
-    LIVEKIT_URL: `ws://127.0.0.1:${deadLivekitPort}`,
-    LIVEKIT_API_KEY: 'widget-test-key',
-    LIVEKIT_API_SECRET: randomBytes(24).toString('base64url'),
+    ...livekitEnv,
   };
   let control: ServiceProcess | undefined;
   let worker: AgentWorkerProcess | undefined;
@@ -185,6 +193,7 @@ export async function startPlatform(
       SPEAKNODE_SERVICE_CLIENT_SECRET: agentSecret,
       AGENT_API_TOKEN: apiToken,
       AGENT_CONFIG_CACHE_MS: '0',
+      ...(options.livekit ? livekitEnv : {}),
     });
     step('agent worker up');
     const token = await run(['--import', 'tsx', 'src/cli/token.ts'], controlRoot, controlEnv);
