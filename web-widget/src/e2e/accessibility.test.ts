@@ -52,9 +52,9 @@ function focused(page: Page): Promise<string> {
   });
 }
 
-async function tabTo(page: Page, target: string, limit = 12): Promise<void> {
+async function tabTo(page: Page, target: string, key: 'Tab' | 'Shift+Tab' = 'Tab', limit = 12): Promise<void> {
   for (let i = 0; i < limit; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(key);
     if ((await focused(page)) === target) return;
   }
   throw new Error(`Tab never reached ${target}; last: ${await focused(page)}`);
@@ -95,9 +95,12 @@ describe('keyboard only', () => {
     const log = page.locator('speaknode-agent').getByRole('log');
     await expect.poll(() => log.textContent()).toContain('You said: Do you take new patients?');
     await expect.poll(() => stateOf(page)).toBe('listening');
-    await tabTo(page, 'button:End conversation');
+    // Focus stayed in the message field while the reply came.
+    expect(await focused(page)).toBe('input:Your message');
+    await tabTo(page, 'button:End conversation', 'Shift+Tab');
     await page.keyboard.press('Enter');
     await expect.poll(() => stateOf(page)).toBe('ended');
+    await expect.poll(() => focused(page)).toBe('button:Start chat');
     await page.keyboard.press('Escape');
     await expect.poll(() => focused(page)).toBe('button:Talk to Clinic front desk');
     expect(await page.locator('speaknode-agent').getByRole('dialog').count()).toBe(0);
