@@ -314,7 +314,8 @@ export class SpeaknodeAgentElement extends HTMLElement {
     // The input stays enabled while a reply comes (disabling it would drop a keyboard user's focus).
     v.send.disabled = textRunning && this.state !== 'listening';
     v.input.placeholder = voiceRunning ? 'Or type a message' : 'Type a message';
-    v.intro.textContent = agent ? agent.greeting || `Ask ${name} anything.` : this.state === 'error' ? '' : 'Loading…';
+    // The greeting itself is the agent's first message once a conversation starts.
+    v.intro.textContent = agent ? `Start a conversation with ${name}.` : this.state === 'error' ? '' : 'Loading…';
     if (this.messages.size === 0 && !v.intro.isConnected) v.log.append(v.intro);
   }
 

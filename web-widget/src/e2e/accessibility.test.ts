@@ -105,7 +105,7 @@ describe('keyboard only', () => {
     await expect.poll(() => focused(page)).toBe('button:Talk to Clinic front desk');
     expect(await page.locator('speaknode-agent').getByRole('dialog').count()).toBe(0);
     await page.close();
-  });
+  }, 120_000);
 });
 
 describe('axe-core', () => {
@@ -129,7 +129,7 @@ describe('axe-core', () => {
       await broken.locator('speaknode-agent').getByRole('alert').waitFor();
       expect(await seriousViolations(broken)).toEqual([]);
       await broken.close();
-    });
+    }, 120_000);
   }
 });
 
@@ -157,7 +157,7 @@ describe("under Content-Security-Policy script-src 'self' <api-base>", () => {
     ).toBe('rgb(47, 79, 224)');
     expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
     await page.close();
-  });
+  }, 120_000);
 });
 
 describe('screenshots', () => {
@@ -219,6 +219,6 @@ describe('screenshots', () => {
       await broken.locator('speaknode-agent').getByRole('alert').waitFor();
       await shoot(broken.locator('speaknode-agent'), `${theme}-error`);
       await broken.close();
-    });
+    }, 120_000);
   }
 });
