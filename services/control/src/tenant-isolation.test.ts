@@ -47,6 +47,10 @@ const OPERATIONS: Record<string, Role> = {
   revokeApiKey: 'admin',
   listCalls: 'viewer',
   getCall: 'viewer',
+  createOutboundCall: 'editor',
+  listDoNotCall: 'viewer',
+  addDoNotCall: 'editor',
+  removeDoNotCall: 'editor',
   listAudit: 'viewer',
   getAuditEntry: 'viewer',
 };
@@ -75,6 +79,7 @@ const TABLES = [
   'calls',
   'audit_log',
   'outbox',
+  'do_not_call',
 ];
 
 describe('tenant isolation and roles: every space route', () => {
@@ -138,6 +143,7 @@ describe('tenant isolation and roles: every space route', () => {
         userId: memberId,
         callId,
         entryId: audit.items[0].id,
+        number: encodeURIComponent(number),
       },
     };
   }

@@ -29,6 +29,7 @@ import {
   e164OrNull,
   findCall,
   findCallByEgress,
+  findCallByProviderCall,
   findCallByRoom,
   noteOnCall,
 } from './call-store.ts';
@@ -176,9 +177,12 @@ export class CallLifecycle {
   }
 
   private async onTwilioStatus(data: { callSid: string; callStatus: string; callDurationSeconds?: number }) {
-    const callId = callIdForProviderCall('twilio', data.callSid);
     const target = TWILIO_STATUS[data.callStatus];
     if (!target) return;
+    // Inbound calls' ids derive from the CallSid; an outbound call's id was ours before Twilio named it.
+    const callId =
+      (await findCallByProviderCall(this.pool, 'twilio', data.callSid))?.id ??
+      callIdForProviderCall('twilio', data.callSid);
     if (!(await findCall(this.pool, callId))) {
       this.options.log.warn('status callback for a call control does not know', { callSid: data.callSid });
       return;

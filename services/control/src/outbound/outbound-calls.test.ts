@@ -1,0 +1,347 @@
+import { createEvent, Topics, TwilioCallback, TwilioCallStatus } from '@speaknode/contracts';
+import { checkStreamToken } from '@speaknode/contracts/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
+import { agentBody } from '../testing/fixtures.ts';
+import { startTestControl, type TestControl } from '../testing/harness.ts';
+import { FakeTwilioServer } from './testing/fake-twilio-server.ts';
+
+const LK_KEY = 'APIoutbound';
+const LK_SECRET = 'outbound-secret-outbound-secret-outbound';
+const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
+const AUTH_TOKEN = 'twilio-auth-token-outbound';
+const STREAM_SECRET = 'stream-secret-stream-secret-stream-secret';
+/** Real, dialable numbers in libphonenumber's metadata (UK drama ranges, a US number). */
+const CALLEE = '+442079460123';
+const OTHER_CALLEE = '+442079460456';
+
+let t: TestControl;
+let lk: FakeLivekitServer;
+let tw: FakeTwilioServer;
+let owner: string;
+let spaceId: string;
+let agentId: string;
+let plainAgentId: string;
+let streamNumberId: string;
+let sipNumberId: string;
+let voxNumberId: string;
+let otherSpace: { spaceId: string; numberId: string; agentId: string };
+
+const base = () => `/api/v1/spaces/${spaceId}`;
+const call = (body: Record<string, unknown>) => t.request('POST', `${base()}/calls`, { token: owner, body });
+const getCall = async (id: string) => (await t.request('GET', `${base()}/calls/${id}`, { token: owner })).body;
+/** A status callback as the webhook receiver publishes it. */
+const twilioStatus = (callSid: string, callStatus: string, callDurationSeconds?: number) =>
+  t.control.ctx.callLifecycle.handle({
+    event: createEvent(TwilioCallStatus, {
+      source: 'webhooks',
+      subject: callSid,
+      data: {
+        callSid,
+        accountSid: ACCOUNT_SID,
+        callStatus,
+        ...(callDurationSeconds === undefined ? {} : { callDurationSeconds }),
+        params: { CallSid: callSid, CallStatus: callStatus, Direction: 'outbound-api' },
+      },
+    }),
+  });
+
+async function spaceWithNumbers(name: string, numbers: [string, string, string]) {
+  const created = await t.request('POST', '/api/v1/spaces', { token: owner, body: { name } });
+  const id = created.body.id as string;
+  const b = `/api/v1/spaces/${id}`;
+  const key = await t.request('POST', `${b}/credentials`, {
+    token: owner,
+    body: { name: 'LLM', kind: 'openai', secret: 'sk-test-1234567890' },
+  });
+  const twilio = await t.request('POST', `${b}/credentials`, {
+    token: owner,
+    body: { name: 'Twilio', kind: 'twilio', secret: AUTH_TOKEN, settings: { accountSid: ACCOUNT_SID } },
+  });
+  const agent = await t.request('POST', `${b}/agents`, {
+    token: owner,
+    body: agentBody(key.body.id, {
+      prompt: 'You call {{first_name}} about the appointment on {{ date }}. Their number is {{phone_number}}.',
+      greeting: 'Hello {{first_name}}, this is the clinic.',
+    }),
+  });
+  const plain = await t.request('POST', `${b}/agents`, { token: owner, body: agentBody(key.body.id) });
+  const ids: string[] = [];
+  for (const [provider, number, mode] of [
+    ['twilio', numbers[0], 'stream'],
+    ['twilio', numbers[1], 'sip'],
+    ['voximplant', numbers[2], 'stream'],
+  ] as const) {
+    const res = await t.request('POST', `${b}/phone-numbers`, {
+      token: owner,
+      body: {
+        provider,
+        number,
+        mode,
+        agentId: agent.body.id,
+        ...(provider === 'twilio' ? { credentialId: twilio.body.id } : {}),
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    ids.push(res.body.id);
+  }
+  return { spaceId: id, agentId: agent.body.id as string, plainAgentId: plain.body.id as string, ids };
+}
+
+beforeAll(async () => {
+  lk = await new FakeLivekitServer(LK_KEY, LK_SECRET).start();
+  tw = await new FakeTwilioServer({ [ACCOUNT_SID]: AUTH_TOKEN }).start();
+  t = await startTestControl({
+    env: {
+      LIVEKIT_URL: lk.url,
+      LIVEKIT_API_KEY: LK_KEY,
+      LIVEKIT_API_SECRET: LK_SECRET,
+      LIVEKIT_SIP_OUTBOUND_TRUNK_ID: 'ST_outbound',
+      TWILIO_API_URL: tw.url,
+      WEBHOOKS_PUBLIC_URL: 'https://hooks.example.com/',
+      BRIDGE_PUBLIC_URL: 'wss://media.example.com',
+      SPEAKNODE_STREAM_SECRET: STREAM_SECRET,
+    },
+  });
+  owner = await t.userToken('olga');
+  const mine = await spaceWithNumbers('Outbound', ['+14155550101', '+14155550102', '+74955550103']);
+  ({ spaceId, agentId, plainAgentId } = mine);
+  [streamNumberId, sipNumberId, voxNumberId] = mine.ids as [string, string, string];
+  const theirs = await spaceWithNumbers('Other', ['+14155550201', '+14155550202', '+74955550203']);
+  otherSpace = { spaceId: theirs.spaceId, numberId: theirs.ids[0]!, agentId: theirs.agentId };
+});
+afterAll(async () => {
+  await t?.close();
+  await lk?.stop();
+  await tw?.stop();
+});
+
+const variables = { first_name: 'Ann', date: 'Friday' };
+
+describe('outbound calls from a Twilio stream-mode number', () => {
+  it("creates the call through Twilio's REST API with TwiML that streams to the bridge with a valid stream token", async () => {
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const created = res.body;
+    expect(created).toMatchObject({
+      direction: 'outbound',
+      channel: 'phone',
+      provider: 'twilio',
+      fromNumber: '+14155550101',
+      toNumber: CALLEE,
+      status: 'created',
+    });
+    const placed = tw.calls.at(-1)!;
+    expect(created.providerCallId).toBe(placed.sid);
+    expect(placed.params.To).toEqual([CALLEE]);
+    expect(placed.params.From).toEqual(['+14155550101']);
+    expect(placed.params.StatusCallback).toEqual(['https://hooks.example.com/twilio/status']);
+    expect(placed.params.StatusCallbackEvent).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(placed.params.MachineDetection).toBeUndefined();
+    const twiml = placed.params.Twiml![0]!;
+    expect(twiml).toContain('<Connect><Stream url="wss://media.example.com/twilio">');
+    expect(twiml).toContain(`<Parameter name="callId" value="${created.id}"/>`);
+    const token = /name="streamToken" value="([^"]+)"/.exec(twiml)?.[1];
+    expect(checkStreamToken(STREAM_SECRET, created.id, token)).toBe('valid');
+    // The agent is dispatched into the call's room before anyone is dialled.
+    expect(lk.rooms.has(created.roomName)).toBe(true);
+    const dispatch = lk.dispatches.find((d) => d.room === created.roomName)!;
+    expect(JSON.parse(dispatch.metadata)).toEqual({ callId: created.id, agentId, spaceId, channel: 'phone' });
+
+    // Twilio's status callbacks (through the receiver and the bus) move it like any call.
+    await twilioStatus(placed.sid, 'ringing');
+    expect((await getCall(created.id)).status).toBe('ringing');
+    await twilioStatus(placed.sid, 'in-progress');
+    expect((await getCall(created.id)).status).toBe('in_progress');
+    await twilioStatus(placed.sid, 'completed', 42);
+    const ended = await getCall(created.id);
+    expect(ended).toMatchObject({ status: 'ended', durationSeconds: 42 });
+    expect(ended.events.map((e: { detail: string }) => e.detail)).toContain('in_progress → ended (caller_hangup)');
+  });
+
+  it.each([
+    ['busy', 'busy'],
+    ['no-answer', 'no_answer'],
+    ['failed', 'provider_error'],
+  ])('Twilio status %s ends the call as failed with end reason %s', async (twilioStatusName, endReason) => {
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(res.status).toBe(201);
+    await twilioStatus(res.body.providerCallId, 'ringing');
+    await twilioStatus(res.body.providerCallId, twilioStatusName);
+    expect(await getCall(res.body.id)).toMatchObject({ status: 'failed', endReason });
+  });
+
+  it('with answering-machine detection, a voicemail greeting ends the call as voicemail and Twilio hangs up', async () => {
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables, answeringMachineDetection: true });
+    expect(res.status).toBe(201);
+    const placed = tw.calls.at(-1)!;
+    expect(placed.params).toMatchObject({
+      MachineDetection: ['Enable'],
+      AsyncAmd: ['true'],
+      AsyncAmdStatusCallback: ['https://hooks.example.com/twilio/amd'],
+    });
+    await twilioStatus(placed.sid, 'in-progress');
+    // Through the bus, as the receiver publishes Twilio's AMD callback.
+    await t.control.ctx.bus.publish(Topics.webhooksTwilio, [
+      createEvent(TwilioCallback, {
+        source: 'webhooks',
+        subject: placed.sid,
+        data: { kind: 'amd', callSid: placed.sid, accountSid: ACCOUNT_SID, params: { AnsweredBy: 'machine_end_beep' } },
+      }),
+    ]);
+    await expect.poll(async () => (await getCall(res.body.id)).endReason, { timeout: 10_000 }).toBe('voicemail');
+    expect((await getCall(res.body.id)).status).toBe('ended');
+    await expect.poll(() => placed.status, { timeout: 10_000 }).toBe('completed');
+  });
+
+  it('a human answering leaves the call running', async () => {
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables, answeringMachineDetection: true });
+    const placed = tw.calls.at(-1)!;
+    await twilioStatus(placed.sid, 'in-progress');
+    await t.control.ctx.bus.publish(Topics.webhooksTwilio, [
+      createEvent(TwilioCallback, {
+        source: 'webhooks',
+        subject: placed.sid,
+        data: { kind: 'amd', callSid: placed.sid, accountSid: ACCOUNT_SID, params: { AnsweredBy: 'human' } },
+      }),
+    ]);
+    await expect
+      .poll(async () => (await getCall(res.body.id)).events.map((e: { detail: string }) => e.detail).join('\n'), {
+        timeout: 10_000,
+      })
+      .toContain('answering-machine detection: human');
+    expect((await getCall(res.body.id)).status).toBe('in_progress');
+    expect(placed.status).toBe('queued');
+  });
+
+  it('a call Twilio refuses is a 502 naming Twilio’s error, and the call is recorded as failed', async () => {
+    tw.refuseNext = { status: 400, code: 21215, message: 'Account not authorized to call +442079460123' };
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toContain('21215');
+    expect(await getCall(res.body.callId)).toMatchObject({ status: 'failed', endReason: 'provider_error' });
+  });
+});
+
+describe('outbound calls from a SIP-mode number (LiveKit SIP)', () => {
+  it("dials through the outbound trunk into the call's room and is in progress once answered", async () => {
+    let answer: () => void = () => {};
+    lk.sipCallee = () => new Promise((resolve) => (answer = () => resolve({ answer: true })));
+    const res = await call({ agentId, from: sipNumberId, to: CALLEE, variables });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.status).toBe('ringing');
+    await expect.poll(() => lk.sipCalls.length).toBeGreaterThan(0);
+    const request = lk.sipCalls.at(-1)!;
+    expect(request).toMatchObject({
+      sipTrunkId: 'ST_outbound',
+      sipCallTo: CALLEE,
+      sipNumber: '+14155550102',
+      roomName: res.body.roomName,
+      waitUntilAnswered: true,
+    });
+    expect(lk.dispatches.some((d) => d.room === res.body.roomName)).toBe(true);
+    expect((await getCall(res.body.id)).status).toBe('ringing');
+    answer();
+    await expect.poll(async () => (await getCall(res.body.id)).status).toBe('in_progress');
+  });
+
+  it.each([
+    [486, 'Busy Here', 'busy'],
+    [480, 'Temporarily Unavailable', 'no_answer'],
+    [503, 'Service Unavailable', 'provider_error'],
+  ])('a SIP %i (%s) ends the call as failed with end reason %s', async (sipStatusCode, sipStatus, endReason) => {
+    lk.sipCallee = () => ({ answer: false, sipStatusCode, sipStatus });
+    const res = await call({ agentId, from: sipNumberId, to: CALLEE, variables });
+    expect(res.status).toBe(201);
+    await expect.poll(async () => (await getCall(res.body.id)).status).toBe('failed');
+    const failed = await getCall(res.body.id);
+    expect(failed.endReason).toBe(endReason);
+    expect(failed.failureReason).toContain(String(sipStatusCode));
+  });
+});
+
+describe('what an outbound call is refused for', () => {
+  it.each([
+    ['+4420794', 'to'],
+    ['02079460123', 'to'],
+    ['+1 555 000 0000', 'to'],
+  ])('a number that is not dialable (%s) is a 422 on %s', async (to, path) => {
+    const res = await call({ agentId, from: streamNumberId, to, variables });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].path).toBe(path);
+  });
+
+  it('formats a valid number to E.164', async () => {
+    const res = await call({ agentId, from: streamNumberId, to: '+44 20 7946 0123', variables });
+    expect(res.status).toBe(201);
+    expect(res.body.toNumber).toBe(CALLEE);
+  });
+
+  it('honours the do-not-call list, and calls again once the number is off it', async () => {
+    const added = await t.request('POST', `${base()}/do-not-call`, {
+      token: owner,
+      body: { number: '+44 20 7946 0456', reason: 'asked not to be called' },
+    });
+    expect(added.status).toBe(201);
+    expect(added.body.number).toBe(OTHER_CALLEE);
+    const again = await t.request('POST', `${base()}/do-not-call`, { token: owner, body: { number: OTHER_CALLEE } });
+    expect(again.status).toBe(200);
+    const before = tw.calls.length;
+    const refused = await call({ agentId, from: streamNumberId, to: OTHER_CALLEE, variables });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toContain('do-not-call');
+    expect(tw.calls.length).toBe(before);
+    const list = await t.request('GET', `${base()}/do-not-call`, { token: owner });
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ number: OTHER_CALLEE, reason: 'asked not to be called' }),
+    ]);
+    // Another space's list is its own.
+    const theirs = await t.request('GET', `/api/v1/spaces/${otherSpace.spaceId}/do-not-call`, { token: owner });
+    expect(theirs.body.items).toEqual([]);
+    const removed = await t.request('DELETE', `${base()}/do-not-call/${encodeURIComponent(OTHER_CALLEE)}`, {
+      token: owner,
+    });
+    expect(removed.status).toBe(204);
+    expect((await call({ agentId, from: streamNumberId, to: OTHER_CALLEE, variables })).status).toBe(201);
+  });
+
+  it("names the variables the agent's prompt and greeting need that the request lacks", async () => {
+    const before = tw.calls.length;
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables: { first_name: 'Ann' } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].path).toBe('variables');
+    expect(res.body.detail).toContain('{{date}}');
+    expect(res.body.detail).not.toContain('first_name');
+    expect(res.body.detail).not.toContain('phone_number');
+    expect(tw.calls.length).toBe(before);
+    // An agent without placeholders needs none.
+    expect((await call({ agentId: plainAgentId, from: streamNumberId, to: CALLEE })).status).toBe(201);
+  });
+
+  it("refuses another space's number and agent, and VoxImplant numbers (not built yet)", async () => {
+    const theirNumber = await call({ agentId, from: otherSpace.numberId, to: CALLEE, variables });
+    expect(theirNumber.status).toBe(422);
+    expect(theirNumber.body.errors[0].path).toBe('from');
+    const theirAgent = await call({ agentId: otherSpace.agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(theirAgent.status).toBe(422);
+    expect(theirAgent.body.errors[0].path).toBe('agentId');
+    const vox = await call({ agentId, from: voxNumberId, to: CALLEE, variables });
+    expect(vox.status).toBe(422);
+    expect(vox.body.detail).toContain('VoxImplant');
+  });
+
+  it('needs the editor role', async () => {
+    const viewer = await t.userToken('vera');
+    await t.request('POST', `${base()}/members`, { token: owner, body: { subject: 'vera', role: 'viewer' } });
+    const res = await t.request('POST', `${base()}/calls`, {
+      token: viewer,
+      body: { agentId, from: streamNumberId, to: CALLEE, variables },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('answers a malformed body with 400 naming the fields', async () => {
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables: { 'bad name': 'x' }, extra: 1 });
+    expect(res.status).toBe(400);
+  });
+});
