@@ -2,14 +2,23 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
-      'services/*/src/**/*.test.ts',
-      'appliance/src/**/*.test.ts',
-      'models/src/**/*.test.ts',
-      'web-widget/src/**/*.test.ts',
-      'desktop/src/**/*.test.ts',
-      'installer/**/*.test.ts',
-      'scripts/**/*.test.ts',
+    // The desktop console has its own project (Svelte plugin, jsdom component tests, e2e in Chromium).
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'services',
+          include: [
+            'services/*/src/**/*.test.ts',
+            'appliance/src/**/*.test.ts',
+            'models/src/**/*.test.ts',
+            'web-widget/src/**/*.test.ts',
+            'installer/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
+        },
+      },
+      'desktop/vitest.config.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,

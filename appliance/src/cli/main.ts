@@ -1,12 +1,23 @@
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { renderCompose } from '../compose/render.ts';
 import { validateCompose } from '../compose/validate.ts';
+import { buildServiceImages } from '../images/build.ts';
+import { listStackImages } from '../images/list.ts';
+import { SERVICE_IMAGES, serviceImage, serviceImageTag } from '../images/service-images.ts';
 import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
 import { MissingSecretError } from '../stack/secrets.ts';
-import { PROVIDER_KEYS, type ProviderKey, PublicPorts, type StackSettingsInput, TLS_MODES } from '../stack/settings.ts';
+import {
+  PROVIDER_KEYS,
+  type ProviderKey,
+  PublicPorts,
+  StackSettings,
+  type StackSettingsInput,
+  TLS_MODES,
+} from '../stack/settings.ts';
 import { activeServices, defineStack } from '../stack/stack.ts';
 import { imageReference, PROFILES, type Profile } from '../stack/types.ts';
 import { runInit } from '../state/init.ts';
@@ -35,6 +46,9 @@ Commands:
   compose                    write docker-compose.yml and .env (--out DIR) and validate them with docker-compose
   bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest)
   watch                      follow the engine's events: crashes, health changes; restart unhealthy services
+  images list                the images the stack needs and whether the engine has them
+  images build [name…]       compile our services and build their images on the engine (from a checkout;
+                             --base IMAGE replaces the pinned node:20-bookworm-slim)
 
 Options:
   --state-dir DIR            where settings, config files and (headless) secrets live [${'$'}SPEAKNODE_STATE_DIR, /var/lib/speaknode or ~/.speaknode]
@@ -53,6 +67,19 @@ Exit codes: 0 ok, 1 an operation failed, 2 doctor found problems, 64 usage, 69 e
 `;
 
 class UsageError extends Error {}
+class EngineUnavailableError extends Error {}
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+async function pingOrExplain(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw new EngineUnavailableError(
+      `the Docker Engine does not answer (${(error as Error).message}); start Docker or set --docker-host. \`speaknode doctor\` says more.`,
+    );
+  }
+}
 
 export interface CliIo extends Output {
   /** Interactive prompts read here; absent or not a TTY means no prompts. */
@@ -101,6 +128,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         follow: { type: 'boolean', default: false },
         volumes: { type: 'boolean', default: false },
         out: { type: 'string' },
+        base: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -171,6 +199,30 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
     }
 
+    if (command === 'images' && args[0] === 'build') {
+      // Works before init too: the tags then follow the default settings.
+      const settings = StackSettings.parse(
+        (await stateDir.readSettings().catch(() => undefined)) ?? { domain: 'localhost' },
+      );
+      const names = args.slice(1);
+      const images = names.length > 0 ? names.map(serviceImage) : [...SERVICE_IMAGES];
+      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
+      await pingOrExplain(docker);
+      const built = await buildServiceImages({
+        docker,
+        repoRoot: REPO_ROOT,
+        images,
+        tagOf: (name) => serviceImageTag(settings, name),
+        stagingDir: join(tmpdir(), 'speaknode-image-build'),
+        base: values.base,
+        onEvent: printer.handle,
+      });
+      result({ ok: true, images: built }, () => {
+        for (const image of built) line(`built ${image.tag} in ${(image.durationMs / 1000).toFixed(1)} s`);
+      });
+      return ExitCode.ok;
+    }
+
     // Every other command works on an initialised state directory.
     const settings = await stateDir.readSettings();
     const stack = defineStack(settings);
@@ -209,14 +261,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
     }
 
-    try {
-      await docker.ping();
-    } catch (error) {
-      return fail(
-        ExitCode.engineUnavailable,
-        `the Docker Engine does not answer (${(error as Error).message}); start Docker or set --docker-host. \`speaknode doctor\` says more.`,
-      );
-    }
+    await pingOrExplain(docker);
     const supervisor = new StackSupervisor({
       docker,
       stack: resolved,
@@ -231,6 +276,24 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     };
 
     switch (command) {
+      case 'images': {
+        if (args[0] !== 'list') throw new UsageError('images takes list or build');
+        const images = await listStackImages(docker, resolved.services, settings.imageRegistry);
+        result({ ok: true, images }, () => {
+          line(`${'IMAGE'.padEnd(56)} ${'PRESENT'.padEnd(8)} ${'SIZE'.padEnd(8)} SERVICES`);
+          for (const i of images) {
+            const size = i.size !== undefined ? `${Math.round(i.size / 1e6)} MB` : '-';
+            line(
+              `${i.image.padEnd(56)} ${(i.present ? 'yes' : 'no').padEnd(8)} ${size.padEnd(8)} ${i.services.join(', ')}`,
+            );
+          }
+          const missing = images.filter((i) => !i.present);
+          if (missing.some((i) => i.source === 'speaknode')) line('Build ours with `speaknode images build`.');
+          if (missing.some((i) => i.source === 'third-party'))
+            line('`speaknode up` pulls the others (or loads them with --bundle).');
+        });
+        return ExitCode.ok;
+      }
       case 'up': {
         for (const name of args) supervisor.service(name);
         printer.expect(args.length > 0 ? args.length : resolved.services.length);
@@ -322,10 +385,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return fail(ExitCode.usage, `${(error as Error).message}\nRun \`speaknode --help\` for usage.`);
     }
+    if (error instanceof EngineUnavailableError) return fail(ExitCode.engineUnavailable, error.message);
     if (error instanceof NotInitializedError || error instanceof MissingSecretError) {
       return fail(ExitCode.notInitialized, (error as Error).message);
     }
-    if ((error as Error).message?.startsWith('no service ')) return fail(ExitCode.usage, (error as Error).message);
+    if (/^no (service|image) /.test((error as Error).message ?? ''))
+      return fail(ExitCode.usage, (error as Error).message);
     return fail(ExitCode.failed, (error as Error).message);
   }
 }

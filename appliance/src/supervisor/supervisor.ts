@@ -5,6 +5,8 @@ import { imageReference } from '../stack/types.ts';
 import {
   containerName,
   containerSpec,
+  fitToHost,
+  type HostCapacity,
   LABEL_HASH,
   LABEL_PROJECT,
   LABEL_SERVICE,
@@ -25,6 +27,8 @@ export interface SupervisorOptions {
   healthTimeoutMs?: number;
   /** How often container state is read while waiting. */
   pollIntervalMs?: number;
+  /** The host's CPUs and memory; read from the engine (`/info`) when absent. */
+  host?: HostCapacity;
 }
 
 export type ServiceOutcome = 'healthy' | 'running' | 'completed' | 'failed' | 'skipped';
@@ -94,6 +98,7 @@ function isConflict(error: unknown): boolean {
 export class StackSupervisor {
   readonly docker: Docker;
   stack: ResolvedStack;
+  private host: HostCapacity | undefined;
   private readonly emit: EventSink;
   private readonly healthTimeoutMs: number;
   private readonly pollIntervalMs: number;
@@ -108,6 +113,24 @@ export class StackSupervisor {
     this.emit = options.onEvent ?? (() => {});
     this.healthTimeoutMs = options.healthTimeoutMs ?? 180_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.host = options.host;
+  }
+
+  /** The engine's CPUs and memory, read once; limits above them are cut (see `fitToHost`). */
+  async hostCapacity(): Promise<HostCapacity> {
+    if (!this.host) {
+      const info = (await this.docker.info()) as { NCPU?: number; MemTotal?: number };
+      this.host = {
+        cpus: info.NCPU && info.NCPU > 0 ? info.NCPU : Number.POSITIVE_INFINITY,
+        memoryMb:
+          info.MemTotal && info.MemTotal > 0 ? Math.floor(info.MemTotal / 1024 / 1024) : Number.POSITIVE_INFINITY,
+      };
+    }
+    return this.host;
+  }
+
+  private async fitStack(): Promise<void> {
+    this.stack = fitToHost(this.stack, await this.hostCapacity());
   }
 
   service(name: string): ResolvedService {
@@ -190,6 +213,7 @@ export class StackSupervisor {
 
   private async upNow(options: UpOptions): Promise<UpReport> {
     const started = Date.now();
+    await this.fitStack();
     const services = this.selection(options.only);
     await this.ensureNetworks();
     await this.ensureVolumes(services);
@@ -543,6 +567,7 @@ export class StackSupervisor {
   // ---- status, logs, restart, down ---------------------------------------------------------
 
   async status(): Promise<ServiceStatus[]> {
+    await this.fitStack();
     const out: ServiceStatus[] = [];
     for (const service of dependencyOrder(this.stack.services)) {
       const info = await this.inspect(service.name);
@@ -707,6 +732,7 @@ export class StackSupervisor {
   private async upgradeNow(next: ResolvedStack, options: { bundle?: string }): Promise<UpgradeReport> {
     const t0 = Date.now();
     const previous = this.stack;
+    next = fitToHost(next, await this.hostCapacity());
     const services = dependencyOrder(next.services);
     this.stack = next;
     await this.ensureNetworks();

@@ -44,10 +44,6 @@ export interface LegSettings {
   floodAllowanceMs: number;
   /** Dropped flood audio (less real time elapsed since) after which the leg is closed. */
   floodLimitMs: number;
-  /** Caller level (RMS, 16-bit scale) taken as the caller talking, for barge-in. */
-  callerSpeechRms: number;
-  /** How recently the caller must have talked for an agent's stop to count as an interruption. */
-  callerSpeechHoldMs: number;
   /** Frames between Twilio marks. */
   markEveryFrames: number;
   /** Delay before the first frame of a stretch of agent audio goes out, so arrival jitter does not starve the grid. */
@@ -63,8 +59,6 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   maxBufferedMs: 1000,
   floodAllowanceMs: 1000,
   floodLimitMs: 5000,
-  callerSpeechRms: 300,
-  callerSpeechHoldMs: 500,
   markEveryFrames: 10,
   jitterMs: 40,
   callAppearWaitMs: 3000,
@@ -144,11 +138,9 @@ export class PhoneLeg {
   private tickAt: number | undefined;
   private idleTicks = 0;
   private timer: NodeJS.Timeout | undefined;
-  private agentState = '';
   /** Whether an agent has shown itself in the room (a state attribute or audio). */
   private agentSeen = false;
   private agentWait: NodeJS.Timeout | undefined;
-  private callerSpokeAt = Number.NEGATIVE_INFINITY;
   private squelchUntil = 0;
   private firstMediaAt: number | undefined;
   private receivedMs = 0;
@@ -240,7 +232,10 @@ export class PhoneLeg {
         },
         {
           onAgentAudio: (samples) => this.agentAudio(samples),
-          onAgentState: (state) => this.agentStateChanged(state),
+          onAgentState: () => {
+            this.agentSeen = true;
+          },
+          onAgentInterrupted: () => this.bargeIn(),
           onAgentLeft: () => this.end('agent_left', CloseCode.normal, 'the agent ended the call'),
           onDisconnected: (reason) => this.end('room_closed', CloseCode.normal, `the call's room ended (${reason})`),
         },
@@ -301,7 +296,6 @@ export class PhoneLeg {
     this.stats.framesIn++;
     const room = this.room;
     this.inbound.push(payload, (frame) => room?.publishAudio(frame));
-    if (this.inbound.lastPower >= this.deps.settings.callerSpeechRms ** 2) this.callerSpokeAt = now;
     return true;
   }
 
@@ -332,24 +326,14 @@ export class PhoneLeg {
     this.outbound.push(samples, (payload) => this.enqueue(payload));
   }
 
-  private agentStateChanged(state: string): void {
-    this.agentSeen = true;
-    const previous = this.agentState;
-    this.agentState = state;
-    // Agents go from speaking to listening both when they finish and when they are cut off; only
-    // the second happens while the caller is talking, and only then is queued audio thrown away.
-    if (
-      previous === 'speaking' &&
-      state !== 'speaking' &&
-      this.now() - this.callerSpokeAt <= this.deps.settings.callerSpeechHoldMs
-    ) {
-      this.bargeIn();
-    }
-  }
-
-  /** The agent's speech was cut: stop it at the provider now. */
+  /**
+   * The agent says the caller cut it off (its voice activity detection heard them): stop its
+   * speech at the provider now. The agent decides, on the caller's own audio; the bridge applies
+   * no level of its own, so a quiet caller interrupts as well as a loud one.
+   */
   bargeIn(): void {
     if (this.state !== 'active') return;
+    this.agentSeen = true;
     const now = this.now();
     this.stats.bargeIns++;
     this.deps.metrics.inc('bridge_barge_in_total', { provider: this.provider });
@@ -401,7 +385,8 @@ export class PhoneLeg {
     // Decisions are taken at the tick's slot, not at the moment the timer happened to fire: a timer
     // a little late one tick and on time the next must not skip a frame and then send two.
     while (this.queue.length > 0) {
-      if (this.playoutEndsAt < scheduled) this.playoutEndsAt = scheduled;
+      // An idle provider starts playing a frame when it arrives, not at the slot it was due.
+      if (this.playoutEndsAt < now) this.playoutEndsAt = now;
       if (this.playoutEndsAt + FRAME_MS - scheduled > maxQueuedMs) break;
       // If Twilio stops confirming playback, wait for it instead of piling audio up there.
       const unconfirmed = this.stats.framesOut - this.stats.framesPlayed - this.stats.framesCleared;

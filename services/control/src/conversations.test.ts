@@ -97,6 +97,11 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   agent = created.body;
+  // The receivers listen on loopback: the space allow-lists it for its webhooks (https only otherwise).
+  await t.request('PATCH', `/api/v1/spaces/${spaceId}`, {
+    token: owner,
+    body: { webhookHostAllowList: ['127.0.0.1'] },
+  });
   const hook = await t.request('POST', `/api/v1/spaces/${spaceId}/webhooks`, {
     token: owner,
     body: {

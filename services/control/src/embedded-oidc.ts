@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ControlConfig } from '@speaknode/contracts/node';
-import { createEmbeddedIssuer, type EmbeddedIssuer, generateIssuerKey } from '@speaknode/runtime/embedded-issuer';
+import {
+  createEmbeddedIssuer,
+  type EmbeddedIssuer,
+  type EmbeddedUser,
+  generateIssuerKey,
+  generatePassword,
+  hashPassword,
+} from '@speaknode/runtime/embedded-issuer';
 import type { JWK } from 'jose';
 
 /** The client a trial user gets admin-API tokens with (`npm run token -w @speaknode/control`). */
@@ -36,6 +43,40 @@ export async function loadOrCreateEmbeddedOidcState(path: string): Promise<Embed
   return state;
 }
 
+/** The console's OIDC clients at the embedded issuer: the web app at /console/ and the desktop app (loopback). */
+export const CONSOLE_WEB_CLIENT_ID = 'speaknode-console';
+export const CONSOLE_DESKTOP_CLIENT_ID = 'speaknode-desktop';
+
+export interface ConsoleUsers {
+  users: EmbeddedUser[];
+  /** Set only on the start that made the admin: the password to show once. */
+  createdAdminPassword?: string;
+}
+
+/**
+ * The people who may sign in to the console at the embedded issuer, kept (as scrypt hashes) in
+ * `console-users.json` (0600). On first start an `admin` with a generated password is made; the
+ * password is returned once for the log and also kept in `console-admin-password` (0600), so an
+ * admin who missed the log can read it there. More users: add entries with `hashPassword`.
+ */
+export async function loadOrCreateConsoleUsers(dataDir: string): Promise<ConsoleUsers> {
+  const path = join(dataDir, 'console-users.json');
+  try {
+    return { users: (JSON.parse(await readFile(path, 'utf8')) as { users: EmbeddedUser[] }).users };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const password = generatePassword();
+  const users = [{ username: 'admin', passwordHash: await hashPassword(password) }];
+  await mkdir(dataDir, { recursive: true });
+  const passwordPath = join(dataDir, 'console-admin-password');
+  await writeFile(passwordPath, `${password}\n`, { mode: 0o600 });
+  await chmod(passwordPath, 0o600);
+  await writeFile(path, JSON.stringify({ users }, null, 2), { mode: 0o600 });
+  await chmod(path, 0o600);
+  return { users, createdAdminPassword: password };
+}
+
 /** Where control's own base URL is, as tokens and the embedded issuer name it. */
 export function controlBaseUrl(config: Pick<ControlConfig, 'PUBLIC_BASE_URL' | 'HOST'>, port: number): string {
   if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/$/, '');
@@ -52,7 +93,9 @@ export function createControlEmbeddedIssuer(
   config: Pick<ControlConfig, 'SPEAKNODE_OIDC_AUDIENCE' | 'SPEAKNODE_EMBEDDED_CLIENTS'>,
   issuer: string,
   state: EmbeddedOidcState,
+  consoleUsers: EmbeddedUser[] = [],
 ): EmbeddedIssuer {
+  const site = new URL(issuer).origin;
   return createEmbeddedIssuer({
     issuer,
     audience: config.SPEAKNODE_OIDC_AUDIENCE,
@@ -66,5 +109,24 @@ export function createControlEmbeddedIssuer(
         roles: [c.role],
       })),
     ],
+    login: {
+      users: consoleUsers,
+      clients: [
+        {
+          clientId: CONSOLE_WEB_CLIENT_ID,
+          clientName: 'Speaknode console',
+          applicationType: 'web',
+          redirectUris: [`${site}/console/`],
+          postLogoutRedirectUris: [`${site}/console/`],
+        },
+        {
+          clientId: CONSOLE_DESKTOP_CLIENT_ID,
+          clientName: 'Speaknode desktop',
+          applicationType: 'native',
+          // RFC 8252 §7.3: the desktop app listens on a free loopback port; any port matches.
+          redirectUris: ['http://127.0.0.1/callback'],
+        },
+      ],
+    },
   });
 }

@@ -29,6 +29,7 @@ import {
   controlBaseUrl,
   createControlEmbeddedIssuer,
   embeddedOidcStatePath,
+  loadOrCreateConsoleUsers,
   loadOrCreateEmbeddedOidcState,
 } from './embedded-oidc.ts';
 import { LivekitGateway, type RecordingTarget } from './livekit/livekit-gateway.ts';
@@ -171,7 +172,14 @@ export async function startControl(config: ControlConfig, options: StartControlO
     if (!issuer) {
       issuer = `${url}/oidc`;
       const state = await loadOrCreateEmbeddedOidcState(embeddedOidcStatePath(config));
-      oidcHandler = createControlEmbeddedIssuer(config, issuer, state).handler;
+      const consoleUsers = await loadOrCreateConsoleUsers(config.SPEAKNODE_DATA_DIR);
+      if (consoleUsers.createdAdminPassword) {
+        // Shown once, on the start that made it (also kept 0600 in the data directory).
+        log.info(
+          `console sign-in for this trial: user "admin", password "${consoleUsers.createdAdminPassword}" (${url}/console/)`,
+        );
+      }
+      oidcHandler = createControlEmbeddedIssuer(config, issuer, state, consoleUsers.users).handler;
     }
     const verifier = new OidcVerifier({ issuer, audience: config.SPEAKNODE_OIDC_AUDIENCE });
 

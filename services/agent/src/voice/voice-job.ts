@@ -5,12 +5,19 @@
  * the reason on the call record instead of leaving the caller in a silent room.
  */
 import type { JobContext, VAD } from '@livekit/agents';
-import { ParticipantKind } from '@livekit/rtc-node';
-import { type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
+import { ParticipantKind, RoomEvent } from '@livekit/rtc-node';
+import {
+  AGENT_INTERRUPTED_TOPIC,
+  type AgentRuntimeConfig,
+  DispatchMetadata,
+  fillAgentPlaceholders,
+  placeholdersIn,
+} from '@speaknode/contracts';
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
 import type { ControlClient } from '../control/control-client.ts';
 import { Conversation } from '../conversation/conversation.ts';
+import { dtmfCode } from '../conversation/keypad.ts';
 import { buildVoiceProviders, ProviderSetupError } from '../providers/providers.ts';
 
 export interface VoiceJobDeps {
@@ -80,6 +87,16 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     await fail(`agent ${metadata.agentId} does not belong to space ${metadata.spaceId}`);
     return;
   }
+  // `{{name}}` placeholders: filled from the call's variables (an outbound call's, the caller's number).
+  if (placeholdersIn(runtime.agent.prompt, runtime.agent.greeting).length > 0) {
+    try {
+      const { variables } = await deps.control.callSummary(callId);
+      runtime = { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables) };
+    } catch (error) {
+      await fail(`the call's variables for the agent's placeholders could not be loaded: ${(error as Error).message}`);
+      return;
+    }
+  }
 
   let providers: ReturnType<typeof buildVoiceProviders>;
   try {
@@ -127,6 +144,22 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     tts: providers.tts,
     vad: deps.vad,
     transfer,
+    channel: metadata.channel,
+    // The media bridge drops its phone provider's queued audio on this; LiveKit SIP needs nothing.
+    onInterrupted: () => {
+      void ctx.room.localParticipant
+        ?.publishData(new TextEncoder().encode('{}'), { reliable: true, topic: AGENT_INTERRUPTED_TOPIC })
+        .catch((e: Error) => deps.log(`could not publish the interruption: ${e.message}`));
+    },
+    // LiveKit SIP plays room DTMF to the caller's line; the media bridge forwards it to its provider.
+    sendDtmf:
+      metadata.channel === 'phone'
+        ? async (digit) => {
+            const local = ctx.room.localParticipant;
+            if (!local) throw new Error('the agent is not in the room');
+            await local.publishDtmf(dtmfCode(digit), digit);
+          }
+        : undefined,
     log: deps.log,
     onEnded: async (outcome) => {
       // Ending the call for the agent ends it for everyone: the room goes, SIP legs hang up.
@@ -139,5 +172,6 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     await started.end('canceled');
   });
   await ctx.connect();
+  ctx.room.on(RoomEvent.DtmfReceived, (_code, digit) => started.keypadPressed(digit));
   await started.start(ctx.room);
 }

@@ -11,6 +11,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { AGENT_INTERRUPTED_TOPIC } from '@speaknode/contracts';
 import { describe, expect, it } from 'vitest';
 import { until } from '../testing/harness.ts';
 import { LiveKitRoomConnector } from './livekit-room.ts';
@@ -78,6 +79,7 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
     let agentAudio = 0;
     const states: string[] = [];
     let agentLeft = false;
+    let interruptions = 0;
     const connection = await new LiveKitRoomConnector().connect(
       { serverUrl: LIVEKIT_URL as string, token: token(identity, roomName), identity, roomName, attributes: {} },
       {
@@ -87,6 +89,9 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
         onAgentState: (state) => states.push(state),
         onAgentLeft: () => {
           agentLeft = true;
+        },
+        onAgentInterrupted: () => {
+          interruptions++;
         },
         onDisconnected: () => {},
       },
@@ -102,6 +107,11 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
       await until(() => agentAudio > 0, 'the caller to hear the agent', 10_000);
       await agentRoom.localParticipant?.setAttributes({ 'lk.agent.state': 'speaking' });
       await until(() => states.includes('speaking'), 'the agent state to arrive', 10_000);
+      await agentRoom.localParticipant?.publishData(new TextEncoder().encode('{}'), {
+        reliable: true,
+        topic: AGENT_INTERRUPTED_TOPIC,
+      });
+      await until(() => interruptions > 0, "the agent's interruption to arrive", 10_000);
       await connection.sendDtmf('5');
       await until(() => digits.includes('5'), 'the DTMF digit to reach the agent', 10_000);
       await agentRoom.disconnect();
@@ -118,7 +128,7 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
     await expect(
       new LiveKitRoomConnector().connect(
         { serverUrl: LIVEKIT_URL as string, token: 'not-a-token', identity: 'phone-x', roomName, attributes: {} },
-        { onAgentAudio() {}, onAgentState() {}, onAgentLeft() {}, onDisconnected() {} },
+        { onAgentAudio() {}, onAgentState() {}, onAgentLeft() {}, onAgentInterrupted() {}, onDisconnected() {} },
       ),
     ).rejects.toThrow(new RegExp(`could not join room ${roomName}`));
   }, 30_000);

@@ -15,6 +15,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { AGENT_INTERRUPTED_TOPIC } from '@speaknode/contracts';
 import {
   AGENT_STATE_ATTRIBUTE,
   dtmfCode,
@@ -55,6 +56,9 @@ export class LiveKitRoomConnector implements RoomConnector {
     room.on(RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>, participant: Participant) => {
       const state = changed[AGENT_STATE_ATTRIBUTE];
       if (state !== undefined && isAgent(participant)) handlers.onAgentState(state);
+    });
+    room.on(RoomEvent.DataReceived, (_payload: Uint8Array, participant?: RemoteParticipant, _kind?, topic?: string) => {
+      if (topic === AGENT_INTERRUPTED_TOPIC && participant && isAgent(participant)) handlers.onAgentInterrupted();
     });
     room.on(RoomEvent.ParticipantConnected, (participant: RemoteParticipant) => {
       // An agent that joins after the caller: its state so far (attributes set before it joined

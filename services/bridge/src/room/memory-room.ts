@@ -13,6 +13,8 @@ export interface MemoryAgentContext {
   say(samples: Int16Array): void;
   /** Set the agent's `lk.agent.state`. */
   setState(state: string): void;
+  /** Say the caller cut the agent off (what a real agent publishes on `AGENT_INTERRUPTED_TOPIC`). */
+  interrupted(): void;
   /** Leave the room, as an agent does when it ends the call. */
   leave(): void;
 }
@@ -95,6 +97,9 @@ export class MemoryRoomConnector implements RoomConnector {
       },
       setState: (state) => {
         if (!room.closed && !room.agentGone) handlers.onAgentState(state);
+      },
+      interrupted: () => {
+        if (!room.closed && !room.agentGone) handlers.onAgentInterrupted();
       },
       leave: () => room.agentLeaves(),
     });
@@ -215,9 +220,10 @@ export class TalkingAgent implements MemoryAgent {
     const rms = Math.sqrt(power / frame.length);
     this.loudFrames = rms >= (this.options.bargeInRms ?? 500) ? this.loudFrames + 1 : 0;
     if (this.speaking && this.loudFrames >= (this.options.bargeInFrames ?? 3)) {
-      // What agents do on an interruption: stop the audio at once, then say so in the state.
+      // What agents do on an interruption: stop the audio at once, tell the room, change state.
       this.speaking = false;
       this.interruptedAt = performance.now();
+      this.context?.interrupted();
       this.context?.setState('listening');
     }
   }

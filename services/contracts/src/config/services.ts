@@ -66,6 +66,14 @@ export const ControlConfig = z
     /** 32 bytes, base64: encrypts provider credentials at rest. */
     SPEAKNODE_CREDENTIALS_KEY: envSecret('32 random bytes, base64-encoded (openssl rand -base64 32)', 44).optional(),
     PUBLIC_BASE_URL: envUrl('the URL browsers and providers reach control at').optional(),
+    SPEAKNODE_CONSOLE_DIR: envString(
+      "the console's web build, served at /console/ (default: desktop/out/web)",
+    ).optional(),
+    SPEAKNODE_CONSOLE_CLIENT_ID: envString(
+      "the console's public OIDC client at the issuer (the embedded issuer's is speaknode-console)",
+    ).optional(),
+    /** The built widget (web-widget/dist) served at /widget/v1/; unset: the installed @speaknode/web-widget package's. */
+    SPEAKNODE_WIDGET_DIR: envString('the directory of the built widget (web-widget/dist)').optional(),
     ...livekitEnv,
     LAGO_API_URL: envUrl('the Lago API URL, e.g. http://lago-api:3000').optional(),
     LAGO_API_KEY: envSecret('the Lago API key', 8).optional(),

@@ -6,6 +6,12 @@ export const SpaceInput = z.object({
   name: DisplayName,
   /** Hosts HTTP tools may reach although they resolve to private addresses (on-prem systems). */
   toolHostAllowList: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(100).default([]),
+  /**
+   * Hosts outbound webhooks may reach although they resolve to private addresses, and the only
+   * hosts they may reach over plain `http`; every other endpoint is `https` to a public address.
+   * Entries as for tools: a host name, `*.suffix`, an IP address or a CIDR block.
+   */
+  webhookHostAllowList: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(100).default([]),
 });
 export type SpaceInput = z.infer<typeof SpaceInput>;
 

@@ -15,6 +15,7 @@ import { isUuid } from '../auth/space-access.ts';
 import { jsonBodyOf } from '../http/json-body.ts';
 import { inWriteTransaction } from '../http/write.ts';
 import { createParticipantToken } from '../livekit/participant-token.ts';
+import { variablesOfCall } from '../outbound/call-variables.ts';
 import { writeOutboxEvent } from '../outbox/outbox.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { type CallRow, findCall, isFinished } from './call-store.ts';
@@ -64,6 +65,7 @@ export const callInternalRoutes: RouteModule = {
           fromNumber: call.from_number,
           toNumber: call.to_number,
           provider: call.provider,
+          variables: await variablesOfCall(ctx.pool, call),
         };
         res.json(summary);
       },

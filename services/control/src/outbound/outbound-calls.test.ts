@@ -148,6 +148,12 @@ describe('outbound calls from a Twilio stream-mode number', () => {
     const dispatch = lk.dispatches.find((d) => d.room === created.roomName)!;
     expect(JSON.parse(dispatch.metadata)).toEqual({ callId: created.id, agentId, spaceId, channel: 'phone' });
 
+    // The agent worker reads the values for the agent's {{name}} placeholders from the call summary.
+    const summary = await t.request('GET', `/internal/v1/calls/${created.id}`, {
+      token: await t.serviceToken('service:agent'),
+    });
+    expect(summary.body.variables).toEqual({ first_name: 'Ann', date: 'Friday', phone_number: CALLEE });
+
     // Twilio's status callbacks (through the receiver and the bus) move it like any call.
     await twilioStatus(placed.sid, 'ringing');
     expect((await getCall(created.id)).status).toBe('ringing');
@@ -257,6 +263,29 @@ describe('outbound calls from a SIP-mode number (LiveKit SIP)', () => {
     const failed = await getCall(res.body.id);
     expect(failed.endReason).toBe(endReason);
     expect(failed.failureReason).toContain(String(sipStatusCode));
+  });
+});
+
+describe('variables of inbound calls', () => {
+  it("fill phone_number with the caller's number", async () => {
+    const id = crypto.randomUUID();
+    await t.control.ctx.callInserter.insert({
+      id,
+      spaceId,
+      agentId,
+      channel: 'phone',
+      transport: 'voice',
+      status: 'ringing',
+      roomName: `call-${id}`,
+      provider: 'twilio',
+      providerCallId: `CA${id.replaceAll('-', '')}`,
+      fromNumber: '+14155550999',
+      toNumber: '+14155550101',
+    });
+    const summary = await t.request('GET', `/internal/v1/calls/${id}`, {
+      token: await t.serviceToken('service:agent'),
+    });
+    expect(summary.body.variables).toEqual({ phone_number: '+14155550999' });
   });
 });
 

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AgentInput, type CallVariables, type OutboundCallInput } from '@speaknode/contracts';
+import {
+  AgentInput,
+  type CallVariables,
+  missingVariables,
+  type OutboundCallInput,
+  PHONE_NUMBER_VARIABLE,
+} from '@speaknode/contracts';
 import { signStreamToken } from '@speaknode/contracts/node';
 import { inTransaction } from '@speaknode/runtime/db';
 import { HttpProblem } from '@speaknode/runtime/problem';
@@ -11,7 +17,6 @@ import { roomNameForCall } from '../livekit/participant-token.ts';
 import { resolveCredential } from '../resources/credentials.ts';
 import { dialableE164 } from './called-number.ts';
 import { isOnDoNotCallList } from './do-not-call.ts';
-import { missingVariables, PHONE_NUMBER_VARIABLE } from './prompt-variables.ts';
 import { SipCalls } from './sip-calls.ts';
 import { type TwilioAccount, TwilioCalls, TwilioRefusal } from './twilio-calls.ts';
 

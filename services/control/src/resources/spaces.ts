@@ -8,14 +8,14 @@ import {
   Space,
   SpaceInput,
 } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { forgetMemberships, isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import type { ControlContext } from '../context.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
@@ -24,6 +24,7 @@ interface SpaceRow {
   id: string;
   name: string;
   tool_host_allow_list: string[];
+  webhook_host_allow_list: string[];
   created_at: Date;
   updated_at: Date;
   role?: Role;
@@ -35,13 +36,19 @@ function toSpace(row: SpaceRow, role?: Role): Space {
     id: row.id,
     name: row.name,
     toolHostAllowList: row.tool_host_allow_list,
+    webhookHostAllowList: row.webhook_host_allow_list,
     createdAt: isoNow(row.created_at),
     updatedAt: isoNow(row.updated_at),
     ...((role ?? row.role) ? { role: role ?? row.role } : {}),
   };
 }
 
-const SpacePatch = SpaceInput.partial().strict();
+/** The writable fields of a stored space: what a PATCH merges into. */
+const writableSpace = (row: SpaceRow): SpaceInput => ({
+  name: row.name,
+  toolHostAllowList: row.tool_host_allow_list,
+  webhookHostAllowList: row.webhook_host_allow_list,
+});
 
 /** `/api/v1/spaces`: the caller's spaces, and creating one (its creator becomes its owner). */
 export const spaceListRoutes: RouteModule = {
@@ -74,12 +81,13 @@ export const spaceListRoutes: RouteModule = {
       if (principal.kind !== 'user') {
         throw HttpProblem.forbidden('API keys act inside their space; create spaces with a user token');
       }
-      const input = parseOrProblem(SpaceInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(SpaceInput.strict(), req.body);
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
         const { rows } = await client.query<SpaceRow>(
-          'INSERT INTO spaces (id, name, tool_host_allow_list) VALUES ($1, $2, $3) RETURNING *, created_at::text AS cursor_at',
-          [id, input.name, JSON.stringify(input.toolHostAllowList)],
+          `INSERT INTO spaces (id, name, tool_host_allow_list, webhook_host_allow_list) VALUES ($1, $2, $3, $4)
+           RETURNING *, created_at::text AS cursor_at`,
+          [id, input.name, JSON.stringify(input.toolHostAllowList), JSON.stringify(input.webhookHostAllowList)],
         );
         await client.query("INSERT INTO members (space_id, user_id, role) VALUES ($1, $2, 'owner')", [
           id,
@@ -141,21 +149,24 @@ export const spaceRoutes: RouteModule = {
     });
     router.patch('/', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const patch = parseOrProblem(SpacePatch, jsonBodyOf(req.body));
       const updated = await inWriteTransaction(ctx, async (client) => {
         const before = await client.query<SpaceRow>('SELECT * FROM spaces WHERE id = $1 FOR UPDATE', [access.spaceId]);
         if (!before.rows[0]) throw HttpProblem.notFound(`no space ${access.spaceId}`);
+        const input = parseMergePatch(SpaceInput.strict(), writableSpace(before.rows[0]), req.body, {
+          readOnly: ['role'],
+        });
         const { rows } = await client.query<SpaceRow>(
-          `UPDATE spaces SET name = COALESCE($2, name), tool_host_allow_list = COALESCE($3, tool_host_allow_list), updated_at = now()
+          `UPDATE spaces SET name = $2, tool_host_allow_list = $3, webhook_host_allow_list = $4, updated_at = now()
            WHERE id = $1 RETURNING *`,
           [
             access.spaceId,
-            patch.name ?? null,
-            patch.toolHostAllowList ? JSON.stringify(patch.toolHostAllowList) : null,
+            input.name,
+            JSON.stringify(input.toolHostAllowList),
+            JSON.stringify(input.webhookHostAllowList),
           ],
         );
         // Tools' reachable hosts changed: agents' runtime configuration must not be served from cache.
-        if (patch.toolHostAllowList) {
+        if (JSON.stringify(input.toolHostAllowList) !== JSON.stringify(before.rows[0].tool_host_allow_list)) {
           await client.query('UPDATE agents SET version = version + 1 WHERE space_id = $1', [access.spaceId]);
         }
         await recordChange(client, {
@@ -202,9 +213,10 @@ export const spaceRoutes: RouteModule = {
     });
     doc.add('patch', '/api/v1/spaces/:spaceId', {
       operationId: 'updateSpace',
-      summary: 'Rename a space or change its tool host allow-list (admin)',
+      summary: 'Rename a space or change its tool and webhook host allow-lists, as a JSON Merge Patch (admin)',
       tags,
-      body: SpacePatch,
+      body: SpaceInput,
+      mergePatch: true,
       responses: { 200: { description: 'The space', schema: Space } },
     });
     doc.add('delete', '/api/v1/spaces/:spaceId', {
@@ -237,6 +249,9 @@ function toMember(row: MemberRow): Member {
     createdAt: isoNow(row.created_at),
   };
 }
+
+/** Fields of a member's representation a PATCH may send back unchanged. */
+const MEMBER_READ_ONLY = ['userId', 'subject', 'email', 'createdAt'];
 
 const MEMBERS_VIEW = `(SELECT m.user_id AS id, m.user_id, m.space_id, u.subject, u.email, m.role, m.created_at
   FROM members m JOIN users u ON u.id = m.user_id) AS t`;
@@ -284,7 +299,7 @@ export const memberRoutes: RouteModule = {
 
     router.post('/members', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const input = parseOrProblem(MemberInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(MemberInput.strict(), req.body);
       if (input.role === 'owner' && access.role !== 'owner')
         throw HttpProblem.forbidden('only an owner can add an owner');
       const member = await inWriteTransaction(ctx, async (client) => {
@@ -319,10 +334,12 @@ export const memberRoutes: RouteModule = {
 
     router.patch('/members/:userId', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const { role } = parseOrProblem(MemberUpdate.strict(), jsonBodyOf(req.body));
       const member = await inWriteTransaction(ctx, async (client) => {
         const before = await findMember(access.spaceId, req.params.userId, client);
         if (!before) throw HttpProblem.notFound(`no member ${req.params.userId} in this space`);
+        const { role } = parseMergePatch(MemberUpdate.strict(), { role: before.role }, req.body, {
+          readOnly: MEMBER_READ_ONLY,
+        });
         if ((before.role === 'owner' || role === 'owner') && access.role !== 'owner') {
           throw HttpProblem.forbidden('only an owner can grant or change the owner role');
         }
@@ -403,9 +420,10 @@ export const memberRoutes: RouteModule = {
     });
     doc.add('patch', '/api/v1/spaces/:spaceId/members/:userId', {
       operationId: 'updateMember',
-      summary: 'Change a member’s role (admin; owner role: owner)',
+      summary: 'Change a member’s role, as a JSON Merge Patch (admin; owner role: owner)',
       tags,
       body: MemberUpdate,
+      mergePatch: true,
       responses: { 200: { description: 'The member', schema: Member } },
     });
     doc.add('delete', '/api/v1/spaces/:spaceId/members/:userId', {

@@ -7,6 +7,7 @@ import { auditRoutes } from '../audit/audit-routes.ts';
 import { usageRoutes } from '../billing/usage-routes.ts';
 import { callInternalRoutes } from '../calls/call-internal-routes.ts';
 import { callRoutes } from '../calls/call-routes.ts';
+import { consoleRoutes } from '../console/console-routes.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
 import { outboundCallRoutes } from '../outbound/outbound-call-routes.ts';
 import { webhookMessageRoutes } from '../outbound-webhooks/message-routes.ts';
@@ -20,6 +21,7 @@ import { toolRoutes } from '../resources/tools.ts';
 import { webhookRoutes } from '../resources/webhooks.ts';
 import { testSessionRoutes } from '../sessions/test-session-routes.ts';
 import { widgetRoutes } from '../sessions/widget-routes.ts';
+import { widgetAssetRoutes } from '../widget-assets/widget-asset-routes.ts';
 import type { RouteModule } from './route-module.ts';
 
 export const routeModules: RouteModule[] = [
@@ -40,7 +42,9 @@ export const routeModules: RouteModule[] = [
   auditRoutes,
   testSessionRoutes,
   widgetRoutes,
+  widgetAssetRoutes, // GET /widget/v1/… (the built <speaknode-agent>)
   recordingFileRoutes,
+  consoleRoutes, // GET /console/ (the console's web build)
   internalRoutes,
   callInternalRoutes,
   ...analyticsModules, // POST /v1/traces, …/analytics

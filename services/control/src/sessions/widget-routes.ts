@@ -62,6 +62,8 @@ function checkOrigin(req: Request, res: Response, agent: WidgetAgent, required: 
   }
   const allowed = agent.config.widget?.allowedOrigins ?? [];
   if (!allowed.includes(origin)) {
+    // Only the agent lookup's refusal is readable by a foreign page (the widget explains it there).
+    if (required) res.removeHeader('Access-Control-Allow-Origin');
     throw HttpProblem.forbidden(
       allowed.length === 0
         ? 'this agent allows no web origins yet: add yours to its widget settings'
@@ -103,6 +105,22 @@ export const widgetRoutes: RouteModule = {
   mount: 'public',
   router(ctx) {
     const router = Router();
+
+    // Refusals are readable by the page, so the widget can say why (unknown key, origin not allowed,
+    // retry in N s) instead of seeing a bare network error: answers carry CORS headers for the
+    // caller's origin (checkOrigin takes them back from a foreign origin's session requests). A
+    // refused preflight still stops the request, no credentials are involved, and a refusal tells
+    // the page nothing curl would not.
+    router.use('/api/v1/public/agents', (req, res, next) => {
+      const origin = req.get('origin');
+      if (origin)
+        res.set({
+          'Access-Control-Allow-Origin': origin,
+          'Access-Control-Expose-Headers': 'Retry-After',
+          Vary: 'Origin',
+        });
+      next();
+    });
 
     router.get('/api/v1/public/agents/:publishableKey', async (req, res) => {
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));

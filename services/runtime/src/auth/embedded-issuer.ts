@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
+import { createLoginInteractions, type EmbeddedUser } from './embedded-login.ts';
+
+export { type EmbeddedUser, generatePassword, hashPassword, verifyPassword } from './embedded-login.ts';
 
 /** A client that may ask the embedded issuer for client-credentials tokens. */
 export interface EmbeddedClient {
@@ -9,6 +12,19 @@ export interface EmbeddedClient {
   clientSecret: string;
   /** Put into the token's `roles` claim, e.g. `service:webhooks`; empty for a user-like principal. */
   roles: string[];
+}
+
+/**
+ * A public client that signs people in with the authorization code flow and PKCE (the console):
+ * `web` redirects back to a page of the same site; `native` is the desktop app, whose loopback
+ * redirect (RFC 8252) may use any port.
+ */
+export interface EmbeddedPublicClient {
+  clientId: string;
+  clientName: string;
+  applicationType: 'web' | 'native';
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
 }
 
 export interface EmbeddedIssuerOptions {
@@ -22,6 +38,8 @@ export interface EmbeddedIssuerOptions {
   /** Keys for the provider's cookies; random when not given. */
   cookieKeys?: string[];
   accessTokenTtlSeconds?: number;
+  /** People who may sign in at the login page, and the public clients they sign in to. */
+  login?: { users: EmbeddedUser[]; clients: EmbeddedPublicClient[] };
 }
 
 export interface EmbeddedIssuer {
@@ -39,22 +57,84 @@ export async function generateIssuerKey(): Promise<JWK> {
 
 /**
  * An OIDC issuer for trials and tests (oidc-provider): discovery, JWKS and a token endpoint that
- * grants client-credentials JWT access tokens for the configured clients. Not for production: it
- * has no user login, and its clients come from configuration. Keycloak takes its place in the stack.
+ * grants client-credentials JWT access tokens for the configured clients, and, with `login`, an
+ * interactive login page for the authorization code flow with PKCE (the console). Not for
+ * production: its users and clients come from configuration. Keycloak takes its place in the stack.
  */
 export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIssuer {
   const rolesByClient = new Map(options.clients.map((c) => [c.clientId, c.roles]));
   // The resource indicator is a URI by the spec; the audience in the token is what control checks.
   const resource = `${options.issuer.replace(/\/$/, '')}/resource`;
+  const issuerPath = new URL(options.issuer).pathname.replace(/\/$/, '');
+  const login = options.login;
+  const usersByName = new Map((login?.users ?? []).map((u) => [u.username, u]));
+  const firstParty = new Set((login?.clients ?? []).map((c) => c.clientId));
   const provider = new Provider(options.issuer, {
-    clients: options.clients.map((c) => ({
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-    })),
+    clients: [
+      ...options.clients.map((c) => ({
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      })),
+      ...(login?.clients ?? []).map((c) => ({
+        client_id: c.clientId,
+        client_name: c.clientName,
+        application_type: c.applicationType,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: c.redirectUris,
+        post_logout_redirect_uris: c.postLogoutRedirectUris ?? [],
+        token_endpoint_auth_method: 'none',
+      })),
+    ] as never,
+    claims: { openid: ['sub'], email: ['email'], profile: ['name', 'preferred_username'] },
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'api'],
+    findAccount: async (_ctx, id) => {
+      const user = usersByName.get(id);
+      if (!user) return undefined;
+      return {
+        accountId: id,
+        claims: async () => ({
+          sub: id,
+          preferred_username: id,
+          name: id,
+          ...(user.email ? { email: user.email } : {}),
+        }),
+      };
+    },
+    interactions: { url: async (_ctx, interaction) => `${issuerPath}/interaction/${interaction.uid}` },
+    // The console is first party: signing in is consent enough, so grant what it asks for.
+    loadExistingGrant: async (ctx) => {
+      const clientId = ctx.oidc.client?.clientId;
+      const accountId = ctx.oidc.session?.accountId;
+      if (!clientId || !accountId || !firstParty.has(clientId)) return undefined;
+      const existing = ctx.oidc.session?.grantIdFor(clientId);
+      if (existing) {
+        const grant = await ctx.oidc.provider.Grant.find(existing);
+        if (grant) return grant;
+      }
+      const grant = new ctx.oidc.provider.Grant({ clientId, accountId });
+      grant.addOIDCScope('openid email profile offline_access');
+      grant.addResourceScope(resource, 'api');
+      await grant.save();
+      return grant;
+    },
+    // Public clients get a (rotating) refresh token so the console can renew silently.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    pkce: { required: () => true },
+    ttl: {
+      ClientCredentials: options.accessTokenTtlSeconds ?? 600,
+      AccessToken: options.accessTokenTtlSeconds ?? 600,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 14 * 24 * 3600,
+      RefreshToken: 14 * 24 * 3600,
+    },
     jwks: { keys: options.signingKeys as never },
     cookies: { keys: options.cookieKeys ?? [randomBytes(32).toString('base64url')] },
     features: {
@@ -83,25 +163,54 @@ export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIs
       const roles = clientId ? rolesByClient.get(clientId) : undefined;
       return roles && roles.length > 0 ? { roles } : undefined;
     },
-    ttl: { ClientCredentials: options.accessTokenTtlSeconds ?? 600 },
     adapter: MemoryAdapter,
   });
   provider.on('server_error', (_ctx, error) => console.error('embedded OIDC issuer error', error));
-  return { issuer: options.issuer, handler: provider.callback() as EmbeddedIssuer['handler'] };
+  const callback = provider.callback() as EmbeddedIssuer['handler'];
+  if (!login) return { issuer: options.issuer, handler: callback };
+  const interaction = createLoginInteractions(provider, login.users, issuerPath);
+  // Mounted at the issuer's path, so the request URL here is relative to it.
+  const handler: EmbeddedIssuer['handler'] = (req, res) => {
+    if (!req.url?.startsWith('/interaction/')) return callback(req, res);
+    interaction(req, res).catch((error: unknown) => {
+      if (res.headersSent) return res.end();
+      const expired = (error as { name?: string }).name === 'SessionNotFound';
+      res.writeHead(expired ? 400 : 500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(expired ? 'This sign-in has expired. Go back to the console and sign in again.' : 'Sign-in failed.');
+      if (!expired) console.error('embedded OIDC login error', error);
+    });
+  };
+  return { issuer: options.issuer, handler };
 }
 
 /**
- * Client-credentials JWTs are stateless, so the issuer keeps nearly nothing; an explicit in-memory
- * adapter says so (and keeps oidc-provider from warning about its quick-start one).
+ * The issuer's short-lived state (sessions, interactions, codes, grants, refresh tokens) in memory:
+ * a restart signs everyone out, which is fine for a trial. Expired entries are dropped when met and
+ * swept when the store grows.
  */
 class MemoryAdapter {
   private static readonly store = new Map<string, { payload: Record<string, unknown>; expiresAt: number }>();
+  private static readonly uids = new Map<string, string>();
+  private static readonly grants = new Map<string, Set<string>>();
   constructor(private readonly model: string) {}
   private key(id: string) {
     return `${this.model}:${id}`;
   }
+  private static sweep() {
+    if (MemoryAdapter.store.size < 10_000) return;
+    const now = Date.now();
+    for (const [key, entry] of MemoryAdapter.store) if (entry.expiresAt < now) MemoryAdapter.store.delete(key);
+  }
   async upsert(id: string, payload: Record<string, unknown>, expiresIn: number) {
-    MemoryAdapter.store.set(this.key(id), { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    MemoryAdapter.sweep();
+    const key = this.key(id);
+    MemoryAdapter.store.set(key, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    if (typeof payload.uid === 'string') MemoryAdapter.uids.set(`${this.model}:${payload.uid}`, id);
+    if (typeof payload.grantId === 'string') {
+      const keys = MemoryAdapter.grants.get(payload.grantId) ?? new Set();
+      keys.add(key);
+      MemoryAdapter.grants.set(payload.grantId, keys);
+    }
   }
   async find(id: string) {
     const entry = MemoryAdapter.store.get(this.key(id));
@@ -115,15 +224,21 @@ class MemoryAdapter {
   async findByUserCode() {
     return undefined;
   }
-  async findByUid() {
-    return undefined;
+  async findByUid(uid: string) {
+    const id = MemoryAdapter.uids.get(`${this.model}:${uid}`);
+    return id ? this.find(id) : undefined;
   }
   async consume(id: string) {
     const entry = MemoryAdapter.store.get(this.key(id));
     if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
   }
   async destroy(id: string) {
+    const entry = MemoryAdapter.store.get(this.key(id));
+    if (typeof entry?.payload.uid === 'string') MemoryAdapter.uids.delete(`${this.model}:${entry.payload.uid}`);
     MemoryAdapter.store.delete(this.key(id));
   }
-  async revokeByGrantId() {}
+  async revokeByGrantId(grantId: string) {
+    for (const key of MemoryAdapter.grants.get(grantId) ?? []) MemoryAdapter.store.delete(key);
+    MemoryAdapter.grants.delete(grantId);
+  }
 }

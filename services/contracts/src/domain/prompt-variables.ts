@@ -1,6 +1,10 @@
-import type { CallVariables } from '@speaknode/contracts';
+import type { CallVariables } from './outbound-call.ts';
 
-/** `{{ name }}`: the placeholder form in an agent's prompt and greeting. */
+/**
+ * `{{ name }}` placeholders in an agent's prompt and greeting, filled per call: control checks an
+ * outbound call has every value the agent needs when the call is created, the agent worker fills
+ * them from the call summary's `variables` when the call starts.
+ */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
 
 /** Filled on every phone call with the other party's number: the caller's (inbound) or the called one (outbound). */
@@ -26,4 +30,16 @@ export function fillPlaceholders(text: string, variables: CallVariables): string
   return text.replace(PLACEHOLDER, (whole, name: string) =>
     Object.hasOwn(variables, name) ? variables[name]! : whole,
   );
+}
+
+/** The agent's prompt and greeting with the call's variables filled in. */
+export function fillAgentPlaceholders<A extends { prompt: string; greeting?: string | undefined }>(
+  agent: A,
+  variables: CallVariables,
+): A {
+  return {
+    ...agent,
+    prompt: fillPlaceholders(agent.prompt, variables),
+    ...(agent.greeting === undefined ? {} : { greeting: fillPlaceholders(agent.greeting, variables) }),
+  };
 }

@@ -1,0 +1,106 @@
+/**
+ * Electron main: one window, a menu, single instance, `speaknode://` deep links, the app:// scheme
+ * that serves the renderer, and the IPC handlers. Thin on purpose: the console's logic lives in
+ * the renderer, which is the same app control serves at /console/.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { APP_ORIGIN, APP_SCHEME } from '../shared/ipc.ts';
+import { registerConsoleHandlers } from './console-handlers.ts';
+import { contentSecurityPolicy, hardenWebContents, secureWebPreferences } from './security.ts';
+
+const controlUrl = (process.env.SPEAKNODE_CONTROL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
+const preload = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let window: BrowserWindow | undefined;
+  const openDeepLink = (url: string | undefined) => {
+    // speaknode://agents/<id> → the renderer's #/agents/<id>
+    if (!url?.startsWith('speaknode://') || !window) return;
+    const route = url.slice('speaknode://'.length).replace(/[^\w/-]/g, '');
+    void window.loadURL(`${APP_ORIGIN}/index.html#/${route}`);
+  };
+  app.setAsDefaultProtocolClient('speaknode');
+  app.on('second-instance', (_event, argv) => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+    openDeepLink(argv.find((a) => a.startsWith('speaknode://')));
+  });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    openDeepLink(url);
+  });
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => shell.openExternal(url)));
+
+  app.whenReady().then(() => {
+    protocol.handle(APP_SCHEME, async (request) => {
+      const path = normalize(decodeURIComponent(new URL(request.url).pathname)).replace(/^([/\\])+/, '');
+      if (path.startsWith('..')) return new Response('not found', { status: 404 });
+      const file = join(rendererDir, path || 'index.html');
+      try {
+        return new Response(await readFile(file), {
+          headers: {
+            'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+            'content-security-policy': contentSecurityPolicy(controlUrl),
+          },
+        });
+      } catch {
+        return new Response('not found', { status: 404 });
+      }
+    });
+    // The renderer (app://console) calls control cross-origin; control does not answer CORS, so
+    // main lets exactly that origin read control's answers.
+    session.defaultSession.webRequest.onHeadersReceived({ urls: [`${controlUrl}/*`] }, (details, callback) => {
+      const headers = { ...details.responseHeaders };
+      headers['access-control-allow-origin'] = [APP_ORIGIN];
+      headers['access-control-allow-headers'] = ['authorization, content-type, accept, dpop'];
+      headers['access-control-allow-methods'] = ['GET, POST, PUT, PATCH, DELETE'];
+      callback({ responseHeaders: headers, ...(details.method === 'OPTIONS' ? { statusLine: 'HTTP/1.1 204' } : {}) });
+    });
+    registerConsoleHandlers({
+      ipc: ipcMain,
+      info: () => ({ version: app.getVersion(), controlUrl, platform: process.platform }),
+      openExternal: (url) => shell.openExternal(url),
+    });
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        [
+          { role: 'appMenu' as const },
+          { role: 'editMenu' as const },
+          { role: 'viewMenu' as const },
+          { role: 'windowMenu' as const },
+        ].filter((item) => item.role !== 'appMenu' || process.platform === 'darwin'),
+      ),
+    );
+    window = new BrowserWindow({
+      width: 1280,
+      height: 800,
+      minWidth: 1024,
+      minHeight: 640,
+      title: 'Speaknode',
+      show: false,
+      webPreferences: secureWebPreferences(preload),
+    });
+    window.once('ready-to-show', () => window?.show());
+    void window.loadURL(`${APP_ORIGIN}/index.html`);
+    openDeepLink(process.argv.find((a) => a.startsWith('speaknode://')));
+  });
+  app.on('window-all-closed', () => app.quit());
+}

@@ -1,0 +1,41 @@
+/**
+ * What main, preload and renderer agree on: the IPC channels (`namespace:method`), their
+ * arguments and results, and the `{result} | {error}` envelope every handler answers with.
+ * Types and constants only, so all three can import it.
+ */
+
+export type IpcError = { message: string; code?: string };
+export type IpcResult<T> = { result: T } | { error: IpcError };
+
+export interface AppInfo {
+  version: string;
+  /** The control API of the stack this console supervises, e.g. `http://127.0.0.1:8080`. */
+  controlUrl: string;
+  platform: string;
+}
+
+export interface LoopbackRedirect {
+  /** `http://127.0.0.1:<port>/callback`, the redirect_uri to send in the authorization request. */
+  redirectUri: string;
+}
+
+export interface IpcContract {
+  'app:info': { args: []; result: AppInfo };
+  /** Starts a one-shot loopback listener (RFC 8252) for the sign-in redirect. */
+  'auth:prepareLoopback': { args: []; result: LoopbackRedirect };
+  /** Opens the authorization URL in the system browser and waits for the redirect; the full callback URL. */
+  'auth:authorize': { args: [authorizationUrl: string]; result: { callbackUrl: string } };
+}
+
+export type IpcChannel = keyof IpcContract;
+
+export const IPC_CHANNELS = ['app:info', 'auth:prepareLoopback', 'auth:authorize'] as const satisfies IpcChannel[];
+
+/** The API the preload exposes as `window.speaknode`. */
+export type DesktopBridge = {
+  [C in IpcChannel]: (...args: IpcContract[C]['args']) => Promise<IpcResult<IpcContract[C]['result']>>;
+};
+
+/** The custom scheme the renderer is served from inside Electron. */
+export const APP_SCHEME = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://console`;
