@@ -82,7 +82,7 @@ export const CallSummary = z.object({
    * What the agent's `{{name}}` placeholders are filled with: an outbound call's variables; on any
    * phone call `phone_number` (the caller's number inbound, the called one outbound).
    */
-  variables: z.record(z.string(), z.string()).default({}),
+  variables: z.record(z.string(), z.string()).optional(),
 });
 export type CallSummary = z.infer<typeof CallSummary>;
 

@@ -91,7 +91,7 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   if (placeholdersIn(runtime.agent.prompt, runtime.agent.greeting).length > 0) {
     try {
       const { variables } = await deps.control.callSummary(callId);
-      runtime = { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables) };
+      runtime = { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables ?? {}) };
     } catch (error) {
       await fail(`the call's variables for the agent's placeholders could not be loaded: ${(error as Error).message}`);
       return;

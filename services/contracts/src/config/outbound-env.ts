@@ -12,6 +12,9 @@ export const outboundCallEnv = {
   TWILIO_API_URL: envUrl("Twilio's REST API base URL; change it only for a test server").default(
     'https://api.twilio.com',
   ),
+  VOXIMPLANT_API_URL: envUrl("VoxImplant's HTTP API base URL; change it only for a test server").default(
+    'https://api.voximplant.com/platform_api',
+  ),
   LIVEKIT_SIP_OUTBOUND_TRUNK_ID: envString(
     'the LiveKit SIP outbound trunk (ST_…) that places calls from sip-mode numbers (lk sip outbound create)',
   ).optional(),

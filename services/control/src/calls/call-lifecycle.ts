@@ -207,7 +207,10 @@ export class CallLifecycle {
     if (event === 'incoming') {
       return this.onIncoming('voximplant', data.callId, String(payload.from ?? ''), String(payload.to ?? ''));
     }
-    const callId = callIdForProviderCall('voximplant', data.callId);
+    // An outbound call's scenario reports it under our call id, its provider call id.
+    const callId =
+      (await findCallByProviderCall(this.pool, 'voximplant', data.callId))?.id ??
+      callIdForProviderCall('voximplant', data.callId);
     if (!(await findCall(this.pool, callId))) return;
     if (event === 'connected') await this.move(callId, 'in_progress');
     if (event === 'disconnected') {
@@ -218,8 +221,11 @@ export class CallLifecycle {
       });
     }
     if (event === 'failed') {
+      // The SIP code of a call the scenario placed that did not connect (CallEvents.Failed `code`).
+      const code = Number(payload.code);
       await this.move(callId, 'failed', {
-        endReason: 'provider_error',
+        endReason:
+          code === 486 || code === 600 ? 'busy' : [408, 480, 487, 603].includes(code) ? 'no_answer' : 'provider_error',
         failureReason: `VoxImplant: ${String(payload.reason ?? 'the call failed')}`.slice(0, 2000),
       });
     }

@@ -1,16 +1,18 @@
-import { createEvent, Topics, TwilioCallback, TwilioCallStatus } from '@speaknode/contracts';
+import { createEvent, Topics, TwilioCallback, TwilioCallStatus, VoximplantCallback } from '@speaknode/contracts';
 import { checkStreamToken } from '@speaknode/contracts/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
 import { agentBody } from '../testing/fixtures.ts';
 import { startTestControl, type TestControl } from '../testing/harness.ts';
 import { FakeTwilioServer } from './testing/fake-twilio-server.ts';
+import { FakeVoximplantApi } from './testing/fake-voximplant-api.ts';
 
 const LK_KEY = 'APIoutbound';
 const LK_SECRET = 'outbound-secret-outbound-secret-outbound';
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const AUTH_TOKEN = 'twilio-auth-token-outbound';
 const STREAM_SECRET = 'stream-secret-stream-secret-stream-secret';
+const VOX_API_KEY = 'voximplant-api-key-outbound';
 /** Real, dialable numbers in libphonenumber's metadata (UK drama ranges, a US number). */
 const CALLEE = '+442079460123';
 const OTHER_CALLEE = '+442079460456';
@@ -18,6 +20,7 @@ const OTHER_CALLEE = '+442079460456';
 let t: TestControl;
 let lk: FakeLivekitServer;
 let tw: FakeTwilioServer;
+let vox: FakeVoximplantApi;
 let owner: string;
 let spaceId: string;
 let agentId: string;
@@ -66,6 +69,15 @@ async function spaceWithNumbers(name: string, numbers: [string, string, string])
     }),
   });
   const plain = await t.request('POST', `${b}/agents`, { token: owner, body: agentBody(key.body.id) });
+  const voximplant = await t.request('POST', `${b}/credentials`, {
+    token: owner,
+    body: {
+      name: 'VoxImplant',
+      kind: 'voximplant',
+      secret: VOX_API_KEY,
+      settings: { accountId: '4711', ruleId: '42' },
+    },
+  });
   const ids: string[] = [];
   for (const [provider, number, mode] of [
     ['twilio', numbers[0], 'stream'],
@@ -79,7 +91,7 @@ async function spaceWithNumbers(name: string, numbers: [string, string, string])
         number,
         mode,
         agentId: agent.body.id,
-        ...(provider === 'twilio' ? { credentialId: twilio.body.id } : {}),
+        credentialId: provider === 'twilio' ? twilio.body.id : voximplant.body.id,
       },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -91,6 +103,7 @@ async function spaceWithNumbers(name: string, numbers: [string, string, string])
 beforeAll(async () => {
   lk = await new FakeLivekitServer(LK_KEY, LK_SECRET).start();
   tw = await new FakeTwilioServer({ [ACCOUNT_SID]: AUTH_TOKEN }).start();
+  vox = await new FakeVoximplantApi({ '4711': { apiKey: VOX_API_KEY, ruleIds: ['42'] } }).start();
   t = await startTestControl({
     env: {
       LIVEKIT_URL: lk.url,
@@ -98,6 +111,7 @@ beforeAll(async () => {
       LIVEKIT_API_SECRET: LK_SECRET,
       LIVEKIT_SIP_OUTBOUND_TRUNK_ID: 'ST_outbound',
       TWILIO_API_URL: tw.url,
+      VOXIMPLANT_API_URL: vox.url,
       WEBHOOKS_PUBLIC_URL: 'https://hooks.example.com/',
       BRIDGE_PUBLIC_URL: 'wss://media.example.com',
       SPEAKNODE_STREAM_SECRET: STREAM_SECRET,
@@ -114,6 +128,7 @@ afterAll(async () => {
   await t?.close();
   await lk?.stop();
   await tw?.stop();
+  await vox?.stop();
 });
 
 const variables = { first_name: 'Ann', date: 'Friday' };
@@ -266,6 +281,58 @@ describe('outbound calls from a SIP-mode number (LiveKit SIP)', () => {
   });
 });
 
+describe('outbound calls from a VoxImplant number', () => {
+  const voxEvent = (callId: string, event: string, payload: Record<string, unknown> = {}) =>
+    t.control.ctx.callLifecycle.handle({
+      event: createEvent(VoximplantCallback, {
+        source: 'webhooks',
+        subject: callId,
+        data: { accountId: '4711', callId, event, payload },
+      }),
+    });
+
+  it("starts Speaknode's scenario through the HTTP API with the call's id, stream token and numbers", async () => {
+    const res = await call({ agentId, from: voxNumberId, to: CALLEE, variables });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ provider: 'voximplant', status: 'ringing', providerCallId: res.body.id });
+    const started = vox.started.at(-1)!;
+    expect(started).toMatchObject({ accountId: '4711', ruleId: '42' });
+    expect(Buffer.byteLength(started.customData)).toBeLessThanOrEqual(200);
+    const data = JSON.parse(started.customData);
+    expect(data).toMatchObject({ o: 1, c: res.body.id, to: CALLEE, from: '+74955550103' });
+    expect(checkStreamToken(STREAM_SECRET, res.body.id, data.t)).toBe('valid');
+    expect(lk.dispatches.some((d) => d.room === res.body.roomName)).toBe(true);
+    // The scenario's callbacks name the call by our id.
+    await voxEvent(res.body.id, 'connected');
+    expect((await getCall(res.body.id)).status).toBe('in_progress');
+    await voxEvent(res.body.id, 'disconnected', { duration: 17, initiator: 'caller' });
+    expect(await getCall(res.body.id)).toMatchObject({ status: 'ended', durationSeconds: 17 });
+  });
+
+  it.each([
+    [486, 'busy'],
+    [480, 'no_answer'],
+    [500, 'provider_error'],
+  ])('a call the scenario could not connect (SIP %i) fails with end reason %s', async (code, endReason) => {
+    const res = await call({ agentId, from: voxNumberId, to: CALLEE, variables });
+    await voxEvent(res.body.id, 'failed', { code, reason: 'did not connect' });
+    expect(await getCall(res.body.id)).toMatchObject({ status: 'failed', endReason });
+  });
+
+  it('a scenario VoxImplant refuses to start is a 502 naming its error, and the call is failed', async () => {
+    const rules = vox.accounts['4711']!.ruleIds;
+    vox.accounts['4711']!.ruleIds = [];
+    try {
+      const res = await call({ agentId, from: voxNumberId, to: CALLEE, variables });
+      expect(res.status).toBe(502);
+      expect(res.body.detail).toContain('181');
+      expect(await getCall(res.body.callId)).toMatchObject({ status: 'failed', endReason: 'provider_error' });
+    } finally {
+      vox.accounts['4711']!.ruleIds = rules;
+    }
+  });
+});
+
 describe('variables of inbound calls', () => {
   it("fill phone_number with the caller's number", async () => {
     const id = crypto.randomUUID();
@@ -347,16 +414,13 @@ describe('what an outbound call is refused for', () => {
     expect((await call({ agentId: plainAgentId, from: streamNumberId, to: CALLEE })).status).toBe(201);
   });
 
-  it("refuses another space's number and agent, and VoxImplant numbers (not built yet)", async () => {
+  it("refuses another space's number and agent", async () => {
     const theirNumber = await call({ agentId, from: otherSpace.numberId, to: CALLEE, variables });
     expect(theirNumber.status).toBe(422);
     expect(theirNumber.body.errors[0].path).toBe('from');
     const theirAgent = await call({ agentId: otherSpace.agentId, from: streamNumberId, to: CALLEE, variables });
     expect(theirAgent.status).toBe(422);
     expect(theirAgent.body.errors[0].path).toBe('agentId');
-    const vox = await call({ agentId, from: voxNumberId, to: CALLEE, variables });
-    expect(vox.status).toBe(422);
-    expect(vox.body.detail).toContain('VoxImplant');
   });
 
   it('needs the editor role', async () => {

@@ -19,6 +19,7 @@ import { dialableE164 } from './called-number.ts';
 import { isOnDoNotCallList } from './do-not-call.ts';
 import { SipCalls } from './sip-calls.ts';
 import { type TwilioAccount, TwilioCalls, TwilioRefusal } from './twilio-calls.ts';
+import { type VoximplantAccount, VoximplantCalls, VoximplantRefusal } from './voximplant-calls.ts';
 
 interface NumberRow {
   id: string;
@@ -49,12 +50,14 @@ function unprocessable(detail: string, path: string): HttpProblem {
  */
 export class OutboundCalls {
   private readonly twilio: TwilioCalls;
+  private readonly voximplant: VoximplantCalls;
   private readonly sip: SipCalls | null;
   /** SIP dials waiting for an answer (tests wait for them; nothing else needs them). */
   readonly dialling = new Set<Promise<void>>();
 
   constructor(private readonly ctx: ControlContext) {
     this.twilio = new TwilioCalls(ctx.config.TWILIO_API_URL);
+    this.voximplant = new VoximplantCalls(ctx.config.VOXIMPLANT_API_URL);
     this.sip = ctx.livekit ? new SipCalls(ctx.livekit.gateway.url, ctx.livekit.credentials) : null;
   }
 
@@ -130,6 +133,25 @@ export class OutboundCalls {
       } catch (error) {
         const refusal = error instanceof TwilioRefusal ? error : new TwilioRefusal(0, undefined, String(error));
         const reason = `Twilio refused the call${refusal.code ? ` (error ${refusal.code})` : ''}: ${refusal.message}`;
+        await this.move(callId, { to: 'failed', endReason: 'provider_error', failureReason: reason });
+        throw new HttpProblem(502, 'Bad Gateway', reason, { callId });
+      }
+    } else if (dial.kind === 'voximplant') {
+      // The scenario reports the call under our id, so the call's provider id is ours too.
+      const secret = this.ctx.config.SPEAKNODE_STREAM_SECRET;
+      const customData = JSON.stringify({
+        o: 1,
+        c: callId,
+        ...(secret ? { t: signStreamToken(secret, callId) } : {}),
+        to,
+        from: number.number,
+      });
+      try {
+        await this.voximplant.startScenario(dial.account, customData);
+        await this.move(callId, { to: 'ringing', providerCallId: callId });
+      } catch (error) {
+        const refusal = error instanceof VoximplantRefusal ? error : new VoximplantRefusal(undefined, String(error));
+        const reason = `VoxImplant refused to start the scenario${refusal.code ? ` (error ${refusal.code})` : ''}: ${refusal.message}`;
         await this.move(callId, { to: 'failed', endReason: 'provider_error', failureReason: reason });
         throw new HttpProblem(502, 'Bad Gateway', reason, { callId });
       }
@@ -241,14 +263,34 @@ export class OutboundCalls {
     spaceId: string,
     number: NumberRow,
     input: OutboundCallInput,
-  ): Promise<{ kind: 'twilio'; account: TwilioAccount } | { kind: 'sip'; trunkId: string }> {
-    if (number.provider === 'voximplant') {
-      throw unprocessable('outbound calls from VoxImplant numbers are not supported yet', 'from');
-    }
+  ): Promise<
+    | { kind: 'twilio'; account: TwilioAccount }
+    | { kind: 'sip'; trunkId: string }
+    | { kind: 'voximplant'; account: VoximplantAccount }
+  > {
     if (!this.ctx.livekit) {
       throw HttpProblem.unavailable(
         'outbound calls need a LiveKit server for the agent: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET',
       );
+    }
+    if (number.provider === 'voximplant') {
+      if (input.answeringMachineDetection) {
+        throw unprocessable(
+          'answering-machine detection is only available on Twilio stream-mode numbers',
+          'answeringMachineDetection',
+        );
+      }
+      const credential = number.credential_id
+        ? await resolveCredential(this.ctx, this.ctx.pool, spaceId, number.credential_id)
+        : undefined;
+      const { accountId, ruleId } = credential?.settings ?? {};
+      if (credential?.kind !== 'voximplant' || !accountId || !ruleId) {
+        throw unprocessable(
+          `the number ${number.number} needs a VoxImplant credential (kind voximplant: the API key as secret, settings.accountId and settings.ruleId of the rule running Speaknode's scenario) to place calls`,
+          'from',
+        );
+      }
+      return { kind: 'voximplant', account: { accountId, ruleId, apiKey: credential.secret } };
     }
     if (number.mode === 'sip') {
       if (input.answeringMachineDetection) {
