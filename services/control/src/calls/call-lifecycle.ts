@@ -250,6 +250,10 @@ export class CallLifecycle {
         }
         const call = await findCallByRoom(this.pool, roomName);
         if (!call) return;
+        // An outbound SIP callee is in the room while LiveKit still dials it: answered means `active`.
+        const sipStatus =
+          participant.kind === PARTICIPANT_KIND_SIP ? participant.attributes['sip.callStatus'] : undefined;
+        if (sipStatus === 'dialing' || sipStatus === 'ringing') return;
         const moved = await this.move(call.id, 'in_progress', { at });
         if (moved) await this.startRecordingIfWanted(moved);
         return;

@@ -1,5 +1,14 @@
-import { createEvent, Topics, TwilioCallback, TwilioCallStatus, VoximplantCallback } from '@speaknode/contracts';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  createEvent,
+  LivekitWebhook,
+  Topics,
+  TwilioCallback,
+  TwilioCallStatus,
+  VoximplantCallback,
+} from '@speaknode/contracts';
 import { checkStreamToken } from '@speaknode/contracts/node';
+import { AccessToken, WebhookReceiver } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekitServer } from '../livekit/testing/fake-livekit-server.ts';
 import { agentBody } from '../testing/fixtures.ts';
@@ -132,6 +141,25 @@ afterAll(async () => {
 });
 
 const variables = { first_name: 'Ann', date: 'Friday' };
+
+/** A LiveKit `participant_joined` webhook as the receiver publishes it (signed and parsed by livekit-server-sdk). */
+async function participantJoined(roomName: string, participant: Record<string, unknown>) {
+  const body = JSON.stringify({
+    id: randomUUID(),
+    event: 'participant_joined',
+    createdAt: String(Math.floor(Date.now() / 1000)),
+    room: { name: roomName },
+    participant: { sid: `PA_${randomUUID().slice(0, 8)}`, identity: 'callee', ...participant },
+  });
+  const token = new AccessToken(LK_KEY, LK_SECRET);
+  token.sha256 = createHash('sha256').update(body).digest('base64');
+  const received = await new WebhookReceiver(LK_KEY, LK_SECRET).receive(body, await token.toJwt());
+  return createEvent(LivekitWebhook, {
+    source: 'webhooks',
+    subject: roomName,
+    data: { event: received.event, roomName, payload: received.toJson() as Record<string, unknown> },
+  });
+}
 
 describe('outbound calls from a Twilio stream-mode number', () => {
   it("creates the call through Twilio's REST API with TwiML that streams to the bridge with a valid stream token", async () => {
@@ -266,6 +294,20 @@ describe('outbound calls from a SIP-mode number (LiveKit SIP)', () => {
     await expect.poll(async () => (await getCall(res.body.id)).status).toBe('in_progress');
   });
 
+  it("stays ringing while LiveKit's webhooks show the callee in the room still being dialled", async () => {
+    let answer: () => void = () => {};
+    lk.sipCallee = () => new Promise((resolve) => (answer = () => resolve({ answer: true })));
+    const res = await call({ agentId, from: sipNumberId, to: CALLEE, variables });
+    const joined = (callStatus: string) =>
+      participantJoined(res.body.roomName, { kind: 'SIP', attributes: { 'sip.callStatus': callStatus } });
+    await t.control.ctx.callLifecycle.handle({ event: await joined('dialing') });
+    await t.control.ctx.callLifecycle.handle({ event: await joined('ringing') });
+    expect((await getCall(res.body.id)).status).toBe('ringing');
+    await t.control.ctx.callLifecycle.handle({ event: await joined('active') });
+    expect((await getCall(res.body.id)).status).toBe('in_progress');
+    answer();
+  });
+
   it.each([
     [486, 'Busy Here', 'busy'],
     [480, 'Temporarily Unavailable', 'no_answer'],
@@ -335,7 +377,7 @@ describe('outbound calls from a VoxImplant number', () => {
 
 describe('variables of inbound calls', () => {
   it("fill phone_number with the caller's number", async () => {
-    const id = crypto.randomUUID();
+    const id = randomUUID();
     await t.control.ctx.callInserter.insert({
       id,
       spaceId,
