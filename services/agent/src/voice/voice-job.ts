@@ -50,6 +50,21 @@ export function transferTarget(destination: string): string {
   return /^\+\d+$/.test(destination) ? `tel:${destination}` : destination;
 }
 
+/**
+ * The runtime configuration with the call's variables (an outbound call's, the caller's number as
+ * `phone_number`) filled into the agent's `{{name}}` placeholders; control is asked only when the
+ * prompt or greeting has any.
+ */
+export async function withCallVariables(
+  runtime: AgentRuntimeConfig,
+  control: Pick<ControlClient, 'callSummary'>,
+  callId: string,
+): Promise<AgentRuntimeConfig> {
+  if (placeholdersIn(runtime.agent.prompt, runtime.agent.greeting).length === 0) return runtime;
+  const { variables } = await control.callSummary(callId);
+  return { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables ?? {}) };
+}
+
 export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<void> {
   let metadata: DispatchMetadata;
   try {
@@ -87,15 +102,11 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     await fail(`agent ${metadata.agentId} does not belong to space ${metadata.spaceId}`);
     return;
   }
-  // `{{name}}` placeholders: filled from the call's variables (an outbound call's, the caller's number).
-  if (placeholdersIn(runtime.agent.prompt, runtime.agent.greeting).length > 0) {
-    try {
-      const { variables } = await deps.control.callSummary(callId);
-      runtime = { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables ?? {}) };
-    } catch (error) {
-      await fail(`the call's variables for the agent's placeholders could not be loaded: ${(error as Error).message}`);
-      return;
-    }
+  try {
+    runtime = await withCallVariables(runtime, deps.control, callId);
+  } catch (error) {
+    await fail(`the call's variables for the agent's placeholders could not be loaded: ${(error as Error).message}`);
+    return;
   }
 
   let providers: ReturnType<typeof buildVoiceProviders>;
