@@ -40,6 +40,8 @@ const PARTICIPANT_KIND_SIP = 3;
 const PARTICIPANT_KIND_AGENT = 4;
 /** A web call still `created` this long after its token was issued (TTL 10 minutes) was never joined. */
 const ABANDONED_AFTER_MS = 60 * 60_000;
+/** An outbound call rings for a minute at most (Twilio's default timeout 60 s, LiveKit SIP's ours 45 s). */
+const UNANSWERED_OUTBOUND_AFTER_MS = 15 * 60_000;
 /** How long after a call ended its agent has to say the transcript is complete before it is announced anyway. */
 export const TRANSCRIPT_GRACE_MS = 2 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -398,6 +400,28 @@ export class CallLifecycle {
     return failed;
   }
 
+  /**
+   * Outbound calls no provider status ever reached past `ringing`: the receiver is unreachable for the
+   * provider's callbacks, or control restarted while LiveKit SIP was dialling. Far past any ringing
+   * timeout, the call is failed with the reason, so it does not stay `ringing` for ever.
+   */
+  async failUnansweredOutbound(olderThanMs = UNANSWERED_OUTBOUND_AFTER_MS): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM calls WHERE direction = 'outbound' AND status IN ('created', 'ringing')
+       AND created_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at LIMIT 100`,
+      [olderThanMs],
+    );
+    let failed = 0;
+    for (const { id } of rows) {
+      const moved = await this.move(id, 'failed', {
+        endReason: 'error',
+        failureReason: `no answer and no status from the provider within ${Math.round(olderThanMs / 60_000)} minutes of dialling: check that the provider reaches the webhook receiver (WEBHOOKS_PUBLIC_URL)`,
+      });
+      if (moved) failed += 1;
+    }
+    return failed;
+  }
+
   /** Announces the transcript of calls whose agent never said it was complete (it crashed, or never joined). */
   async announceOverdueTranscripts(graceMs = TRANSCRIPT_GRACE_MS): Promise<number> {
     let announced = 0;
@@ -415,6 +439,7 @@ export class CallLifecycle {
   /** Retries what an outage left undone: rooms and dispatches of live phone calls through the bridge. */
   async reconcile(): Promise<number> {
     await this.failAbandoned();
+    await this.failUnansweredOutbound();
     await this.announceOverdueTranscripts();
     if (!this.options.livekit) return 0;
     const { rows } = await this.pool.query<CallRow>(

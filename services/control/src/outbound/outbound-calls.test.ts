@@ -375,6 +375,22 @@ describe('outbound calls from a VoxImplant number', () => {
   });
 });
 
+describe('an outbound call nothing more is heard of', () => {
+  it('is failed by the reconcile loop long after any ringing timeout, saying what to check', async () => {
+    const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(res.status).toBe(201);
+    const fresh = await call({ agentId, from: streamNumberId, to: CALLEE, variables });
+    await t.database.pool.query("UPDATE calls SET created_at = now() - interval '20 minutes' WHERE id = $1", [
+      res.body.id,
+    ]);
+    expect(await t.control.ctx.callLifecycle.failUnansweredOutbound()).toBe(1);
+    const failed = await getCall(res.body.id);
+    expect(failed).toMatchObject({ status: 'failed', endReason: 'error' });
+    expect(failed.failureReason).toContain('WEBHOOKS_PUBLIC_URL');
+    expect((await getCall(fresh.body.id)).status).toBe('created');
+  });
+});
+
 describe('variables of inbound calls', () => {
   it("fill phone_number with the caller's number", async () => {
     const id = randomUUID();
