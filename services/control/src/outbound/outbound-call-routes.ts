@@ -3,11 +3,12 @@ import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, spaceOf } from '../auth/space-access.ts';
-import { toCall } from '../calls/call-store.ts';
+import { type CallRow, findCall, toCall } from '../calls/call-store.ts';
 import { jsonBodyOf } from '../http/json-body.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { dialableE164 } from './called-number.ts';
 import { type DoNotCallRow, toDoNotCallEntry } from './do-not-call.ts';
+import { OutboundCallKeys } from './idempotency-keys.ts';
 import { OutboundCalls } from './outbound-calls.ts';
 
 /** The most entries `GET /do-not-call` returns. */
@@ -23,11 +24,33 @@ export const outboundCallRoutes: RouteModule = {
   router(ctx) {
     const router = Router({ mergeParams: true });
     const outbound = new OutboundCalls(ctx);
+    const keys = new OutboundCallKeys(ctx.pool);
 
     router.post('/calls', async (req, res) => {
       const access = requireRole(res, 'editor');
+      const key = OutboundCallKeys.parse(req.header('idempotency-key'));
       const input = parseOrProblem(OutboundCallInput, jsonBodyOf(req.body));
-      const call = await outbound.place(access.spaceId, input);
+      if (key) {
+        const claim = await keys.claim(access.spaceId, key, input);
+        if (claim.kind === 'done') {
+          const placed = await findCall(ctx.pool, claim.callId, { spaceId: access.spaceId });
+          if (placed) {
+            res.status(200).location(`${req.baseUrl}/calls/${placed.id}`).json(toCall(placed));
+            return;
+          }
+        }
+      }
+      let call: CallRow;
+      try {
+        call = await outbound.place(access.spaceId, input);
+      } catch (error) {
+        // A call that was created and then failed is the answer to every repeat; otherwise the key is free.
+        const callId = error instanceof HttpProblem ? error.extra.callId : undefined;
+        if (key && typeof callId === 'string') await keys.settle(access.spaceId, key, callId);
+        else if (key) await keys.release(access.spaceId, key);
+        throw error;
+      }
+      if (key) await keys.settle(access.spaceId, key, call.id);
       res.status(201).location(`${req.baseUrl}/calls/${call.id}`).json(toCall(call));
     });
 
@@ -87,10 +110,13 @@ export const outboundCallRoutes: RouteModule = {
     doc.add('post', '/api/v1/spaces/:spaceId/calls', {
       operationId: 'createOutboundCall',
       summary:
-        "The agent calls a number from one of the space's numbers (editor); the call then runs like any other. 422 for a number that is not valid, on the do-not-call list, or a {{variable}} the agent needs and the request lacks",
+        "The agent calls a number from one of the space's numbers (editor); the call then runs like any other. 422 for a number that is not valid, on the do-not-call list, or a {{variable}} the agent needs and the request lacks. An Idempotency-Key header makes a retry return the first request's call instead of dialling again",
       tags,
       body: OutboundCallInput,
-      responses: { 201: { description: 'The call, dialling', schema: Call } },
+      responses: {
+        201: { description: 'The call, dialling', schema: Call },
+        200: { description: 'A repeat with the same Idempotency-Key: the call the first request placed', schema: Call },
+      },
     });
     doc.add('get', '/api/v1/spaces/:spaceId/do-not-call', {
       operationId: 'listDoNotCall',

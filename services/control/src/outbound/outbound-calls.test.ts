@@ -375,6 +375,42 @@ describe('outbound calls from a VoxImplant number', () => {
   });
 });
 
+describe('Idempotency-Key', () => {
+  const keyed = (key: string, body: Record<string, unknown>) =>
+    t.request('POST', `${base()}/calls`, { token: owner, body, headers: { 'Idempotency-Key': key } });
+
+  it('a retried request returns the first call and dials nobody again', async () => {
+    const before = tw.calls.length;
+    const first = await keyed('retry-1', { agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(first.status).toBe(201);
+    const again = await keyed('retry-1', { agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect(tw.calls.length).toBe(before + 1);
+    const other = await keyed('retry-1', { agentId, from: streamNumberId, to: OTHER_CALLEE, variables });
+    expect(other.status).toBe(422);
+    expect(tw.calls.length).toBe(before + 1);
+  });
+
+  it('a refused request frees its key; a provider failure is the answer to every repeat', async () => {
+    const bad = await keyed('retry-2', { agentId, from: streamNumberId, to: CALLEE });
+    expect(bad.status).toBe(422);
+    expect((await keyed('retry-2', { agentId, from: streamNumberId, to: CALLEE, variables })).status).toBe(201);
+    tw.refuseNext = { status: 400, code: 21215, message: 'not authorized' };
+    const refused = await keyed('retry-3', { agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(refused.status).toBe(502);
+    const before = tw.calls.length;
+    const repeat = await keyed('retry-3', { agentId, from: streamNumberId, to: CALLEE, variables });
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toMatchObject({ id: refused.body.callId, status: 'failed' });
+    expect(tw.calls.length).toBe(before);
+  });
+
+  it('refuses a key that is not visible ASCII', async () => {
+    expect((await keyed('has space', { agentId, from: streamNumberId, to: CALLEE, variables })).status).toBe(400);
+  });
+});
+
 describe('an outbound call nothing more is heard of', () => {
   it('is failed by the reconcile loop long after any ringing timeout, saying what to check', async () => {
     const res = await call({ agentId, from: streamNumberId, to: CALLEE, variables });

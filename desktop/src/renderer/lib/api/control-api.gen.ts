@@ -364,7 +364,7 @@ export interface paths {
         /** Calls of the space, newest first; filter by status, channel, agent */
         get: operations["listCalls"];
         put?: never;
-        /** The agent calls a number from one of the space's numbers (editor); the call then runs like any other. 422 for a number that is not valid, on the do-not-call list, or a {{variable}} the agent needs and the request lacks */
+        /** The agent calls a number from one of the space's numbers (editor); the call then runs like any other. 422 for a number that is not valid, on the do-not-call list, or a {{variable}} the agent needs and the request lacks. An Idempotency-Key header makes a retry return the first request's call instead of dialling again */
         post: operations["createOutboundCall"];
         delete?: never;
         options?: never;
@@ -3868,6 +3868,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A repeat with the same Idempotency-Key: the call the first request placed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
             /** @description The call, dialling */
             201: {
                 headers: {
