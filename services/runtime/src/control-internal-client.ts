@@ -8,7 +8,7 @@ import {
   AgentRuntimeConfig,
   CallSummary,
   type CallUpdate,
-  type CallUsage,
+  type CallUsageReport,
   InternalPaths,
   type ParticipantTokenRequest,
   PhoneNumberLookup,
@@ -130,7 +130,7 @@ export class ControlInternalClient {
     });
   }
 
-  reportUsage(callId: string, usage: CallUsage): Promise<void> {
+  reportUsage(callId: string, usage: CallUsageReport): Promise<void> {
     return this.call({
       method: 'POST',
       path: InternalPaths.usage(callId),

@@ -4,7 +4,13 @@
  * retries, contract checks — is runtime's one `ControlInternalClient`, shared with the bridge and
  * the webhook receiver.
  */
-import type { AgentRuntimeConfig, CallUpdate, CallUsage, TranscriptAppend } from '@speaknode/contracts';
+import type {
+  AgentRuntimeConfig,
+  CallSummary,
+  CallUpdate,
+  CallUsageReport,
+  TranscriptAppend,
+} from '@speaknode/contracts';
 import { type BearerTokenSource, ControlApiError, ControlInternalClient } from '@speaknode/runtime/control-internal';
 
 export { ControlApiError };
@@ -59,6 +65,11 @@ export class ControlClient {
     return request;
   }
 
+  /** The call as control knows it, with the variables the agent's placeholders are filled with. */
+  callSummary(callId: string): Promise<CallSummary> {
+    return this.internal.getCall(callId);
+  }
+
   callUpdate(callId: string, update: CallUpdate): Promise<void> {
     return this.internal.callUpdate(callId, update);
   }
@@ -67,7 +78,7 @@ export class ControlClient {
     return this.internal.appendTranscript(callId, append);
   }
 
-  reportUsage(callId: string, usage: CallUsage): Promise<void> {
+  reportUsage(callId: string, usage: CallUsageReport): Promise<void> {
     return this.internal.reportUsage(callId, usage);
   }
 }
