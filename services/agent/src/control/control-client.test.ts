@@ -41,7 +41,7 @@ describe('ControlClient', () => {
 
     control.configs.set('d0000000-0000-4000-8000-000000000000', { nonsense: true } as never);
     await expect(client.agentRuntimeConfig('d0000000-0000-4000-8000-000000000000')).rejects.toThrow(
-      'control returned an invalid runtime configuration',
+      'does not match the contract',
     );
   });
 
@@ -52,7 +52,7 @@ describe('ControlClient', () => {
     expect((refused as ControlApiError).status).toBe(401);
 
     const down = new ControlClient({ baseUrl: 'http://127.0.0.1:1', configCacheMs: 0 });
-    await expect(down.agentRuntimeConfig(AGENT_ID)).rejects.toThrow('control at http://127.0.0.1:1 is unreachable');
+    await expect(down.agentRuntimeConfig(AGENT_ID)).rejects.toThrow('control at http://127.0.0.1:1 did not answer');
   });
 
   it('fetches a new token once when control refuses the cached one', async () => {

@@ -1,31 +1,20 @@
 /**
- * The agent worker's side of control's internal API (`InternalPaths` in contracts): the agent's
- * runtime configuration, call updates, transcript turns and the final usage. Calls carry a
- * client-credentials token when the worker has service credentials.
+ * The agent worker's side of control's internal API: the agent's runtime configuration (cached
+ * here), call updates, transcript turns and the final usage. The HTTP side — token, 401 refresh,
+ * retries, contract checks — is runtime's one `ControlInternalClient`, shared with the bridge and
+ * the webhook receiver.
  */
-import {
+import type {
   AgentRuntimeConfig,
   CallSummary,
-  type CallUpdate,
-  type CallUsageReport,
-  InternalPaths,
-  type TranscriptAppend,
+  CallUpdate,
+  CallUsageReport,
+  TranscriptAppend,
 } from '@speaknode/contracts';
+import { type BearerTokenSource, ControlApiError, ControlInternalClient } from '@speaknode/runtime/control-internal';
 
-export interface TokenProvider {
-  token(): Promise<string>;
-  invalidate(): void;
-}
-
-export class ControlApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'ControlApiError';
-  }
-}
+export { ControlApiError };
+export type TokenProvider = BearerTokenSource;
 
 export interface ControlClientOptions {
   baseUrl: string;
@@ -40,41 +29,19 @@ export interface ControlClientOptions {
 export class ControlClient {
   private readonly configCache = new Map<string, { config: AgentRuntimeConfig; fetchedAt: number }>();
   private readonly pendingConfig = new Map<string, Promise<AgentRuntimeConfig>>();
+  private readonly internal: ControlInternalClient;
 
-  constructor(private readonly options: ControlClientOptions) {}
+  constructor(private readonly options: ControlClientOptions) {
+    this.internal = new ControlInternalClient({
+      baseUrl: options.baseUrl,
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
+  }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
-  }
-
-  private async send(method: string, path: string, body?: unknown, retryOn401 = true): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.tokens) headers.authorization = `Bearer ${await this.options.tokens.token()}`;
-    const url = `${this.options.baseUrl.replace(/\/$/, '')}${path}`;
-    let res: Response;
-    try {
-      res = await (this.options.fetch ?? fetch)(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      throw new ControlApiError(`control at ${this.options.baseUrl} is unreachable: ${(error as Error).message}`, 0);
-    }
-    if (res.status === 401 && this.options.tokens && retryOn401) {
-      this.options.tokens.invalidate();
-      return this.send(method, path, body, false);
-    }
-    if (!res.ok) {
-      const detail = (await res.text().catch(() => '')).slice(0, 300);
-      throw new ControlApiError(
-        `control answered ${res.status} to ${method} ${path}${detail ? `: ${detail}` : ''}`,
-        res.status,
-      );
-    }
-    return res;
   }
 
   /**
@@ -87,21 +54,10 @@ export class ControlClient {
     const pending = this.pendingConfig.get(agentId);
     if (pending) return pending;
     const request = (async () => {
-      const res = await this.send('GET', InternalPaths.agentRuntimeConfig(agentId));
-      const parsed = AgentRuntimeConfig.safeParse(await res.json().catch(() => undefined));
-      if (!parsed.success) {
-        throw new ControlApiError(
-          `control returned an invalid runtime configuration for agent ${agentId}: ${parsed.error.issues
-            .slice(0, 3)
-            .map((i) => `${i.path.join('.')}: ${i.message}`)
-            .join('; ')}`,
-          502,
-        );
-      }
+      const config = await this.internal.agentRuntimeConfig(agentId);
       const previous = this.configCache.get(agentId);
       // A late answer never replaces a newer configuration (versions are monotonic per agent).
-      const keep =
-        previous && compareVersions(previous.config.version, parsed.data.version) > 0 ? previous.config : parsed.data;
+      const keep = previous && compareVersions(previous.config.version, config.version) > 0 ? previous.config : config;
       this.configCache.set(agentId, { config: keep, fetchedAt: this.now() });
       return keep;
     })().finally(() => this.pendingConfig.delete(agentId));
@@ -110,23 +66,20 @@ export class ControlClient {
   }
 
   /** The call as control knows it, with the variables the agent's placeholders are filled with. */
-  async callSummary(callId: string): Promise<CallSummary> {
-    const res = await this.send('GET', InternalPaths.call(callId));
-    const parsed = CallSummary.safeParse(await res.json().catch(() => undefined));
-    if (!parsed.success) throw new ControlApiError(`control returned an invalid summary of call ${callId}`, 502);
-    return parsed.data;
+  callSummary(callId: string): Promise<CallSummary> {
+    return this.internal.getCall(callId);
   }
 
-  async callUpdate(callId: string, update: CallUpdate): Promise<void> {
-    await this.send('POST', InternalPaths.callUpdate(callId), update);
+  callUpdate(callId: string, update: CallUpdate): Promise<void> {
+    return this.internal.callUpdate(callId, update);
   }
 
-  async appendTranscript(callId: string, append: TranscriptAppend): Promise<void> {
-    await this.send('POST', InternalPaths.transcript(callId), append);
+  appendTranscript(callId: string, append: TranscriptAppend): Promise<void> {
+    return this.internal.appendTranscript(callId, append);
   }
 
-  async reportUsage(callId: string, usage: CallUsageReport): Promise<void> {
-    await this.send('POST', InternalPaths.usage(callId), usage);
+  reportUsage(callId: string, usage: CallUsageReport): Promise<void> {
+    return this.internal.reportUsage(callId, usage);
   }
 }
 

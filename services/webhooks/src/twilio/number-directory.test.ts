@@ -104,7 +104,7 @@ describe('NumberDirectory against the documented lookup, with client-credentials
     }
     const unreachable = new NumberDirectory({ controlUrl: 'http://127.0.0.1:9', timeoutMs: 2_000 });
     await expect(unreachable.lookup('twilio', number.number)).rejects.toThrow(
-      /number lookup at http:\/\/127\.0\.0\.1:9 failed/,
+      /number lookup failed: control at http:\/\/127\.0\.0\.1:9 did not answer/,
     );
   });
 });

@@ -1,10 +1,7 @@
-import { InternalPaths, PhoneNumberLookup, type TelephonyProvider } from '@speaknode/contracts';
+import type { PhoneNumberLookup, TelephonyProvider } from '@speaknode/contracts';
+import { type BearerTokenSource, ControlInternalClient } from '@speaknode/runtime/control-internal';
 
-/** Where bearer tokens for control come from: runtime's ServiceTokenSource in production. */
-export interface BearerTokenSource {
-  token(): Promise<string>;
-  invalidate(): void;
-}
+export type { BearerTokenSource };
 
 export class NumberLookupUnavailableError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -44,6 +41,7 @@ export class NumberDirectory {
   private readonly inFlight = new Map<string, Promise<PhoneNumberLookup | null>>();
   private readonly secretsByAccount = new Map<string, string>();
   private readonly options: Required<Omit<NumberDirectoryOptions, 'tokens'>> & { tokens?: BearerTokenSource };
+  private readonly control: ControlInternalClient;
 
   constructor(options: NumberDirectoryOptions) {
     this.options = {
@@ -55,6 +53,14 @@ export class NumberDirectory {
       timeoutMs: 5_000,
       ...options,
     };
+    // Twilio waits for the TwiML (15 s): a short timeout and one retry.
+    this.control = new ControlInternalClient({
+      baseUrl: this.options.controlUrl,
+      ...(this.options.tokens ? { tokens: this.options.tokens } : {}),
+      fetch: this.options.fetch,
+      timeoutMs: this.options.timeoutMs,
+      attempts: 2,
+    });
   }
 
   /** The number's configuration, or null when no space has it. Throws NumberLookupUnavailableError when control cannot answer. */
@@ -87,45 +93,18 @@ export class NumberDirectory {
   }
 
   private async fetchLookup(provider: TelephonyProvider, number: string): Promise<PhoneNumberLookup | null> {
-    const url = new URL(InternalPaths.phoneNumberLookup, this.options.controlUrl);
-    url.searchParams.set('provider', provider);
-    url.searchParams.set('number', number);
-    let response = await this.get(url);
-    if (response.status === 401 && this.options.tokens) {
-      this.options.tokens.invalidate();
-      response = await this.get(url);
-    }
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return null;
-    }
-    if (!response.ok) {
-      const detail = (await response.text().catch(() => '')).slice(0, 200);
-      throw new NumberLookupUnavailableError(`control's number lookup answered ${response.status}: ${detail}`);
-    }
-    const parsed = PhoneNumberLookup.safeParse(await response.json().catch(() => undefined));
-    if (!parsed.success) {
-      throw new NumberLookupUnavailableError(`control's number lookup answered a body that is not a PhoneNumberLookup`);
-    }
-    const accountSid = parsed.data.accountSettings.accountSid;
-    if (provider === 'twilio' && accountSid && parsed.data.accountSecret) {
-      this.secretsByAccount.set(accountSid, parsed.data.accountSecret);
-    }
-    return parsed.data;
-  }
-
-  private async get(url: URL): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    let lookup: PhoneNumberLookup | null;
     try {
-      if (this.options.tokens) headers.authorization = `Bearer ${await this.options.tokens.token()}`;
-      return await this.options.fetch(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      lookup = await this.control.phoneNumberLookup(provider, number);
     } catch (error) {
-      throw new NumberLookupUnavailableError(
-        `control's number lookup at ${url.origin} failed: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      throw new NumberLookupUnavailableError(`control's number lookup failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
+    const accountSid = lookup?.accountSettings.accountSid;
+    if (provider === 'twilio' && lookup && accountSid && lookup.accountSecret) {
+      this.secretsByAccount.set(accountSid, lookup.accountSecret);
+    }
+    return lookup;
   }
 }
