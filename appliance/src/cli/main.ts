@@ -41,6 +41,7 @@ Usage: speaknode [options] <command> [arguments]
 Commands:
   doctor                     check the host: engine, CPU/RAM/disk, ports, GPU runtime (each problem with its fix)
   init                       ask for (or take flags for) domain, TLS, ports, GPU, provider keys; generate secrets and config
+  pull                       pull every missing third-party image of the stack (per-layer progress)
   up [service…]              create network and volumes, pull or load images, start in dependency order, wait for health
   status                     state, health, restarts, uptime and image of each service
   logs <service>             the service's log (--tail N, --follow)
@@ -315,6 +316,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             line('`speaknode up` pulls the others (or loads them with --bundle).');
         });
         return ExitCode.ok;
+      }
+      case 'pull': {
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        result({ ok: pulled.missing.length === 0, ...pulled }, () => {
+          line(`pulled ${pulled.pulled.length} images, ${pulled.present.length} already present`);
+          if (pulled.missing.length > 0) {
+            errorLine(
+              `not on this engine: ${pulled.missing.join(', ')}; build them with \`speaknode images build\` or load the bundle with \`speaknode up --bundle FILE\``,
+            );
+          }
+        });
+        return pulled.missing.length === 0 ? ExitCode.ok : ExitCode.failed;
       }
       case 'up': {
         for (const name of args) supervisor.service(name);
