@@ -394,6 +394,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'bundle': {
         if (!values.out) throw new UsageError('bundle needs --out FILE.tar');
+        // What is missing is pulled first; ours must have been built (`images build`).
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        if (pulled.missing.length > 0) {
+          return fail(
+            ExitCode.failed,
+            `cannot bundle ${pulled.missing.join(', ')}: not on this engine; build them with \`speaknode images build\``,
+          );
+        }
         const images = [...new Set(activeServices(stack, settings.profiles).map((s) => imageReference(s.image)))];
         const manifest = await writeBundle(docker, images, resolve(values.out));
         result({ ok: true, ...manifest }, () =>
