@@ -90,7 +90,7 @@ async function pingOrExplain(docker: Docker): Promise<void> {
 
 export interface CliIo extends Output {
   /** Interactive prompts read here; absent or not a TTY means no prompts. */
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   env: NodeJS.ProcessEnv;
 }
 
@@ -174,7 +174,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         if (canPrompt(io, values.yes) && Object.keys(providerKeys).length === 0 && !(values.set ?? []).length) {
           for (const key of PROVIDER_KEYS) {
-            const answer = await prompter.ask(`${key} (empty to skip)`, '');
+            const answer = await prompter.ask(`${key} (empty to skip; not shown)`, '', { secret: true });
             if (answer) providerKeys[key] = answer;
           }
         }
@@ -479,7 +479,31 @@ class Prompter {
 
   constructor(private readonly io: CliIo) {}
 
-  async ask(question: string, fallback: string): Promise<string> {
+  /**
+   * One answer. `secret`: typed without echo (the terminal in raw mode while it is read), so a key
+   * never lands on the screen or in a terminal's scrollback.
+   */
+  async ask(question: string, fallback: string, options: { secret?: boolean } = {}): Promise<string> {
+    const stdin = this.io.stdin!;
+    const mute = options.secret && stdin.isTTY && typeof stdin.setRawMode === 'function';
+    if (mute) stdin.setRawMode!(true);
+    try {
+      const answer = await this.readAnswer(question, fallback);
+      if (!mute) return answer;
+      // Raw mode: the terminal neither edits nor signals. Apply backspaces; Ctrl-C still stops.
+      if (answer.includes('\u0003')) throw new UsageError('init cancelled');
+      let text = '';
+      for (const char of answer) text = char === '\u007f' || char === '\b' ? text.slice(0, -1) : text + char;
+      return text.trim() || fallback;
+    } finally {
+      if (mute) {
+        stdin.setRawMode!(false);
+        this.io.writeErr('\n');
+      }
+    }
+  }
+
+  private async readAnswer(question: string, fallback: string): Promise<string> {
     if (!this.rl) {
       this.rl = createInterface({ input: this.io.stdin!, terminal: false });
       this.rl.on('line', (line) => {
