@@ -226,6 +226,15 @@ describe('speaknode CLI', () => {
     expect(mirror.stderr).toMatch(/--registry-mirror: a registry host/);
   });
 
+  it('ends --json output with one shape, on success and on failure: { ok, exitCode, … }', async () => {
+    const failed = await run([...state, '--json', 'status']);
+    expect(failed.last()).toMatchObject({ ok: false, exitCode: ExitCode.notInitialized, error: expect.any(String) });
+    const done = await run([...state, '--json', 'init', '--yes', '--domain', 'voice.example.com']);
+    expect(done.last()).toMatchObject({ ok: true, exitCode: ExitCode.ok, stateDir: join(dir, 'state') });
+    const usage = await run([...state, '--json', 'init', '--yes', '--port', 'control=http']);
+    expect(usage.last()).toMatchObject({ ok: false, exitCode: ExitCode.usage });
+  });
+
   it('refuses a bad --domain or --public-ip with exit 64 and one sentence naming the flag', async () => {
     const bad = await run([...state, 'init', '--yes', '--domain', 'not a host!', '--public-ip', '300.1.2.3']);
     expect(bad.code).toBe(ExitCode.usage);

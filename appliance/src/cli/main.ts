@@ -98,12 +98,30 @@ function dockerFrom(host: string | undefined, env: NodeJS.ProcessEnv): Docker {
   return new Docker(engineOptions(host, env));
 }
 
+/**
+ * Runs one command. With --json the last line is always one shape: `{ ok, exitCode, …result }` on
+ * success and failure alike (`error` says what failed), after the progress events' lines.
+ */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  const outcome: { json: boolean; final?: Record<string, unknown> } = { json: false };
+  const code = await runCommand(argv, io, outcome);
+  if (outcome.json) {
+    const { ok: _ok, exitCode: _code, ...rest } = outcome.final ?? {};
+    io.write(`${JSON.stringify({ ok: code === ExitCode.ok, exitCode: code, ...rest })}\n`);
+  }
+  return code;
+}
+
+async function runCommand(
+  argv: string[],
+  io: CliIo,
+  outcome: { json: boolean; final?: Record<string, unknown> },
+): Promise<number> {
   const line = (text: string) => io.write(`${text}\n`);
   const errorLine = (text: string) => io.writeErr(`${text}\n`);
   let json = false;
   const fail = (code: number, message: string, extra: Record<string, unknown> = {}) => {
-    if (json) line(JSON.stringify({ ok: false, exitCode: code, error: message, ...extra }));
+    if (json) outcome.final = { error: message, ...extra };
     else errorLine(`speaknode: ${message}`);
     return code;
   };
@@ -139,6 +157,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       },
     });
     json = values.json ?? false;
+    outcome.json = json;
     const [command, ...args] = positionals;
     if (values.help || !command) {
       io.write(USAGE);
@@ -155,7 +174,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     const printer = new ProgressPrinter(io, json);
     const result = (data: Record<string, unknown>, human: () => void) => {
-      if (json) line(JSON.stringify(data));
+      if (json) outcome.final = data;
       else human();
     };
 
