@@ -2,20 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { StackEvent } from '../supervisor/events.ts';
 import { ProgressPrinter } from './progress.ts';
 
+const ESC = String.fromCharCode(27);
+
 /** Just enough of a terminal to read the screen: newlines, \\r, cursor up/down, erase to end of line. */
 function screen(output: string): string[] {
   const lines: string[] = [''];
   let row = 0;
   let col = 0;
   for (let i = 0; i < output.length; i++) {
-    const escape = output.slice(i).match(/^\u001b\[(\d*)([ABK])/);
-    if (escape) {
-      const n = Number(escape[1] || 1);
-      if (escape[2] === 'A') row -= n;
-      if (escape[2] === 'B') row += n;
-      if (escape[2] === 'K') lines[row] = lines[row]!.slice(0, col);
+    const csi = output[i] === ESC ? output.slice(i + 1).match(/^\[(\d*)([ABK])/) : null;
+    if (csi) {
+      const n = Number(csi[1] || 1);
+      if (csi[2] === 'A') row -= n;
+      if (csi[2] === 'B') row += n;
+      if (csi[2] === 'K') lines[row] = lines[row]!.slice(0, col);
       while (lines.length <= row) lines.push('');
-      i += escape[0].length - 1;
+      i += csi[0].length;
       continue;
     }
     const char = output[i]!;
