@@ -129,6 +129,36 @@ describe('speaknode CLI', () => {
     expect(secrets).not.toHaveProperty('DEEPGRAM_API_KEY');
   });
 
+  it('init reads provider keys without echo (the terminal in raw mode), and only those', async () => {
+    const modes: boolean[] = [];
+    const asked: string[] = [];
+    const stdin = Object.assign(new PassThrough(), {
+      isTTY: true,
+      setRawMode: (raw: boolean) => {
+        modes.push(raw);
+        asked.push(raw ? 'raw' : 'cooked');
+      },
+    });
+    // Raw mode delivers Enter as \r and a backspace as DEL (0x7f).
+    stdin.end(
+      [
+        ...['voice.example.com', 'off', 'n', '', '', '', '', '', '192.0.2.10'],
+        'sk-typx\u007fed\r',
+        '\r',
+        '\r',
+        '\r',
+      ].join('\n'),
+    );
+    const init = await run([...state, 'init'], stdin);
+    expect(init.code, init.stderr).toBe(ExitCode.ok);
+    // Four key questions, each in raw mode and back.
+    expect(modes).toEqual([true, false, true, false, true, false, true, false]);
+    expect(init.stderr).toContain('OPENAI_API_KEY (empty to skip; not shown)');
+    const secrets = JSON.parse(await readFile(join(dir, 'state', 'secrets.json'), 'utf8'));
+    expect(secrets.OPENAI_API_KEY).toBe('sk-typed');
+    expect(init.stdout + init.stderr).not.toContain('sk-typ');
+  });
+
   it('init takes defaults for every question once the input ends', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     stdin.end('short.example.com\n');
@@ -194,6 +224,15 @@ describe('speaknode CLI', () => {
     const mirror = await run([...state, 'init', '--yes', '--registry-mirror', 'https://mirror.local']);
     expect(mirror.code).toBe(ExitCode.usage);
     expect(mirror.stderr).toMatch(/--registry-mirror: a registry host/);
+  });
+
+  it('ends --json output with one shape, on success and on failure: { ok, exitCode, … }', async () => {
+    const failed = await run([...state, '--json', 'status']);
+    expect(failed.last()).toMatchObject({ ok: false, exitCode: ExitCode.notInitialized, error: expect.any(String) });
+    const done = await run([...state, '--json', 'init', '--yes', '--domain', 'voice.example.com']);
+    expect(done.last()).toMatchObject({ ok: true, exitCode: ExitCode.ok, stateDir: join(dir, 'state') });
+    const usage = await run([...state, '--json', 'init', '--yes', '--port', 'control=http']);
+    expect(usage.last()).toMatchObject({ ok: false, exitCode: ExitCode.usage });
   });
 
   it('refuses a bad --domain or --public-ip with exit 64 and one sentence naming the flag', async () => {

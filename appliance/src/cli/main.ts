@@ -41,6 +41,7 @@ Usage: speaknode [options] <command> [arguments]
 Commands:
   doctor                     check the host: engine, CPU/RAM/disk, ports, GPU runtime (each problem with its fix)
   init                       ask for (or take flags for) domain, TLS, ports, GPU, provider keys; generate secrets and config
+  pull                       pull every missing third-party image of the stack (per-layer progress)
   up [service…]              create network and volumes, pull or load images, start in dependency order, wait for health
   status                     state, health, restarts, uptime and image of each service
   logs <service>             the service's log (--tail N, --follow)
@@ -89,7 +90,7 @@ async function pingOrExplain(docker: Docker): Promise<void> {
 
 export interface CliIo extends Output {
   /** Interactive prompts read here; absent or not a TTY means no prompts. */
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   env: NodeJS.ProcessEnv;
 }
 
@@ -97,12 +98,30 @@ function dockerFrom(host: string | undefined, env: NodeJS.ProcessEnv): Docker {
   return new Docker(engineOptions(host, env));
 }
 
+/**
+ * Runs one command. With --json the last line is always one shape: `{ ok, exitCode, …result }` on
+ * success and failure alike (`error` says what failed), after the progress events' lines.
+ */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  const outcome: { json: boolean; final?: Record<string, unknown> } = { json: false };
+  const code = await runCommand(argv, io, outcome);
+  if (outcome.json) {
+    const { ok: _ok, exitCode: _code, ...rest } = outcome.final ?? {};
+    io.write(`${JSON.stringify({ ok: code === ExitCode.ok, exitCode: code, ...rest })}\n`);
+  }
+  return code;
+}
+
+async function runCommand(
+  argv: string[],
+  io: CliIo,
+  outcome: { json: boolean; final?: Record<string, unknown> },
+): Promise<number> {
   const line = (text: string) => io.write(`${text}\n`);
   const errorLine = (text: string) => io.writeErr(`${text}\n`);
   let json = false;
   const fail = (code: number, message: string, extra: Record<string, unknown> = {}) => {
-    if (json) line(JSON.stringify({ ok: false, exitCode: code, error: message, ...extra }));
+    if (json) outcome.final = { error: message, ...extra };
     else errorLine(`speaknode: ${message}`);
     return code;
   };
@@ -138,6 +157,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       },
     });
     json = values.json ?? false;
+    outcome.json = json;
     const [command, ...args] = positionals;
     if (values.help || !command) {
       io.write(USAGE);
@@ -154,7 +174,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     const printer = new ProgressPrinter(io, json);
     const result = (data: Record<string, unknown>, human: () => void) => {
-      if (json) line(JSON.stringify(data));
+      if (json) outcome.final = data;
       else human();
     };
 
@@ -173,7 +193,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         if (canPrompt(io, values.yes) && Object.keys(providerKeys).length === 0 && !(values.set ?? []).length) {
           for (const key of PROVIDER_KEYS) {
-            const answer = await prompter.ask(`${key} (empty to skip)`, '');
+            const answer = await prompter.ask(`${key} (empty to skip; not shown)`, '', { secret: true });
             if (answer) providerKeys[key] = answer;
           }
         }
@@ -316,6 +336,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         });
         return ExitCode.ok;
       }
+      case 'pull': {
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        result({ ok: pulled.missing.length === 0, ...pulled }, () => {
+          line(`pulled ${pulled.pulled.length} images, ${pulled.present.length} already present`);
+          if (pulled.missing.length > 0) {
+            errorLine(
+              `not on this engine: ${pulled.missing.join(', ')}; build them with \`speaknode images build\` or load the bundle with \`speaknode up --bundle FILE\``,
+            );
+          }
+        });
+        return pulled.missing.length === 0 ? ExitCode.ok : ExitCode.failed;
+      }
       case 'up': {
         for (const name of args) supervisor.service(name);
         printer.expect(args.length > 0 ? args.length : resolved.services.length);
@@ -381,6 +413,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'bundle': {
         if (!values.out) throw new UsageError('bundle needs --out FILE.tar');
+        // What is missing is pulled first; ours must have been built (`images build`).
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        if (pulled.missing.length > 0) {
+          return fail(
+            ExitCode.failed,
+            `cannot bundle ${pulled.missing.join(', ')}: not on this engine; build them with \`speaknode images build\``,
+          );
+        }
         const images = [...new Set(activeServices(stack, settings.profiles).map((s) => imageReference(s.image)))];
         const manifest = await writeBundle(docker, images, resolve(values.out));
         result({ ok: true, ...manifest }, () =>
@@ -458,7 +498,31 @@ class Prompter {
 
   constructor(private readonly io: CliIo) {}
 
-  async ask(question: string, fallback: string): Promise<string> {
+  /**
+   * One answer. `secret`: typed without echo (the terminal in raw mode while it is read), so a key
+   * never lands on the screen or in a terminal's scrollback.
+   */
+  async ask(question: string, fallback: string, options: { secret?: boolean } = {}): Promise<string> {
+    const stdin = this.io.stdin!;
+    const mute = options.secret && stdin.isTTY && typeof stdin.setRawMode === 'function';
+    if (mute) stdin.setRawMode!(true);
+    try {
+      const answer = await this.readAnswer(question, fallback);
+      if (!mute) return answer;
+      // Raw mode: the terminal neither edits nor signals. Apply backspaces; Ctrl-C still stops.
+      if (answer.includes('\u0003')) throw new UsageError('init cancelled');
+      let text = '';
+      for (const char of answer) text = char === '\u007f' || char === '\b' ? text.slice(0, -1) : text + char;
+      return text.trim() || fallback;
+    } finally {
+      if (mute) {
+        stdin.setRawMode!(false);
+        this.io.writeErr('\n');
+      }
+    }
+  }
+
+  private async readAnswer(question: string, fallback: string): Promise<string> {
     if (!this.rl) {
       this.rl = createInterface({ input: this.io.stdin!, terminal: false });
       this.rl.on('line', (line) => {

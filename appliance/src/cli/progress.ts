@@ -22,13 +22,14 @@ const MARK: Record<string, string> = {
 
 /**
  * Draws supervisor events: one line per service milestone, and per image a progress bar of its
- * layers' bytes (redrawn in place on a terminal, every 10% otherwise). With --json each event is one
+ * layers' bytes (on a terminal one line per image, redrawn in place; every 10% otherwise). With --json each event is one
  * JSON line instead.
  */
 export class ProgressPrinter {
   private readonly layers = new Map<string, Map<string, { current: number; total: number }>>();
   private readonly lastPercent = new Map<string, number>();
-  private barOpen = false;
+  /** On a terminal: the images whose bars are the last lines printed, in order (one line each). */
+  private bars: string[] = [];
   private total = 0;
   private readonly settled = new Set<string>();
 
@@ -106,18 +107,23 @@ export class ProgressPrinter {
     const filled = Math.round((percent / 100) * width);
     const line = `  pulling ${event.image} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(percent).padStart(3)}% ${layers.size} layers`;
     if (this.output.isTTY) {
-      this.output.write(`\r${line}\u001b[K`);
-      this.barOpen = true;
+      // One line per image, redrawn in place: parallel pulls never share a line.
+      const index = this.bars.indexOf(event.image);
+      if (index < 0) {
+        this.bars.push(event.image);
+        this.output.write(`${line}\n`);
+      } else {
+        const up = this.bars.length - index;
+        this.output.write(`\u001b[${up}A\r${line}\u001b[K\u001b[${up}B\r`);
+      }
     } else if (percent >= (this.lastPercent.get(event.image) ?? -10) + 10) {
       this.lastPercent.set(event.image, percent);
       this.line(line);
     }
   }
 
+  /** Other output follows: the bars above stay as they are, new ones start below. */
   private closeBar() {
-    if (this.barOpen) {
-      this.output.write('\n');
-      this.barOpen = false;
-    }
+    this.bars = [];
   }
 }

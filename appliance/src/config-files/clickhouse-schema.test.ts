@@ -68,6 +68,13 @@ afterAll(async () => {
 });
 
 describe('ClickHouse schema', () => {
+  it('ingests a span with a missing time field instead of stopping the view (…OrZero, no UInt64 underflow)', () => {
+    const view = clickhouseSchemaFor([24, 8]).find((sql) => sql.includes('agent_spans_mv'))!;
+    expect(view).toContain('toUInt64OrZero(');
+    expect(view).not.toMatch(/toUInt64\(/);
+    expect(view).toMatch(/if\(toUInt64OrZero\(JSONExtractString\(span, 'endTimeUnixNano'\)\) >= /);
+  });
+
   it('gates the statements 18.16 cannot run, and keeps everything else ungated', () => {
     const base = clickhouseSchemaFor([18, 16]);
     const current = clickhouseSchemaFor([24, 8]);

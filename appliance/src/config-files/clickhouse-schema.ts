@@ -49,9 +49,11 @@ SETTINGS kafka_broker_list = '${KAFKA_BROKERS}', kafka_topic_list = '${Topics.ag
       minVersion: [22, 3],
       sql: `CREATE MATERIALIZED VIEW IF NOT EXISTS speaknode.agent_spans_mv TO speaknode.agent_spans AS
 SELECT
-  toDate(toDateTime(intDiv(toUInt64(JSONExtractString(span, 'startTimeUnixNano')), 1000000000))) AS event_date,
-  toDateTime(intDiv(toUInt64(JSONExtractString(span, 'startTimeUnixNano')), 1000000000)) AS start_time,
-  (toUInt64(JSONExtractString(span, 'endTimeUnixNano')) - toUInt64(JSONExtractString(span, 'startTimeUnixNano'))) / 1e6 AS duration_ms,
+  toDate(toDateTime(intDiv(toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')), 1000000000))) AS event_date,
+  toDateTime(intDiv(toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')), 1000000000)) AS start_time,
+  if(toUInt64OrZero(JSONExtractString(span, 'endTimeUnixNano')) >= toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')),
+     toUInt64OrZero(JSONExtractString(span, 'endTimeUnixNano')) - toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')),
+     0) / 1e6 AS duration_ms,
   JSONExtractString(span, 'traceId') AS trace_id,
   JSONExtractString(span, 'spanId') AS span_id,
   JSONExtractString(span, 'parentSpanId') AS parent_span_id,

@@ -16,8 +16,8 @@ export function otelCollectorConfig(): string {
       kafka: {
         brokers: [KAFKA_BROKERS],
         protocol_version: '3.7.0',
-        topic: Topics.agentTelemetrySpans,
-        encoding: 'otlp_json',
+        // Per signal since 0.124 (the top-level `topic` and `encoding` are deprecated, and later removed).
+        traces: { topic: Topics.agentTelemetrySpans, encoding: 'otlp_json' },
         producer: { compression: 'lz4', required_acks: -1 },
       },
     },

@@ -95,6 +95,12 @@ describe('stack definition', () => {
     }
   });
 
+  it('pins an OpenTelemetry Collector that reads the per-signal Kafka exporter keys (0.124 or newer)', () => {
+    const collector = byName(defineStack(core).services, 'otel-collector');
+    const [, minor] = collector.image.tag.split('.').map(Number);
+    expect(minor).toBeGreaterThanOrEqual(124);
+  });
+
   it('runs our services under an init process; third-party images keep their own PID 1', () => {
     const services = defineStack(core).services;
     for (const name of ['control', 'webhooks', 'bridge', 'agent']) expect(byName(services, name).init, name).toBe(true);

@@ -58,7 +58,10 @@ describe('speaknode init', () => {
     expect(livekit.rtc).toEqual({ tcp_port: 7881, udp_port: 7882, use_external_ip: true });
 
     const collector = parse(await readFile(state.configPath('otel-collector.yaml'), 'utf8'));
-    expect(collector.exporters.kafka.topic).toBe(Topics.agentTelemetrySpans);
+    // Per signal (the top-level keys are deprecated since 0.124), on a collector that has them.
+    expect(collector.exporters.kafka.traces).toEqual({ topic: Topics.agentTelemetrySpans, encoding: 'otlp_json' });
+    expect(collector.exporters.kafka).not.toHaveProperty('topic');
+    expect(collector.exporters.kafka).not.toHaveProperty('encoding');
     expect(collector.service.pipelines.traces).toMatchObject({ receivers: ['otlp'], exporters: ['kafka'] });
 
     const topics = await readFile(state.configPath('kafka-topics.sh'), 'utf8');

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { writePrivateFile } from '../state/state-dir.ts';
 import type { EventSink } from './events.ts';
 
 export async function imagePresent(docker: Docker, image: string): Promise<boolean> {
@@ -101,7 +100,9 @@ export async function writeBundle(docker: Docker, images: string[], tarball: str
     bytes: (await stat(tarball)).size,
     sha256: await sha256Of(tarball),
   };
-  await writePrivateFile(manifestPathFor(tarball), `${JSON.stringify(manifest, null, 2)}\n`);
+  // As readable as the tarball: whoever may load the images must be able to check them.
+  await writeFile(manifestPathFor(tarball), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
+  await chmod(manifestPathFor(tarball), 0o644);
   return manifest;
 }
 

@@ -87,6 +87,8 @@ suite('the real stack on a private Docker Engine', () => {
 
   afterAll(async () => {
     await supervisor?.down({ removeVolumes: true }).catch(() => {});
+    // Images replaced by this run's builds would pile up in the cached data root.
+    await engine?.docker.pruneImages({ filters: { dangling: { true: true } } }).catch(() => {});
     await engine?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }, 180_000);

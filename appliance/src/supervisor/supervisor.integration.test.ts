@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -319,6 +319,8 @@ suite('StackSupervisor against a real Docker Engine', () => {
     await docker.getImage('speaknode-test/extra:1').inspect();
 
     const manifestPath = join(tmp, 'bundle.json');
+    // The manifest is as readable as the tarball.
+    expect((await stat(manifestPath)).mode & 0o777).toBe((await stat(tarball)).mode & 0o777);
     const text = await readFile(manifestPath, 'utf8');
     await writeFile(manifestPath, text.replace(manifest.sha256, '0'.repeat(64)));
     await expect(loadBundle(docker, tarball, () => {})).rejects.toThrow(/fails its checksum/);

@@ -401,6 +401,46 @@ export class StackSupervisor {
   }
 
   /** Missing images come from the bundle when one is given, else from their registry. */
+  /**
+   * `speaknode pull`: every missing third-party image of the stack, three at a time, each layer's
+   * progress reported. Ours come from `images build` or a bundle, never from a registry: missing ones
+   * are named in `missing`.
+   */
+  pull(options: {
+    ourRegistry: string;
+    signal?: AbortSignal;
+  }): Promise<{ pulled: string[]; present: string[]; missing: string[] }> {
+    return this.queue.run(
+      'pull',
+      async (signal) => {
+        const images = [...new Set(this.stack.services.map((s) => imageReference(s.image)))];
+        const present: string[] = [];
+        const wanted: string[] = [];
+        const missing: string[] = [];
+        for (const image of images) {
+          checkAborted(signal, 'pull');
+          if (await imagePresent(this.docker, image)) {
+            present.push(image);
+            this.emit({ type: 'image', image, action: 'present' });
+          } else if (image.startsWith(`${options.ourRegistry}/`)) {
+            missing.push(image);
+            this.emit({ type: 'image', image, action: 'missing' });
+          } else wanted.push(image);
+        }
+        const queue = [...wanted];
+        const worker = async () => {
+          for (let image = queue.shift(); image; image = queue.shift()) {
+            checkAborted(signal, 'pull');
+            await pullImage(this.docker, image, this.emit);
+          }
+        };
+        await Promise.all([worker(), worker(), worker()]);
+        return { pulled: wanted, present, missing };
+      },
+      options.signal,
+    );
+  }
+
   async ensureImages(services: ResolvedService[], bundle?: string): Promise<void> {
     const images = [...new Set(services.map((s) => imageReference(s.image)))];
     const missing: string[] = [];

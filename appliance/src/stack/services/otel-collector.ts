@@ -7,7 +7,7 @@ export function otelCollector(_ctx: StackContext): ServiceDefinition {
   return daemon({
     name: 'otel-collector',
     description: 'OpenTelemetry Collector: OTLP in, Kafka topic agent.telemetry.spans out',
-    image: { repository: 'otel/opentelemetry-collector-contrib', tag: '0.111.0' },
+    image: { repository: 'otel/opentelemetry-collector-contrib', tag: '0.129.1' },
     command: ['--config=/etc/otelcol/speaknode.yaml'],
     // The image is distroless (no shell, no HTTP client): the check validates the configuration with the
     // collector binary itself; liveness is left to the restart policy.
