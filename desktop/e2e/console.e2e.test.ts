@@ -238,7 +238,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
 
     await page.getByRole('link', { name: 'Testing' }).click();
     await page.getByRole('button', { name: 'Start text conversation' }).click();
-    await page.getByLabel('Message').fill('Where is my order A-17?');
+    await page.getByLabel('Message', { exact: true }).fill('Where is my order A-17?');
     await page.getByRole('button', { name: 'Send' }).click();
     const conversation = page.getByRole('list', { name: 'Conversation' });
     await text(conversation).toContain('lookup_order');
