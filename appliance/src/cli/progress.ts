@@ -69,6 +69,9 @@ export class ProgressPrinter {
       case 'image':
         if (event.action !== 'present') this.line(`  ${event.action} ${event.image}`);
         return;
+      case 'image-build':
+        this.line(`  ${event.image} ${event.step === 'step' ? '' : `${event.step} `}${event.detail ?? ''}`);
+        return;
       case 'network':
       case 'volume':
         if (event.action !== 'exists') this.line(`  ${event.type} ${event.name} ${event.action}`);

@@ -35,6 +35,7 @@ function renderService(service: ServiceDefinition, configDir: string): Record<st
   if (service.entrypoint) out.entrypoint = service.entrypoint.map(interpolate);
   if (service.command) out.command = service.command.map(interpolate);
   if (service.user) out.user = service.user;
+  if (service.init) out.init = true;
   if (Object.keys(service.environment).length > 0) {
     out.environment = Object.fromEntries(Object.entries(service.environment).map(([k, v]) => [k, interpolate(v)]));
   }

@@ -82,6 +82,8 @@ export interface ServiceDefinition {
   /** Ask the engine for all NVIDIA GPUs (the models host when a GPU is selected). */
   gpu?: boolean;
   user?: string;
+  /** Run an init process as PID 1 (`docker run --init`): it reaps child processes and forwards signals. */
+  init?: boolean;
 }
 
 export interface StackDefinition {

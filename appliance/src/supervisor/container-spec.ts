@@ -63,6 +63,7 @@ export function containerSpec(stack: ResolvedStack, service: ResolvedService): D
       RestartPolicy: { Name: service.restart === 'no' ? '' : service.restart },
       NanoCpus: Math.round(service.resources.cpus * NS),
       Memory: service.resources.memoryMb * 1024 * 1024,
+      ...(service.init ? { Init: true } : {}),
       NetworkMode: firstNetwork ? networkName(stack.project, firstNetwork) : 'none',
       ...(service.gpu ? { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] } : {}),
     },
@@ -87,6 +88,28 @@ export function containerSpec(stack: ResolvedStack, service: ResolvedService): D
   const hash = createHash('sha256').update(JSON.stringify({ spec, otherNetworks, files })).digest('hex').slice(0, 16);
   spec.Labels![LABEL_HASH] = hash;
   return spec;
+}
+
+export interface HostCapacity {
+  cpus: number;
+  memoryMb: number;
+}
+
+/**
+ * The stack with every service's limits cut to what the host has: the engine refuses a CPU limit
+ * above the host's CPUs ("Range of CPUs is from 0.01 to 2.00"), so a 4-CPU request on a 2-CPU host
+ * would never start. The definitions stay the sizing for a production host (see `doctor`).
+ */
+export function fitToHost<T extends ResolvedStack>(stack: T, host: HostCapacity): T {
+  return {
+    ...stack,
+    services: stack.services.map((service) => {
+      const cpus = Math.min(service.resources.cpus, host.cpus);
+      const memoryMb = Math.min(service.resources.memoryMb, host.memoryMb);
+      if (cpus === service.resources.cpus && memoryMb === service.resources.memoryMb) return service;
+      return { ...service, resources: { cpus, memoryMb } };
+    }),
+  };
 }
 
 export function specHash(spec: Docker.ContainerCreateOptions): string {

@@ -1,37 +1,7 @@
-/** What the supervisor reports while it works; the CLI draws progress from these, the console too. */
-export type ServicePhase =
-  | 'waiting'
-  | 'creating'
-  | 'starting'
-  | 'health-wait'
-  | 'healthy'
-  | 'running'
-  | 'completed'
-  | 'unchanged'
-  | 'failed'
-  | 'skipped'
-  | 'stopping'
-  | 'stopped'
-  | 'removed'
-  | 'restarting'
-  | 'upgrading'
-  | 'upgraded'
-  | 'rolled-back';
+import type { StackEvent } from '@speaknode/contracts';
 
-export type StackEvent =
-  | { type: 'network'; name: string; action: 'created' | 'exists' | 'removed' }
-  | { type: 'volume'; name: string; action: 'created' | 'exists' | 'removed' }
-  | { type: 'image'; image: string; action: 'present' | 'pulling' | 'pulled' | 'loading' | 'loaded' | 'missing' }
-  | { type: 'pull-progress'; image: string; layer: string; status: string; current?: number; total?: number }
-  | { type: 'service'; service: string; phase: ServicePhase; detail?: string; elapsedMs?: number }
-  | {
-      type: 'watch';
-      service: string;
-      event: 'crashed' | 'health' | 'restarted' | 'started' | 'stopped';
-      detail?: string;
-      exitCode?: number;
-      health?: string;
-    };
+/** The progress events are defined in contracts (they cross the console's IPC boundary). */
+export type { ServicePhase, StackEvent } from '@speaknode/contracts';
 
 export type EventSink = (event: StackEvent) => void;
 

@@ -31,11 +31,20 @@ function which(command: string): string | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startPrivateEngine(): Promise<EngineStart> {
+export interface EngineOptions {
+  /**
+   * A data root kept after stop (images and build layers survive to the next run: the real-stack
+   * test's cache). Default: one inside the temporary directory, removed with it.
+   */
+  dataRoot?: string;
+}
+
+export async function startPrivateEngine(options: EngineOptions = {}): Promise<EngineStart> {
   const dockerd = which('dockerd');
   if (!dockerd) return { skip: 'dockerd is not installed (apt-get install docker.io)' };
   if (process.getuid?.() !== 0) return { skip: 'dockerd needs root and these tests do not run as root' };
   const dir = await mkdtemp('/tmp/sn-dockerd-');
+  if (options.dataRoot) await mkdir(options.dataRoot, { recursive: true });
   const socket = join(dir, 'docker.sock');
   const log = openSync(join(dir, 'dockerd.log'), 'a');
   const child: ChildProcess = spawn(
@@ -44,7 +53,7 @@ export async function startPrivateEngine(): Promise<EngineStart> {
       '-H',
       `unix://${socket}`,
       '--data-root',
-      join(dir, 'data'),
+      options.dataRoot ?? join(dir, 'data'),
       '--exec-root',
       join(dir, 'exec'),
       '--pidfile',

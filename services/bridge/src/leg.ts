@@ -1,4 +1,5 @@
 import type { CallSummary, TelephonyProvider } from '@speaknode/contracts';
+import { dtmfFrames, dtmfFrequencies } from './audio/dtmf-tones.ts';
 import {
   bytesFor,
   bytesPerSample,
@@ -10,6 +11,9 @@ import {
 import { type ControlClient, ControlError } from './control-client.ts';
 import type { BridgeMetrics, LegOutcome } from './metrics.ts';
 import type { RoomConnection, RoomConnector } from './room/room-connection.ts';
+
+/** Mean square of −40 dBFS (16-bit scale): caller audio above it is never skipped to catch up. */
+const CATCH_UP_CEILING = (32768 * 10 ** (-40 / 20)) ** 2;
 
 /** WebSocket close codes the bridge uses (RFC 6455 §7.4.1). */
 export const CloseCode = {
@@ -31,6 +35,8 @@ export interface ProviderSink {
   sendMark?(name: string): void;
   /** Drop what the provider has queued but not yet played. */
   sendClear(): void;
+  /** Press a key on the phone line out of band, where the protocol can; absent: the bridge plays the key's tones in the audio. */
+  sendDtmf?(digit: string): void;
   /** End the phone leg from the bridge's side. */
   hangUp(code: number, reason: string): void;
 }
@@ -44,10 +50,6 @@ export interface LegSettings {
   floodAllowanceMs: number;
   /** Dropped flood audio (less real time elapsed since) after which the leg is closed. */
   floodLimitMs: number;
-  /** Caller level (RMS, 16-bit scale) taken as the caller talking, for barge-in. */
-  callerSpeechRms: number;
-  /** How recently the caller must have talked for an agent's stop to count as an interruption. */
-  callerSpeechHoldMs: number;
   /** Frames between Twilio marks. */
   markEveryFrames: number;
   /** Delay before the first frame of a stretch of agent audio goes out, so arrival jitter does not starve the grid. */
@@ -56,6 +58,8 @@ export interface LegSettings {
   callAppearWaitMs: number;
   /** How long after joining the room an agent must show up (state or audio) before the bridge gives up and hangs up. */
   agentJoinTimeoutMs: number;
+  /** Caller audio kept while the room is being joined, delivered once it is (the caller's first word). */
+  joinBufferMs: number;
 }
 
 export const DEFAULT_LEG_SETTINGS: LegSettings = {
@@ -63,12 +67,11 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   maxBufferedMs: 1000,
   floodAllowanceMs: 1000,
   floodLimitMs: 5000,
-  callerSpeechRms: 300,
-  callerSpeechHoldMs: 500,
   markEveryFrames: 10,
   jitterMs: 40,
   callAppearWaitMs: 3000,
   agentJoinTimeoutMs: 20_000,
+  joinBufferMs: 3000,
 };
 
 /** One line for the operator's log; `main.ts` writes it as JSON, tests drop it. */
@@ -144,11 +147,9 @@ export class PhoneLeg {
   private tickAt: number | undefined;
   private idleTicks = 0;
   private timer: NodeJS.Timeout | undefined;
-  private agentState = '';
   /** Whether an agent has shown itself in the room (a state attribute or audio). */
   private agentSeen = false;
   private agentWait: NodeJS.Timeout | undefined;
-  private callerSpokeAt = Number.NEGATIVE_INFINITY;
   private squelchUntil = 0;
   private firstMediaAt: number | undefined;
   private receivedMs = 0;
@@ -156,6 +157,16 @@ export class PhoneLeg {
   private floodDebtMs = 0;
   private lastMediaAt = 0;
   private markSeq = 0;
+  /** Caller frames (room rate) heard while the room was being joined. */
+  private joinBuffer: Int16Array[] = [];
+  /**
+   * Frames the caller's audio runs behind real time since the join buffer was delivered: the
+   * room's track plays in real time, so that much latency stays until the caller pauses. Quiet
+   * frames are skipped until it is worked off.
+   */
+  private catchUpFrames = 0;
+  /** The caller's line noise (mean square, 16-bit scale): the quietest recent payload, rising slowly. */
+  private noiseFloor = Number.POSITIVE_INFINITY;
   /** Frames sent when each outstanding mark was sent, by mark number. */
   private readonly marks = new Map<number, number>();
   /** Marks outstanding at a `clear`: Twilio returns them although their audio never played. */
@@ -240,7 +251,11 @@ export class PhoneLeg {
         },
         {
           onAgentAudio: (samples) => this.agentAudio(samples),
-          onAgentState: (state) => this.agentStateChanged(state),
+          onAgentState: () => {
+            this.agentSeen = true;
+          },
+          onAgentInterrupted: () => this.bargeIn(),
+          onAgentDtmf: (digit) => this.agentDtmf(digit),
           onAgentLeft: () => this.end('agent_left', CloseCode.normal, 'the agent ended the call'),
           onDisconnected: (reason) => this.end('room_closed', CloseCode.normal, `the call's room ended (${reason})`),
         },
@@ -251,6 +266,10 @@ export class PhoneLeg {
       }
       this.room = room;
       this.state = 'active';
+      // What the caller said while the room was joined ("Hello, I…") goes in first, whole.
+      for (const frame of this.joinBuffer) room.publishAudio(frame);
+      this.catchUpFrames = this.joinBuffer.length;
+      this.joinBuffer = [];
       // A caller must not wait in silence for an agent that never comes (worker down, dispatch lost).
       this.agentWait = setTimeout(() => {
         if (!this.agentSeen) this.end('no_agent', CloseCode.normal, 'no agent joined the call');
@@ -276,10 +295,7 @@ export class PhoneLeg {
    * flood; the leg closes itself once too much has been dropped.
    */
   media(payload: Uint8Array): boolean {
-    if (this.state !== 'active') {
-      this.deps.metrics.inc('bridge_media_dropped_total', { provider: this.provider, reason: 'joining' });
-      return true;
-    }
+    if (this.state === 'ended') return true;
     const now = this.now();
     const ms = (payload.length / bytesFor(this.format, 1)) | 0;
     if (this.firstMediaAt === undefined) this.firstMediaAt = now;
@@ -300,9 +316,36 @@ export class PhoneLeg {
     this.receivedMs += ms;
     this.stats.framesIn++;
     const room = this.room;
-    this.inbound.push(payload, (frame) => room?.publishAudio(frame));
-    if (this.inbound.lastPower >= this.deps.settings.callerSpeechRms ** 2) this.callerSpokeAt = now;
+    if (!room) {
+      this.inbound.push(payload, (frame) => this.bufferWhileJoining(frame));
+      return true;
+    }
+    if (this.catchUpFrames === 0) {
+      this.inbound.push(payload, (frame) => room.publishAudio(frame));
+      return true;
+    }
+    this.inbound.push(payload, (frame) => {
+      const power = this.inbound.lastPower;
+      this.noiseFloor = Math.min(power, this.noiseFloor * 1.02);
+      // Quiet: within 10 dB of the line's own noise (or digital silence), and below −40 dBFS, so
+      // speech, however quiet the line, is never skipped (a line that never fell silent just keeps its delay).
+      if (this.catchUpFrames > 0 && power <= Math.max(this.noiseFloor * 10, 1) && power < CATCH_UP_CEILING) {
+        this.catchUpFrames--;
+        this.deps.metrics.inc('bridge_media_dropped_total', { provider: this.provider, reason: 'catch_up' });
+        return;
+      }
+      room.publishAudio(frame);
+    });
     return true;
+  }
+
+  private bufferWhileJoining(frame: Int16Array): void {
+    this.noiseFloor = Math.min(this.inbound.lastPower, this.noiseFloor * 1.02);
+    if (this.joinBuffer.length * FRAME_MS >= this.deps.settings.joinBufferMs) {
+      this.deps.metrics.inc('bridge_media_dropped_total', { provider: this.provider, reason: 'joining' });
+      return;
+    }
+    this.joinBuffer.push(frame);
   }
 
   dtmf(digit: string): void {
@@ -332,24 +375,14 @@ export class PhoneLeg {
     this.outbound.push(samples, (payload) => this.enqueue(payload));
   }
 
-  private agentStateChanged(state: string): void {
-    this.agentSeen = true;
-    const previous = this.agentState;
-    this.agentState = state;
-    // Agents go from speaking to listening both when they finish and when they are cut off; only
-    // the second happens while the caller is talking, and only then is queued audio thrown away.
-    if (
-      previous === 'speaking' &&
-      state !== 'speaking' &&
-      this.now() - this.callerSpokeAt <= this.deps.settings.callerSpeechHoldMs
-    ) {
-      this.bargeIn();
-    }
-  }
-
-  /** The agent's speech was cut: stop it at the provider now. */
+  /**
+   * The agent says the caller cut it off (its voice activity detection heard them): stop its
+   * speech at the provider now. The agent decides, on the caller's own audio; the bridge applies
+   * no level of its own, so a quiet caller interrupts as well as a loud one.
+   */
   bargeIn(): void {
     if (this.state !== 'active') return;
+    this.agentSeen = true;
     const now = this.now();
     this.stats.bargeIns++;
     this.deps.metrics.inc('bridge_barge_in_total', { provider: this.provider });
@@ -365,6 +398,17 @@ export class PhoneLeg {
     // Audio already in flight from the agent belongs to the cut speech.
     this.squelchUntil = now + 100;
     this.sink.sendClear();
+  }
+
+  /** The agent pressed a key: out of band where the provider can, otherwise as tones after what is queued. */
+  private agentDtmf(digit: string): void {
+    if (this.state !== 'active' || dtmfFrequencies(digit) === undefined) return;
+    this.deps.metrics.inc('bridge_dtmf_sent_total', { provider: this.provider });
+    if (this.sink.sendDtmf) {
+      this.sink.sendDtmf(digit);
+      return;
+    }
+    for (const frame of dtmfFrames(digit, this.format.sampleRate)) this.enqueue(this.outbound.encode(frame));
   }
 
   private enqueue(payload: Uint8Array): void {
@@ -401,7 +445,8 @@ export class PhoneLeg {
     // Decisions are taken at the tick's slot, not at the moment the timer happened to fire: a timer
     // a little late one tick and on time the next must not skip a frame and then send two.
     while (this.queue.length > 0) {
-      if (this.playoutEndsAt < scheduled) this.playoutEndsAt = scheduled;
+      // An idle provider starts playing a frame when it arrives, not at the slot it was due.
+      if (this.playoutEndsAt < now) this.playoutEndsAt = now;
       if (this.playoutEndsAt + FRAME_MS - scheduled > maxQueuedMs) break;
       // If Twilio stops confirming playback, wait for it instead of piling audio up there.
       const unconfirmed = this.stats.framesOut - this.stats.framesPlayed - this.stats.framesCleared;
@@ -439,6 +484,7 @@ export class PhoneLeg {
     this.timer = undefined;
     this.tickAt = undefined;
     this.queue = [];
+    this.joinBuffer = [];
     this.deps.metrics.activeLegs[this.provider]--;
     this.deps.metrics.inc('bridge_legs_ended_total', { provider: this.provider, outcome });
     const room = this.room;

@@ -4,6 +4,7 @@ import express, { type Express, Router } from 'express';
 import { authenticate, rejectServices } from './auth/principal.ts';
 import { resolveSpace } from './auth/space-access.ts';
 import type { ControlContext } from './context.ts';
+import { MERGE_PATCH_MEDIA_TYPE } from './http/merge-patch.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { type RouteModule, routeModules } from './routes/index.ts';
 
@@ -53,7 +54,8 @@ export function createControlApp(ctx: ControlContext, options: ControlAppOptions
     res.type('application/json').send(openApi);
   });
 
-  app.use(express.json({ limit: options.bodyLimit ?? '1mb' }));
+  // PATCH bodies are JSON Merge Patch documents, sent as either media type.
+  app.use(express.json({ limit: options.bodyLimit ?? '1mb', type: ['application/json', MERGE_PATCH_MEDIA_TYPE] }));
 
   for (const module of modules.filter((m) => m.mount === 'public')) app.use(module.router(ctx));
 

@@ -74,3 +74,30 @@ describe('inTransaction', () => {
     expect(rows.rows.map((r) => r.body)).toEqual(['hi', 'kept']);
   });
 });
+
+describe('runMigrations on a fresh database, several scopes at once', () => {
+  it('creates its bookkeeping table once, without a duplicate-key race', async () => {
+    // Each round is a database nobody has migrated: the race is in creating schema_migrations.
+    for (let round = 0; round < 3; round++) {
+      const fresh = await createTestDatabase();
+      try {
+        const scopes = ['bus', 'webhooks', 'control', 'a', 'b', 'c'];
+        const dirs = await Promise.all(
+          scopes.map(async (scope) => {
+            const d = await mkdtemp(join(tmpdir(), `migrations-${scope}-`));
+            await writeFile(join(d, '0001_create.sql'), `CREATE TABLE things_${scope} (id int);`);
+            return d;
+          }),
+        );
+        const results = await Promise.allSettled(
+          scopes.map((scope, i) => runMigrations(fresh.pool, dirs[i] as string, scope)),
+        );
+        expect(
+          results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+        ).toEqual([]);
+      } finally {
+        await fresh.drop();
+      }
+    }
+  });
+});

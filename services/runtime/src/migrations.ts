@@ -23,13 +23,18 @@ export async function runMigrations(pool: pg.Pool, directory: string, scope: str
       throw new Error(`migration ${join(directory, file)}: name must look like 0001_create_things.sql`);
     }
   }
-  await pool.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    scope text NOT NULL,
-    name text NOT NULL,
-    checksum text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (scope, name)
-  )`);
+  // Two scopes migrating a fresh database at once would both create the table, and IF NOT EXISTS
+  // does not stop the loser's duplicate-key error on pg_type; one lock for every scope serialises it.
+  await inTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('migrations:schema_migrations'))");
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      scope text NOT NULL,
+      name text NOT NULL,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (scope, name)
+    )`);
+  });
   const result: MigrationResult = { applied: [], alreadyApplied: [] };
   for (const file of files) {
     const sql = await readFile(join(directory, file), 'utf8');

@@ -79,7 +79,8 @@ describe('receiver health, readiness, a full spool and the bus down and back', (
         else full = res;
       }
       expect(full?.status).toBe(503);
-      expect(full?.headers.get('retry-after')).toBe('30');
+      // The bus is down: the relay pings it every second, so a few seconds is a realistic wait.
+      expect(full?.headers.get('retry-after')).toBe('5');
       expect(full?.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(acknowledged.length).toBeGreaterThan(3);
       const ready = await fetch(`${receiver.url}/readyz`);
@@ -90,6 +91,39 @@ describe('receiver health, readiness, a full spool and the bus down and back', (
       await until(() => receiver.spool.depth().events === 0, 'the spool to drain');
       expect(bus.ids()).toEqual(acknowledged);
       expect((await fetch(`${receiver.url}/twilio/status`, signedStatus(999))).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('ends the 503s within seconds of the bus coming back, even deep into a long backoff', async () => {
+    const bus = new RecordingBus();
+    bus.down = true;
+    // A relay whose first backoff is already 10–20 s: where a long outage leaves it.
+    const receiver = await startTestReceiver({
+      database,
+      bus,
+      publicBaseUrl: PUBLIC,
+      twilioAuthToken: TOKEN,
+      spoolMaxBytes: 8_000,
+      relayOptions: { minBackoffMs: 20_000, maxBackoffMs: 30_000 },
+    });
+    try {
+      let n = 0;
+      let full = false;
+      while (!full && n < 100) full = (await fetch(`${receiver.url}/twilio/status`, signedStatus(n++))).status === 503;
+      expect(full).toBe(true);
+      await until(() => receiver.relay.state().retryInMs >= 10_000, 'the relay to be in a long backoff');
+
+      bus.down = false;
+      const back = Date.now();
+      await expect
+        .poll(async () => (await fetch(`${receiver.url}/twilio/status`, signedStatus(n++))).status, {
+          timeout: 4_000,
+          interval: 100,
+        })
+        .toBe(200);
+      console.info(`503s ended ${Date.now() - back} ms after the bus came back`);
     } finally {
       await receiver.close();
     }

@@ -1,12 +1,14 @@
 import type { OidcVerifier } from '@speaknode/runtime/auth';
 import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
-import express, { type Express, Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, Router } from 'express';
 import type { EventIntake } from './event-intake.ts';
-import { adminRouter } from './inbound/admin-router.ts';
+import { adminRouter, DEFAULT_ADMIN_ROLE } from './inbound/admin-router.ts';
 import { inboundRouter } from './inbound/inbound-router.ts';
 import type { RouteStore } from './inbound/route-store.ts';
 import type { SpaceAccess } from './inbound/space-access.ts';
 import { livekitRouter } from './livekit/livekit-router.ts';
+import { BadBodyError, MAX_BODY_BYTES, refuseDeclaredOversizedBodies } from './request-body.ts';
+import { deadLetterRouter } from './spool/dead-letter-router.ts';
 import type { Spool } from './spool/spool.ts';
 import type { RelayState } from './spool/spool-relay.ts';
 import type { NumberDirectory } from './twilio/number-directory.ts';
@@ -47,6 +49,22 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
 
+  app.use(
+    refuseDeclaredOversizedBodies(MAX_BODY_BYTES, (path) =>
+      path.startsWith('/twilio')
+        ? { type: 'text/plain', body: 'the request body is over the 1 MiB limit' }
+        : {
+            type: 'application/problem+json',
+            body: JSON.stringify({
+              type: 'about:blank',
+              title: 'Content Too Large',
+              status: 413,
+              detail: `the declared body is over the ${MAX_BODY_BYTES} byte limit`,
+            }),
+          },
+    ),
+  );
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -58,6 +76,7 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
     res.status(accepting ? 200 : 503).json({
       status: accepting ? (bus.busUp ? 'ok' : 'degraded') : 'spool_full',
       spool: { events: depth.events, bytes: depth.bytes, maxBytes: depth.maxBytes, accepting },
+      deadLetters: { count: options.spool.deadLetters.count, setAsideSinceStart: bus.deadLettered },
       bus: {
         up: bus.busUp,
         reachable,
@@ -67,6 +86,27 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
         retryInMs: bus.retryInMs,
       },
     });
+  });
+
+  app.get('/metrics', (_req, res) => {
+    const depth = options.spool.depth();
+    const bus = options.relayState();
+    res.type('text/plain; version=0.0.4').send(
+      prometheusText([
+        ['webhooks_spool_events', 'gauge', 'Accepted events not yet on the bus', depth.events],
+        ['webhooks_spool_bytes', 'gauge', 'Bytes of accepted events not yet on the bus', depth.bytes],
+        ['webhooks_spool_max_bytes', 'gauge', 'SPOOL_MAX_BYTES', depth.maxBytes],
+        ['webhooks_bus_up', 'gauge', '1 while the last publish succeeded', bus.busUp ? 1 : 0],
+        ['webhooks_relay_published_total', 'counter', 'Events the relay published since start', bus.published],
+        [
+          'webhooks_dead_letters',
+          'gauge',
+          'Events the bus refused, kept in the dead-letter segment',
+          options.spool.deadLetters.count,
+        ],
+        ['webhooks_dead_lettered_total', 'counter', 'Events set aside as dead letters since start', bus.deadLettered],
+      ]),
+    );
   });
 
   app.use(
@@ -98,6 +138,14 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
   app.use('/in', inboundRouter({ routes: options.routes, intake: options.intake }));
   if (options.adminVerifier) {
     app.use(
+      '/admin/v1/dead-letters',
+      deadLetterRouter({
+        spool: options.spool,
+        verifier: options.adminVerifier,
+        adminRole: options.adminRole ?? DEFAULT_ADMIN_ROLE,
+      }),
+    );
+    app.use(
       '/admin/v1/routes',
       adminRouter({
         routes: options.routes,
@@ -112,9 +160,18 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
       throw HttpProblem.unavailable('the admin API needs SPEAKNODE_OIDC_ISSUER to be configured');
     });
     app.use('/admin/v1/routes', unavailable);
+    app.use('/admin/v1/dead-letters', unavailable);
   }
 
   app.use(notFoundHandler);
+  // Body errors thrown by the parsers' helpers become problems like any other.
+  app.use(((error, _req, _res, next) => {
+    next(
+      error instanceof BadBodyError
+        ? new HttpProblem(error.status, error.status === 415 ? 'Unsupported Media Type' : 'Bad Request', error.message)
+        : error,
+    );
+  }) as ErrorRequestHandler);
   app.use(problemErrorHandler((message, error) => log(`${message}: ${(error as Error)?.stack ?? String(error)}`)));
   return app;
 }
@@ -131,4 +188,12 @@ async function pingWithin(ping: () => Promise<boolean>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
+}
+
+function prometheusText(
+  metrics: Array<[name: string, type: 'gauge' | 'counter', help: string, value: number]>,
+): string {
+  return metrics
+    .map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`)
+    .join('');
 }

@@ -11,6 +11,7 @@ import { RouteStore } from './inbound/route-store.ts';
 import { ControlSpaceAccess } from './inbound/space-access.ts';
 import { ReconnectingBus } from './spool/reconnecting-bus.ts';
 import { Spool } from './spool/spool.ts';
+import { SpoolLockedError } from './spool/spool-lock.ts';
 import { SpoolRelay } from './spool/spool-relay.ts';
 import { NumberDirectory } from './twilio/number-directory.ts';
 import { parseVoximplantAccounts } from './voximplant/voximplant-accounts.ts';
@@ -27,11 +28,18 @@ try {
 }
 
 // The spool first: whatever was accepted before a crash goes out as soon as the bus is there.
-const spool = await Spool.open({
-  directory: join(config.SPEAKNODE_DATA_DIR, 'spool'),
-  maxBytes: config.SPOOL_MAX_BYTES,
-  log,
-});
+let spool: Spool;
+try {
+  spool = await Spool.open({
+    directory: join(config.SPEAKNODE_DATA_DIR, 'spool'),
+    maxBytes: config.SPOOL_MAX_BYTES,
+    log,
+  });
+} catch (error) {
+  if (!(error instanceof SpoolLockedError)) throw error;
+  process.stderr.write(`webhooks: cannot start: ${error.message}\n`);
+  process.exit(73);
+}
 const database = await openDatabase({
   url: config.DATABASE_URL,
   embeddedDataDir: join(config.SPEAKNODE_DATA_DIR, 'postgres'),
@@ -78,7 +86,7 @@ const app = createWebhooksApp({
   livekitApiSecret: config.LIVEKIT_API_SECRET,
   voximplantAccounts,
   spool,
-  intake: new EventIntake(spool),
+  intake: new EventIntake(spool, { relayState: () => relay.state() }),
   relayState: () => relay.state(),
   busPing: () => bus.ping(),
   numbers,

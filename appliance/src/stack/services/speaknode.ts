@@ -1,6 +1,6 @@
 import { ref } from '../secrets.ts';
 import type { ServiceDefinition } from '../types.ts';
-import { daemon, nodeReadyz, ourImage, type StackContext } from './common.ts';
+import { nodeReadyz, ourImage, daemon as plainDaemon, type StackContext } from './common.ts';
 import { KAFKA_BROKERS } from './kafka.ts';
 import { LAGO_INTERNAL_URL } from './lago.ts';
 import { LANGFUSE_INTERNAL_URL } from './langfuse.ts';
@@ -24,6 +24,9 @@ export const SERVICE_CLIENTS = {
   agent: { clientId: 'speaknode-agent', secret: 'KEYCLOAK_AGENT_CLIENT_SECRET', role: 'service:agent' },
 } as const;
 export const CONTROL_AUDIENCE = 'speaknode-control';
+
+/** Our images run Node as PID 1's child under the engine's init (tini): signals reach it, zombies are reaped. */
+const daemon: typeof plainDaemon = (definition) => plainDaemon({ init: true, ...definition });
 
 function common(port: number): Record<string, string> {
   return { HOST: '0.0.0.0', PORT: String(port), LOG_LEVEL: 'info' };

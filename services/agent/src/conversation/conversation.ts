@@ -7,11 +7,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { APIStatusError, type llm, type stt, type tts, type VAD, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import type { AgentInput, AgentRuntimeConfig, CallEndReason, CallUpdate, CallUsage } from '@speaknode/contracts';
+import type {
+  AgentInput,
+  AgentRuntimeConfig,
+  CallChannel,
+  CallEndReason,
+  CallUpdate,
+  CallUsage,
+} from '@speaknode/contracts';
 import { HostAllowList, type Resolver } from '@speaknode/runtime/address-policy';
 import { withCallContext } from '../telemetry/telemetry.ts';
 import { observeTurns } from '../telemetry/turn-telemetry.ts';
 import { buildAgentTools } from '../tools/agent-tools.ts';
+import { KeypadEntry, keypadInput, sendDtmfTool } from './keypad.ts';
 import { TranscriptRecorder, type TranscriptSink, usageOf } from './transcript-recorder.ts';
 
 export interface CallReporter extends TranscriptSink {
@@ -36,6 +44,15 @@ export interface ConversationOptions {
   vad?: VAD;
   /** Present where the channel can transfer the caller. */
   transfer?: (destination: string) => Promise<void>;
+  /** The call's channel; phone legs get no echo-cancellation warm-up (the carrier cancels echo). */
+  channel?: CallChannel;
+  /**
+   * Told the moment the caller cuts the agent off (voice jobs publish it into the room, where the
+   * media bridge drops what its phone provider still has queued).
+   */
+  onInterrupted?: () => void;
+  /** Presses one key on the caller's line, where the call's path can carry DTMF (`send_dtmf`). */
+  sendDtmf?: (digit: string) => Promise<void>;
   /** Called once the conversation has ended, after control has been told (voice jobs leave the room here). */
   onEnded?: (outcome: ConversationOutcome) => void | Promise<void>;
   resolver?: Resolver;
@@ -90,6 +107,7 @@ export class Conversation {
   readonly ended: Promise<ConversationOutcome>;
 
   private readonly outsideTools = AsyncLocalStorage.snapshot();
+  private readonly keypad: KeypadEntry | undefined;
 
   constructor(private readonly options: ConversationOptions) {
     const { runtime } = options;
@@ -119,6 +137,7 @@ export class Conversation {
       },
       resolver: options.resolver,
     });
+    if (input.keypad.sendDtmfEnabled && options.sendDtmf) tools.push(sendDtmfTool(options.sendDtmf));
 
     const voiceMode = options.mode === 'voice';
     this.session = new voice.AgentSession({
@@ -127,6 +146,10 @@ export class Conversation {
       tts: voiceMode ? options.tts : undefined,
       vad: voiceMode ? (options.vad ?? null) : null,
       userAwayTimeout: voiceMode ? input.limits.silenceTimeoutSeconds : null,
+      // The framework ignores interruptions for the first 3 s of the agent's speech while a web
+      // caller's echo canceller learns the room (otherwise the agent's own voice, echoed by the
+      // caller's speakers, would cut it off). Phone audio arrives echo-cancelled by the carrier.
+      ...(options.channel === 'phone' ? { aecWarmupDuration: null } : {}),
       // We decide when a failing provider ends the call (apology, retry, clean end).
       connOptions: { maxUnrecoverableErrors: 10, ...options.connOptions },
       turnHandling: voiceMode
@@ -138,11 +161,15 @@ export class Conversation {
               mode: 'vad',
               minDuration: input.interruption.minDurationMs,
               minWords: input.interruption.minWords,
+              // A cough or an "mm-hm" pauses the agent; without words after it, the agent resumes.
+              resumeFalseInterruption: input.interruption.falseInterruptionResumeMs > 0,
+              falseInterruptionTimeout: input.interruption.falseInterruptionResumeMs || 2_000,
             },
           }
         : { turnDetection: 'manual', interruption: { enabled: false, mode: 'vad' } },
     });
     this.agent = new voice.Agent({ instructions: input.prompt, tools });
+    if (voiceMode && input.keypad.enabled) this.keypad = new KeypadEntry(input.keypad, (digits) => this.keyed(digits));
     this.recorder = new TranscriptRecorder(options.callId, options.reporter, (m) => this.log(m));
     this.recorder.attach(this.session);
     observeTurns(this.session, this.labels, input, options.mode);
@@ -161,8 +188,35 @@ export class Conversation {
     return this.outcome !== undefined;
   }
 
+  /** A key the caller pressed on their phone (LiveKit DTMF from SIP or the media bridge). */
+  keypadPressed(digit: string): void {
+    if (!this.keypad || this.outcome) return;
+    // Typing over the agent is a way of interrupting it, as on any phone menu.
+    if (
+      !this.keypad.pending &&
+      this.session.agentState === 'speaking' &&
+      this.options.runtime.agent.interruption.enabled
+    ) {
+      void this.session.interrupt().await.catch(() => {});
+      this.options.onInterrupted?.();
+    }
+    this.keypad.press(digit);
+  }
+
+  private keyed(digits: string): void {
+    if (this.outcome) return;
+    this.session.generateReply({ userInput: keypadInput(digits) });
+  }
+
   private attachHandlers(): void {
     const input = this.options.runtime.agent;
+    this.session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
+      // The framework's interruption: the agent stops speaking (pauses or is cut) while its voice
+      // activity detection hears the caller. Judged on the caller's own audio, not on a level.
+      if (ev.oldState === 'speaking' && ev.newState !== 'speaking' && this.session.userState === 'speaking') {
+        this.options.onInterrupted?.();
+      }
+    });
     this.session.on(voice.AgentSessionEventTypes.Error, (ev) => {
       if (this.outcome) return;
       const component = componentOf(ev.error.type);
@@ -268,6 +322,7 @@ export class Conversation {
   end(endReason: CallEndReason, failureReason?: string): Promise<ConversationOutcome> {
     this.outcome ??= (async () => {
       for (const timer of this.timers) clearTimeout(timer);
+      this.keypad?.dispose();
       try {
         await this.session.close();
       } catch (error) {

@@ -5,12 +5,20 @@
  * the reason on the call record instead of leaving the caller in a silent room.
  */
 import type { JobContext, VAD } from '@livekit/agents';
-import { ParticipantKind } from '@livekit/rtc-node';
-import { type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
+import { ParticipantKind, RoomEvent } from '@livekit/rtc-node';
+import {
+  AGENT_INTERRUPTED_TOPIC,
+  type AgentRuntimeConfig,
+  DispatchMetadata,
+  fillAgentPlaceholders,
+  placeholdersIn,
+} from '@speaknode/contracts';
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
+import { scopedReporter } from '../control/call-scope.ts';
 import type { ControlClient } from '../control/control-client.ts';
 import { Conversation } from '../conversation/conversation.ts';
+import { dtmfCode } from '../conversation/keypad.ts';
 import { buildVoiceProviders, ProviderSetupError } from '../providers/providers.ts';
 
 export interface VoiceJobDeps {
@@ -43,6 +51,21 @@ export function transferTarget(destination: string): string {
   return /^\+\d+$/.test(destination) ? `tel:${destination}` : destination;
 }
 
+/**
+ * The runtime configuration with the call's variables (an outbound call's, the caller's number as
+ * `phone_number`) filled into the agent's `{{name}}` placeholders; control is asked only when the
+ * prompt or greeting has any.
+ */
+export async function withCallVariables(
+  runtime: AgentRuntimeConfig,
+  control: Pick<ControlClient, 'callSummary'>,
+  callId: string,
+): Promise<AgentRuntimeConfig> {
+  if (placeholdersIn(runtime.agent.prompt, runtime.agent.greeting).length === 0) return runtime;
+  const { variables } = await control.callSummary(callId);
+  return { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables ?? {}) };
+}
+
 export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<void> {
   let metadata: DispatchMetadata;
   try {
@@ -53,12 +76,14 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     return;
   }
   const { callId } = metadata;
+  // Every post names the dispatch's space and agent: control refuses another space's call.
+  const reporter = scopedReporter(deps.control, { spaceId: metadata.spaceId, agentId: metadata.agentId });
   // The dispatch names the room; ctx.room has no name until it is connected.
   const roomName = ctx.job.room?.name;
   const deleteRoom = () => ctx.deleteRoom(roomName).catch(() => {});
   const fail = async (failureReason: string) => {
     deps.log(`call ${callId} failed: ${failureReason}`);
-    await deps.control
+    await reporter
       .callUpdate(callId, {
         status: 'failed',
         endReason: 'provider_error',
@@ -78,6 +103,12 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   }
   if (runtime.spaceId !== metadata.spaceId) {
     await fail(`agent ${metadata.agentId} does not belong to space ${metadata.spaceId}`);
+    return;
+  }
+  try {
+    runtime = await withCallVariables(runtime, deps.control, callId);
+  } catch (error) {
+    await fail(`the call's variables for the agent's placeholders could not be loaded: ${(error as Error).message}`);
     return;
   }
 
@@ -120,13 +151,29 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   conversation = new Conversation({
     runtime,
     callId,
-    reporter: deps.control,
+    reporter,
     mode: 'voice',
     llm: providers.llm,
     stt: providers.stt,
     tts: providers.tts,
     vad: deps.vad,
     transfer,
+    channel: metadata.channel,
+    // The media bridge drops its phone provider's queued audio on this; LiveKit SIP needs nothing.
+    onInterrupted: () => {
+      void ctx.room.localParticipant
+        ?.publishData(new TextEncoder().encode('{}'), { reliable: true, topic: AGENT_INTERRUPTED_TOPIC })
+        .catch((e: Error) => deps.log(`could not publish the interruption: ${e.message}`));
+    },
+    // LiveKit SIP plays room DTMF to the caller's line; the media bridge forwards it to its provider.
+    sendDtmf:
+      metadata.channel === 'phone'
+        ? async (digit) => {
+            const local = ctx.room.localParticipant;
+            if (!local) throw new Error('the agent is not in the room');
+            await local.publishDtmf(dtmfCode(digit), digit);
+          }
+        : undefined,
     log: deps.log,
     onEnded: async (outcome) => {
       // Ending the call for the agent ends it for everyone: the room goes, SIP legs hang up.
@@ -139,5 +186,6 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     await started.end('canceled');
   });
   await ctx.connect();
+  ctx.room.on(RoomEvent.DtmfReceived, (_code, digit) => started.keypadPressed(digit));
   await started.start(ctx.room);
 }

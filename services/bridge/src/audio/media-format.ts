@@ -84,7 +84,8 @@ export class InboundAudio {
 
 /**
  * Room audio (48 kHz, frames of any size) → provider payloads of exactly 20 ms in the provider's
- * format. `reset` drops the partial frame, e.g. when the agent's speech is cut.
+ * format. `reset` drops the partial frame and the filter's history, e.g. when the agent's speech
+ * is cut: what follows starts from silence instead of carrying the cut speech's tail (a click).
  */
 export class OutboundAudio {
   private readonly downsampler: Downsampler;
@@ -145,5 +146,6 @@ export class OutboundAudio {
 
   reset(): void {
     this.pendingLength = 0;
+    this.downsampler.reset();
   }
 }

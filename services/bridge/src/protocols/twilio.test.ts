@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MULAW_TO_LINEAR } from '../audio/g711.ts';
 import { echoAgent, TalkingAgent } from '../room/memory-room.ts';
-import { type Harness, startHarness, until } from '../testing/harness.ts';
+import { type Harness, maxQueuedMsAtProvider, startHarness, until } from '../testing/harness.ts';
 import { bestCorrelation, rms, type SpeechFixture, speech } from '../testing/speech.ts';
 import { TwilioTestClient } from '../testing/twilio-client.ts';
 
@@ -173,9 +173,12 @@ describe('Twilio Media Streams leg', () => {
     await until(() => client.clears.length > 0, 'a clear message');
     expect(agent?.interruptedAt).toBeDefined();
     await client.silence(400);
-    // Never more than BRIDGE_MAX_QUEUED_MS (100 ms = 5 frames) waited at Twilio, plus at most one
-    // frame for the player's own 20 ms step (it starts a frame only on its tick).
-    expect(client.maxBufferedFrames).toBeLessThanOrEqual(6);
+    // Never more than BRIDGE_MAX_QUEUED_MS (100 ms = 5 frames) waited at Twilio. Modelled from the
+    // moments the bridge sent each message: the client shares this event loop, so when it gets to
+    // read a message says more about the machine's load than about the bridge.
+    // Node's timers may fire up to a millisecond before their time, hence the 2 ms.
+    expect(maxQueuedMsAtProvider(harness.sent)).toBeLessThanOrEqual(100 + 2);
+    expect(harness.sent.filter((m) => m.event === 'media').length).toBeGreaterThanOrEqual(client.received.length);
     // After the clear the caller hears silence, not the rest of the agent's sentence.
     const clearAt = client.clears[0] as number;
     const afterClear = client.received.filter((m) => m.at > clearAt + 5);

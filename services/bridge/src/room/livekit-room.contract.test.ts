@@ -11,6 +11,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { AGENT_INTERRUPTED_TOPIC } from '@speaknode/contracts';
 import { describe, expect, it } from 'vitest';
 import { until } from '../testing/harness.ts';
 import { LiveKitRoomConnector } from './livekit-room.ts';
@@ -78,6 +79,8 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
     let agentAudio = 0;
     const states: string[] = [];
     let agentLeft = false;
+    let interruptions = 0;
+    const agentKeys: string[] = [];
     const connection = await new LiveKitRoomConnector().connect(
       { serverUrl: LIVEKIT_URL as string, token: token(identity, roomName), identity, roomName, attributes: {} },
       {
@@ -88,6 +91,10 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
         onAgentLeft: () => {
           agentLeft = true;
         },
+        onAgentInterrupted: () => {
+          interruptions++;
+        },
+        onAgentDtmf: (digit) => agentKeys.push(digit),
         onDisconnected: () => {},
       },
     );
@@ -102,8 +109,15 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
       await until(() => agentAudio > 0, 'the caller to hear the agent', 10_000);
       await agentRoom.localParticipant?.setAttributes({ 'lk.agent.state': 'speaking' });
       await until(() => states.includes('speaking'), 'the agent state to arrive', 10_000);
+      await agentRoom.localParticipant?.publishData(new TextEncoder().encode('{}'), {
+        reliable: true,
+        topic: AGENT_INTERRUPTED_TOPIC,
+      });
+      await until(() => interruptions > 0, "the agent's interruption to arrive", 10_000);
       await connection.sendDtmf('5');
       await until(() => digits.includes('5'), 'the DTMF digit to reach the agent', 10_000);
+      await agentRoom.localParticipant?.publishDtmf(11, '#');
+      await until(() => agentKeys.includes('#'), "the agent's key press to reach the bridge", 10_000);
       await agentRoom.disconnect();
       await until(() => agentLeft, 'the agent to be seen leaving', 10_000);
       expect(agentLeft).toBe(true);
@@ -118,7 +132,14 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
     await expect(
       new LiveKitRoomConnector().connect(
         { serverUrl: LIVEKIT_URL as string, token: 'not-a-token', identity: 'phone-x', roomName, attributes: {} },
-        { onAgentAudio() {}, onAgentState() {}, onAgentLeft() {}, onDisconnected() {} },
+        {
+          onAgentAudio() {},
+          onAgentState() {},
+          onAgentLeft() {},
+          onAgentInterrupted() {},
+          onAgentDtmf() {},
+          onDisconnected() {},
+        },
       ),
     ).rejects.toThrow(new RegExp(`could not join room ${roomName}`));
   }, 30_000);

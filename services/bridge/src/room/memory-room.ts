@@ -13,6 +13,10 @@ export interface MemoryAgentContext {
   say(samples: Int16Array): void;
   /** Set the agent's `lk.agent.state`. */
   setState(state: string): void;
+  /** Say the caller cut the agent off (what a real agent publishes on `AGENT_INTERRUPTED_TOPIC`). */
+  interrupted(): void;
+  /** Press a key: DTMF from the agent into the room, for the caller's line. */
+  sendDtmf(digit: string): void;
   /** Leave the room, as an agent does when it ends the call. */
   leave(): void;
 }
@@ -70,6 +74,8 @@ export interface MemoryRoomOptions {
   rejectJoin?: (join: RoomJoin) => string | undefined;
   /** Seconds of caller audio each room keeps for inspection (0 in the benchmark). */
   keepSeconds?: number;
+  /** How long a join takes (a real one takes 100–500 ms). */
+  joinDelayMs?: number;
 }
 
 export class MemoryRoomConnector implements RoomConnector {
@@ -83,7 +89,8 @@ export class MemoryRoomConnector implements RoomConnector {
   }
 
   async connect(join: RoomJoin, handlers: RoomHandlers): Promise<RoomConnection> {
-    await Promise.resolve();
+    const delay = this.options.joinDelayMs ?? 0;
+    await (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : Promise.resolve());
     const reason = this.options.rejectJoin?.(join);
     if (reason) throw new Error(`could not join room ${join.roomName} at ${join.serverUrl}: ${reason}`);
     const agent = this.options.agent(join);
@@ -95,6 +102,12 @@ export class MemoryRoomConnector implements RoomConnector {
       },
       setState: (state) => {
         if (!room.closed && !room.agentGone) handlers.onAgentState(state);
+      },
+      interrupted: () => {
+        if (!room.closed && !room.agentGone) handlers.onAgentInterrupted();
+      },
+      sendDtmf: (digit) => {
+        if (!room.closed && !room.agentGone) handlers.onAgentDtmf(digit);
       },
       leave: () => room.agentLeaves(),
     });
@@ -215,9 +228,10 @@ export class TalkingAgent implements MemoryAgent {
     const rms = Math.sqrt(power / frame.length);
     this.loudFrames = rms >= (this.options.bargeInRms ?? 500) ? this.loudFrames + 1 : 0;
     if (this.speaking && this.loudFrames >= (this.options.bargeInFrames ?? 3)) {
-      // What agents do on an interruption: stop the audio at once, then say so in the state.
+      // What agents do on an interruption: stop the audio at once, tell the room, change state.
       this.speaking = false;
       this.interruptedAt = performance.now();
+      this.context?.interrupted();
       this.context?.setState('listening');
     }
   }

@@ -14,6 +14,7 @@ import {
   serviceCredentialsEnv,
   streamSecretEnv,
 } from './env.ts';
+import { outboundCallEnv } from './outbound-env.ts';
 
 /** A client the embedded OIDC issuer (trials only) grants client-credentials tokens to. */
 export const EmbeddedClient = z.object({
@@ -71,6 +72,8 @@ export const ControlConfig = z
     SPEAKNODE_CONSOLE_CLIENT_ID: envString(
       "the console's public OIDC client at the issuer (the embedded issuer's is speaknode-console)",
     ).optional(),
+    /** The built widget (web-widget/dist) served at /widget/v1/; unset: the installed @speaknode/web-widget package's. */
+    SPEAKNODE_WIDGET_DIR: envString('the directory of the built widget (web-widget/dist)').optional(),
     ...livekitEnv,
     LAGO_API_URL: envUrl('the Lago API URL, e.g. http://lago-api:3000').optional(),
     LAGO_API_KEY: envSecret('the Lago API key', 8).optional(),
@@ -89,6 +92,8 @@ export const ControlConfig = z
       "the agent worker's API token, the same as the worker's AGENT_API_TOKEN (openssl rand -hex 32)",
       16,
     ).optional(),
+    ...outboundCallEnv,
+    ...streamSecretEnv,
   })
   .superRefine(requireLivekitKeys);
 export type ControlConfig = z.infer<typeof ControlConfig>;

@@ -15,7 +15,19 @@ describe('AgentInput', () => {
   it('fills the defaults an admin did not set', () => {
     const agent = AgentInput.parse(minimal);
     expect(agent.language).toBe('en-US');
-    expect(agent.interruption).toEqual({ enabled: true, minDurationMs: 500, minWords: 0 });
+    expect(agent.interruption).toEqual({
+      enabled: true,
+      minDurationMs: 200,
+      minWords: 0,
+      falseInterruptionResumeMs: 1500,
+    });
+    expect(agent.keypad).toEqual({
+      enabled: true,
+      terminator: '#',
+      interDigitTimeoutMs: 2000,
+      maxDigits: 16,
+      sendDtmfEnabled: false,
+    });
     expect(agent.limits.maxDurationSeconds).toBe(1800);
     expect(agent.stt).toEqual({ provider: 'speaknode-models', model: 'parakeet-tdt-0.6b-v2' });
     expect(agent.widget.allowedOrigins).toEqual([]);

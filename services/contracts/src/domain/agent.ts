@@ -61,9 +61,49 @@ export const TurnSettings = z.object({
 export const InterruptionSettings = z.object({
   enabled: z.boolean().default(true),
   /** Caller speech shorter than this does not cut the agent off. */
-  minDurationMs: z.number().int().min(0).max(5_000).default(500),
+  minDurationMs: z.number().int().min(0).max(5_000).default(200),
   minWords: z.number().int().min(0).max(20).default(0),
+  /**
+   * A cut that the caller does not follow with words (a cough, "mm-hm") was a false interruption:
+   * the agent pauses instead of dropping its reply, and resumes its sentence when the caller has
+   * been silent this long without a transcript. `0`: an interruption always ends the reply (a number,
+   * not `null`, since a merge-patch `null` restores the default).
+   */
+  falseInterruptionResumeMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .refine((ms) => ms === 0 || ms >= 200, 'falseInterruptionResumeMs is 0 (off) or 200 to 10000 ms')
+    .default(1_500),
 });
+export const DEFAULT_INTERRUPTION = {
+  enabled: true,
+  minDurationMs: 200,
+  minWords: 0,
+  falseInterruptionResumeMs: 1_500,
+};
+
+/** Keys the caller presses on a phone call (DTMF), and keys the agent may press. */
+export const KeypadSettings = z.object({
+  /** Give the caller's digits to the agent as their input. */
+  enabled: z.boolean().default(true),
+  /** The key that ends an entry at once; `none`: entries end only by the timeout or the length. */
+  terminator: z.enum(['#', '*', 'none']).default('#'),
+  /** An entry ends this long after the last key. */
+  interDigitTimeoutMs: z.number().int().min(500).max(10_000).default(2_000),
+  /** An entry ends at this many digits. */
+  maxDigits: z.number().int().min(1).max(32).default(16),
+  /** The built-in `send_dtmf` tool: the agent presses keys itself (IVR navigation). */
+  sendDtmfEnabled: z.boolean().default(false),
+});
+export const DEFAULT_KEYPAD = {
+  enabled: true,
+  terminator: '#',
+  interDigitTimeoutMs: 2_000,
+  maxDigits: 16,
+  sendDtmfEnabled: false,
+} as const;
 
 export const CallLimits = z.object({
   maxDurationSeconds: z
@@ -116,7 +156,8 @@ export const AgentInput = z.object({
   endCallEnabled: z.boolean().default(true),
   transfer: TransferSettings.default({ enabled: false, destinations: [] }),
   turn: TurnSettings.default({ detection: 'vad', minEndpointingDelayMs: 500, maxEndpointingDelayMs: 6000 }),
-  interruption: InterruptionSettings.default({ enabled: true, minDurationMs: 500, minWords: 0 }),
+  interruption: InterruptionSettings.default(DEFAULT_INTERRUPTION),
+  keypad: KeypadSettings.default(DEFAULT_KEYPAD),
   limits: CallLimits.default({ maxDurationSeconds: 1800, silenceTimeoutSeconds: 30 }),
   recordingEnabled: z.boolean().default(false),
   widget: WidgetSettings.default({

@@ -6,6 +6,12 @@ export const SpaceInput = z.object({
   name: DisplayName,
   /** Hosts HTTP tools may reach although they resolve to private addresses (on-prem systems). */
   toolHostAllowList: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(100).default([]),
+  /**
+   * Hosts outbound webhooks may reach although they resolve to private addresses, and the only
+   * hosts they may reach over plain `http`; every other endpoint is `https` to a public address.
+   * Entries as for tools: a host name, `*.suffix`, an IP address or a CIDR block.
+   */
+  webhookHostAllowList: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(100).default([]),
 });
 export type SpaceInput = z.infer<typeof SpaceInput>;
 
@@ -21,12 +27,14 @@ export type Space = z.infer<typeof Space>;
 export const MemberInput = z.object({
   /** The OIDC subject of the user to add. */
   subject: z.string().min(1).max(255),
+  /** How this space knows the member; kept on the membership, never written to the user's profile. */
   email: z.email().optional(),
   role: Role,
 });
 export type MemberInput = z.infer<typeof MemberInput>;
 
-export const MemberUpdate = z.object({ role: Role });
+/** A PATCH of a membership: its role, and the address this space knows the member by. */
+export const MemberUpdate = z.object({ role: Role, email: z.email().optional() });
 
 export const Member = z.object({
   userId: Id,

@@ -26,29 +26,31 @@ export async function startKafkaSpanConsumer(
   const consumer = kafka.consumer({ groupId: options.groupId ?? SPAN_CONSUMER_GROUP });
   await consumer.connect();
   await consumer.subscribe({ topic: Topics.agentTelemetrySpans, fromBeginning: options.fromBeginning ?? false });
+  const handle = spanMessageHandler(ingest, log);
   await consumer.run({
-    eachMessage: async ({ message, partition, topic }) => {
-      if (!message.value) return;
-      let spans: ReturnType<typeof decodeJson>;
-      try {
-        // The collector's Kafka exporter writes otlp_json (configured so); otlp_proto is read too.
-        spans =
-          message.value[0] === 0x7b
-            ? decodeJson(JSON.parse(message.value.toString('utf8')))
-            : decodeProtobuf(message.value);
-      } catch (error) {
-        log.warn('analytics: skipped a span message that is not OTLP', {
-          topic,
-          partition,
-          offset: message.offset,
-          error: (error as Error).message,
-        });
-        return;
-      }
-      const result = await ingest.ingest(spans);
-      if (result.rejected > 0)
-        log.warn('analytics: refused spans', { rejected: result.rejected, why: describeRejections(result) });
-    },
+    eachMessage: ({ message, partition, topic }) => handle(message.value, { topic, partition, offset: message.offset }),
   });
   return { stop: () => consumer.disconnect() };
+}
+
+/**
+ * What the consumer does with one message: OTLP JSON (what the collector is configured to write) or
+ * OTLP protobuf into the ingest; anything else is logged and skipped, since retrying it could never
+ * succeed. An ingest failure (PostgreSQL down) throws, so kafkajs retries the message: ingest is
+ * idempotent by span id.
+ */
+export function spanMessageHandler(ingest: SpanIngest, log: Logger) {
+  return async (value: Buffer | null, where: { topic: string; partition: number; offset: string }) => {
+    if (!value) return;
+    let spans: ReturnType<typeof decodeJson>;
+    try {
+      spans = value[0] === 0x7b ? decodeJson(JSON.parse(value.toString('utf8'))) : decodeProtobuf(value);
+    } catch (error) {
+      log.warn('analytics: skipped a span message that is not OTLP', { ...where, error: (error as Error).message });
+      return;
+    }
+    const result = await ingest.ingest(spans);
+    if (result.rejected > 0)
+      log.warn('analytics: refused spans', { rejected: result.rejected, why: describeRejections(result) });
+  };
 }

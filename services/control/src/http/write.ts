@@ -30,17 +30,3 @@ export const iso = (value: Date | string | null): string | null =>
   value === null ? null : (value instanceof Date ? value : new Date(value)).toISOString();
 
 export const isoNow = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
-
-const READ_ONLY_FIELDS = ['id', 'spaceId', 'createdAt', 'updatedAt', 'publishableKey'];
-
-/**
- * A PUT/PATCH body with the read-only fields of a resource representation removed, so a client can
- * send back what it read; `patch` merges it over `current`. Anything else unknown is still an error.
- */
-export function updateBody(body: unknown, current: object | undefined): unknown {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
-  const writable = Object.fromEntries(
-    Object.entries(body as Record<string, unknown>).filter(([key]) => !READ_ONLY_FIELDS.includes(key)),
-  );
-  return current ? { ...current, ...writable } : writable;
-}

@@ -14,6 +14,11 @@ export interface OperationSpec {
   bodyRequired?: boolean;
   /** The media types the body is accepted as (default `application/json`). */
   bodyMediaTypes?: readonly string[];
+  /**
+   * The body is a JSON Merge Patch (RFC 7396) of `body`: accepted as `application/merge-patch+json`
+   * and `application/json`, every field optional at every depth, `null` to clear.
+   */
+  mergePatch?: boolean;
   /** Status → description and optional response schema (application/json). */
   responses: Record<number, OperationResponse>;
 }
@@ -26,6 +31,34 @@ export interface OperationResponse {
 }
 
 type JsonSchema = Record<string, unknown>;
+
+const MERGE_PATCH_MEDIA_TYPES = ['application/merge-patch+json', 'application/json'];
+
+/**
+ * The JSON Schema of a merge patch of documents `schema` describes: nothing required, and every
+ * property may also be `null` (remove it). Applied at every depth, inside unions too.
+ */
+function mergePatchSchemaOf(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(mergePatchSchemaOf);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const { required: _required, default: _default, ...rest } = schema as JsonSchema;
+  const result: JsonSchema = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (key === 'properties' && typeof value === 'object' && value !== null) {
+      result.properties = Object.fromEntries(
+        Object.entries(value).map(([name, property]) => [
+          name,
+          { anyOf: [mergePatchSchemaOf(property), { type: 'null' }] },
+        ]),
+      );
+    } else if (key === 'anyOf' || key === 'oneOf' || key === 'allOf') {
+      result[key] = mergePatchSchemaOf(value);
+    } else {
+      result[key] = value;
+    }
+  }
+  return result;
+}
 
 function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
@@ -103,19 +136,32 @@ export class OpenApiBuilder {
       tags: spec.tags,
       ...(spec.secured === false ? { security: [] } : {}),
       ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
-      ...(spec.body
+      ...(spec.body && spec.mergePatch
         ? {
             requestBody: {
-              required: spec.bodyRequired ?? true,
+              required: true,
+              description: 'A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears',
               content: Object.fromEntries(
-                (spec.bodyMediaTypes ?? ['application/json']).map((type) => [
+                MERGE_PATCH_MEDIA_TYPES.map((type) => [
                   type,
-                  { schema: this.schemaRef(spec.body as z.ZodType, 'input') },
+                  { schema: mergePatchSchemaOf(toJsonSchema(spec.body as z.ZodType, 'input')) },
                 ]),
               ),
             },
           }
-        : {}),
+        : spec.body
+          ? {
+              requestBody: {
+                required: spec.bodyRequired ?? true,
+                content: Object.fromEntries(
+                  (spec.bodyMediaTypes ?? ['application/json']).map((type) => [
+                    type,
+                    { schema: this.schemaRef(spec.body as z.ZodType, 'input') },
+                  ]),
+                ),
+              },
+            }
+          : {}),
       responses,
     };
   }

@@ -10,6 +10,7 @@ interface SubscriptionRow {
   event_types: string[];
   enabled: boolean;
   secret_ciphertext: string;
+  webhook_host_allow_list: string[];
 }
 
 /** Delivery endpoints read from the control API's `webhook_subscriptions`, secrets decrypted in memory only. */
@@ -25,6 +26,7 @@ export class SubscriptionEndpoints implements DeliveryEndpointStore {
         secret: this.ctx.cipher.decrypt(row.secret_ciphertext, webhookSecretContext(row.space_id, row.id)),
         enabled: row.enabled,
         eventTypes: row.event_types,
+        hostAllowList: row.webhook_host_allow_list,
       };
     } catch (error) {
       this.ctx.log.error('webhook subscription secret does not decrypt', { id: row.id, error: String(error) });
@@ -34,8 +36,9 @@ export class SubscriptionEndpoints implements DeliveryEndpointStore {
 
   async matching(spaceId: string, eventType: OutboundEventType): Promise<DeliveryEndpoint[]> {
     const { rows } = await this.ctx.pool.query<SubscriptionRow>(
-      `SELECT id, space_id, url, event_types, enabled, secret_ciphertext FROM webhook_subscriptions
-       WHERE space_id = $1 AND enabled AND (jsonb_array_length(event_types) = 0 OR event_types ? $2)`,
+      `SELECT w.id, w.space_id, w.url, w.event_types, w.enabled, w.secret_ciphertext, s.webhook_host_allow_list
+       FROM webhook_subscriptions w JOIN spaces s ON s.id = w.space_id
+       WHERE w.space_id = $1 AND w.enabled AND (jsonb_array_length(w.event_types) = 0 OR w.event_types ? $2)`,
       [spaceId, eventType],
     );
     return rows.map((row) => this.toEndpoint(row)).filter((e): e is DeliveryEndpoint => e !== null);
@@ -43,7 +46,8 @@ export class SubscriptionEndpoints implements DeliveryEndpointStore {
 
   async get(id: string): Promise<DeliveryEndpoint | null> {
     const { rows } = await this.ctx.pool.query<SubscriptionRow>(
-      'SELECT id, space_id, url, event_types, enabled, secret_ciphertext FROM webhook_subscriptions WHERE id = $1',
+      `SELECT w.id, w.space_id, w.url, w.event_types, w.enabled, w.secret_ciphertext, s.webhook_host_allow_list
+       FROM webhook_subscriptions w JOIN spaces s ON s.id = w.space_id WHERE w.id = $1`,
       [id],
     );
     return rows[0] ? this.toEndpoint(rows[0]) : null;

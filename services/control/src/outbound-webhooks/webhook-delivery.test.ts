@@ -45,6 +45,8 @@ class Receiver {
   }
 }
 
+/** The receivers listen on loopback: allow-listed, as a space admin would for an internal endpoint. */
+const LOOPBACK = ['127.0.0.1'];
 const spaceId = randomUUID();
 const agentId = randomUUID();
 let db: TestDatabase;
@@ -93,6 +95,7 @@ function setup(options: { now?: () => Date; timeoutMs?: number; eventTypes?: str
     secret,
     enabled: true,
     eventTypes: options.eventTypes ?? [],
+    hostAllowList: LOOPBACK,
   });
   const delivery = new WebhookDelivery({
     pool: db.pool,
@@ -158,6 +161,7 @@ describe(`WebhookDelivery (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'e
       secret,
       enabled: true,
       eventTypes: ['usage.updated'],
+      hostAllowList: LOOPBACK,
     });
     endpoints.add({
       id: randomUUID(),
@@ -166,6 +170,7 @@ describe(`WebhookDelivery (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'e
       secret,
       enabled: true,
       eventTypes: [],
+      hostAllowList: LOOPBACK,
     });
     const event = callEnded();
     expect(await delivery.enqueue(event)).toBe(1);
@@ -302,5 +307,66 @@ describe(`WebhookDelivery (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'e
     const [attempt] = await delivery.listAttempts(message!.id);
     expect(attempt).toMatchObject({ outcome: 'retry', status_code: null });
     expect(attempt!.error).toMatch(/ECONNREFUSED/);
+  });
+
+  describe('address policy (the one HTTP tools use)', () => {
+    async function attemptTo(url: string, options: { allow?: string[]; resolveTo?: string } = {}) {
+      const { endpoints, endpoint } = setup();
+      const stored = endpoints.endpoints.get(endpoint.id)!;
+      stored.url = url;
+      stored.hostAllowList = options.allow ?? [];
+      const resolveTo = options.resolveTo;
+      const delivery = new WebhookDelivery({
+        pool: db.pool,
+        endpoints,
+        random: () => 0.5,
+        ...(resolveTo
+          ? { resolver: async () => [{ address: resolveTo, family: resolveTo.includes(':') ? 6 : 4 }] }
+          : {}),
+      });
+      await delivery.enqueue(callEnded());
+      await delivery.deliverDue();
+      const [message] = await delivery.listMessages(spaceId, endpoint.id, { limit: 1 });
+      const [attempt] = await delivery.listAttempts(message!.id);
+      return { message: message!, attempt: attempt! };
+    }
+
+    it.each([
+      ['the cloud metadata address', 'https://169.254.169.254/latest/meta-data', undefined, /cloud-metadata/],
+      ['loopback', 'https://127.0.0.1:9/hooks', undefined, /loopback/],
+      ['a name resolving to a private address', 'https://hooks.example/in', '10.1.2.3', /private/],
+      ['an IPv4-mapped loopback address', 'https://hooks.example/in', '::ffff:127.0.0.1', /loopback/],
+      ['CGNAT', 'https://hooks.example/in', '100.64.0.1', /cgnat/],
+      ['plain http to a host not on the list', 'http://hooks.example/in', '93.184.216.34', /https only/],
+    ])('refuses %s without sending, fails the message and shows no reply', async (_name, url, resolveTo, error) => {
+      const { message, attempt } = await attemptTo(url, resolveTo ? { resolveTo } : {});
+      expect(receiver.received).toHaveLength(0);
+      expect(message).toMatchObject({ status: 'failed', attempts: 1, last_status_code: null });
+      expect(attempt).toMatchObject({ outcome: 'failed', status_code: null, response_excerpt: null });
+      expect(attempt.error).toMatch(error);
+      expect(attempt.error).toMatch(/^refused: /);
+    });
+
+    it('delivers to an allow-listed host at a private address, over http too, pinned to the checked address', async () => {
+      const port = new URL(receiver.url).port;
+      const { message } = await attemptTo(`http://hooks.internal:${port}/hooks`, {
+        allow: ['hooks.internal'],
+        resolveTo: '127.0.0.1',
+      });
+      expect(message.status).toBe('delivered');
+      expect(receiver.received).toHaveLength(1);
+      expect(receiver.received[0]!.headers.host).toBe(`hooks.internal:${port}`);
+    });
+
+    it('follows no redirect: a 3xx is a failed attempt and the target is never called', async () => {
+      const target = await new Receiver().start();
+      receiver.respond = () => ({ status: 307, headers: { location: target.url } });
+      const { message, attempt } = await attemptTo(receiver.url, { allow: LOOPBACK });
+      await target.stop();
+      expect(receiver.received).toHaveLength(1);
+      expect(target.received).toHaveLength(0);
+      expect(message.status).toBe('pending');
+      expect(attempt).toMatchObject({ outcome: 'retry', status_code: 307 });
+    });
   });
 });

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { type EventEnvelope, OUTBOUND_EVENT_TYPES, type OutboundEventType } from '@speaknode/contracts';
+import { AddressRefusedError, HostAllowList, type Resolver } from '@speaknode/runtime/address-policy';
 import { BacklogPoller } from '@speaknode/runtime/backlog-poller';
+import { guardedRequest, ResponseTooLargeError } from '@speaknode/runtime/guarded-request';
 import type pg from 'pg';
+import { assertWebhookScheme, WebhookEndpointRefused } from './endpoint-policy.ts';
 import { MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry-schedule.ts';
 import { signWebhook } from './signature.ts';
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
 const RESPONSE_EXCERPT_BYTES = 1024;
+/** An endpoint's answer is read up to this size (its status is what counts; the log keeps an excerpt). */
+const MAX_RESPONSE_BYTES = 256 * 1024;
 const LOCK_MS = 60_000;
 
 /** What delivery needs to know about a customer's subscription (owned by the control API's webhooks resource). */
@@ -18,6 +23,8 @@ export interface DeliveryEndpoint {
   secret: string;
   enabled: boolean;
   eventTypes: readonly string[];
+  /** The space's `webhookHostAllowList`: hosts that may be private or plain http. */
+  hostAllowList: readonly string[];
 }
 
 export interface DeliveryEndpointStore {
@@ -69,7 +76,8 @@ function messageIdOf(subscriptionId: string, eventId: string): string {
 export interface WebhookDeliveryOptions {
   pool: pg.Pool;
   endpoints: DeliveryEndpointStore;
-  fetch?: typeof fetch;
+  /** DNS for endpoint hosts (tests); the system resolver by default. */
+  resolver?: Resolver;
   now?: () => Date;
   timeoutMs?: number;
   random?: () => number;
@@ -83,7 +91,6 @@ export interface WebhookDeliveryOptions {
  * restart or a subscriber being down loses nothing.
  */
 export class WebhookDelivery {
-  private readonly fetch: typeof fetch;
   private readonly now: () => Date;
   private readonly poller = new BacklogPoller((batchSize) => this.deliverDue(batchSize), {
     batchSize: 20,
@@ -91,7 +98,6 @@ export class WebhookDelivery {
   });
 
   constructor(private readonly options: WebhookDeliveryOptions) {
-    this.fetch = options.fetch ?? fetch;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -150,25 +156,58 @@ export class WebhookDelivery {
     let error: string | null = null;
     let excerpt: string | null = null;
     let retryAfterMs: number | null = null;
+    let refused = false;
+    const signal = AbortSignal.timeout(this.options.timeoutMs ?? DELIVERY_TIMEOUT_MS);
     try {
-      const response = await this.fetch(endpoint.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Speaknode-Webhooks/1', ...headers },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? DELIVERY_TIMEOUT_MS),
-      });
+      const url = new URL(endpoint.url);
+      const allowList = new HostAllowList(endpoint.hostAllowList);
+      assertWebhookScheme(url, allowList);
+      // The address policy of HTTP tools: resolved, checked, pinned; redirects are not followed.
+      const response = await guardedRequest(
+        {
+          url,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'Speaknode-Webhooks/1', ...headers },
+          body,
+        },
+        {
+          allowList,
+          ...(this.options.resolver ? { resolver: this.options.resolver } : {}),
+          maxResponseBytes: MAX_RESPONSE_BYTES,
+          signal,
+          maxRedirects: 0,
+        },
+      );
       statusCode = response.status;
-      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), attemptedAt.getTime());
-      excerpt = await readExcerpt(response);
+      const retryAfter = response.headers['retry-after'];
+      retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null, attemptedAt.getTime());
+      const text = response.body.subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+      excerpt = text.length > 0 ? text : null;
     } catch (caught) {
       const failure = caught as Error;
-      error =
-        failure.name === 'TimeoutError'
-          ? `no answer within ${(this.options.timeoutMs ?? DELIVERY_TIMEOUT_MS) / 1000} s`
-          : describeFetchError(failure);
+      refused = failure instanceof AddressRefusedError || failure instanceof WebhookEndpointRefused;
+      error = signal.aborted
+        ? `no answer within ${(this.options.timeoutMs ?? DELIVERY_TIMEOUT_MS) / 1000} s`
+        : failure instanceof AddressRefusedError
+          ? `refused: ${failure.host} resolves to ${failure.address}, a ${failure.addressClass} address; add the host to the space's webhookHostAllowList to allow it`
+          : failure instanceof WebhookEndpointRefused
+            ? `refused: ${failure.message}`
+            : failure instanceof ResponseTooLargeError
+              ? `the endpoint's answer was over ${MAX_RESPONSE_BYTES} bytes`
+              : describeFetchError(failure);
     }
     const durationMs = Math.round(performance.now() - started);
+    if (refused) {
+      // Nothing was sent: retrying a target the policy refuses cannot succeed until an admin acts.
+      await this.record(message, attempt, attemptedAt, durationMs, {
+        outcome: 'failed',
+        statusCode: null,
+        error,
+        excerpt: null,
+        nextAttemptAt: null,
+      });
+      return;
+    }
 
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
       await this.record(message, attempt, attemptedAt, durationMs, {
@@ -307,30 +346,11 @@ export class WebhookDelivery {
   }
 }
 
-/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is in its cause. */
+/** A network error's code (ECONNREFUSED, ENOTFOUND, …), also where fetch-like errors keep it in their cause. */
 export function describeFetchError(error: Error): string {
   const cause = error.cause as (Error & { code?: string; errors?: { code?: string }[] }) | undefined;
   const code = cause?.code ?? cause?.errors?.[0]?.code;
   return code ? `${error.message} (${code})` : cause?.message ? `${error.message}: ${cause.message}` : error.message;
-}
-
-async function readExcerpt(response: Response): Promise<string | null> {
-  if (!response.body) return null;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < RESPONSE_EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
-  return text.length > 0 ? text : null;
 }
 
 export { MAX_ATTEMPTS };

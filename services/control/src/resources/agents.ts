@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, AgentInput, ListQuery, pageOf } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -8,9 +8,9 @@ import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import type { ControlContext } from '../context.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseReplacement, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
-import { inWriteTransaction, isoNow, updateBody } from '../http/write.ts';
+import { inWriteTransaction, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace } from './references.ts';
 
@@ -119,7 +119,7 @@ export const agentRoutes: RouteModule = {
 
     router.post('/agents', async (req, res) => {
       const access = requireRole(res, 'editor');
-      const input = parseOrProblem(AgentInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(AgentInput.strict(), req.body);
       await assertAgentReferences(ctx, access.spaceId, input);
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
@@ -145,11 +145,11 @@ export const agentRoutes: RouteModule = {
     async function update(req: Request, res: Response, merge: boolean) {
       const access = requireRole(res, 'editor');
       const agentId = String(req.params.agentId);
-      const body = jsonBodyOf(req.body);
       const current = await findAgent(ctx.pool, access.spaceId, agentId);
       if (!current) throw HttpProblem.notFound(`no agent ${agentId}`);
-      const merged = updateBody(body, merge ? current.config : undefined);
-      const input = parseOrProblem(AgentInput.strict(), merged);
+      const input = merge
+        ? parseMergePatch(AgentInput.strict(), current.config, req.body)
+        : parseReplacement(AgentInput.strict(), req.body);
       await assertAgentReferences(ctx, access.spaceId, input);
       const row = await inWriteTransaction(ctx, async (client) => {
         const before = await findAgent(client, access.spaceId, agentId, true);
@@ -238,9 +238,10 @@ export const agentRoutes: RouteModule = {
     });
     doc.add('patch', `${base}/:agentId`, {
       operationId: 'updateAgent',
-      summary: 'Change some top-level fields of an agent (editor)',
+      summary: 'Change the fields sent, as a JSON Merge Patch: nested objects merge, null clears (editor)',
       tags,
-      body: AgentInput.partial(),
+      body: AgentInput,
+      mergePatch: true,
       responses: { 200: { description: 'The agent', schema: Agent } },
     });
     doc.add('delete', `${base}/:agentId`, {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ApiKey, ApiKeyInput, ListQuery, pageOf, roleAtLeast } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { recordChange } from '../audit/audit.ts';
 import { API_KEY_PREFIX, hashApiKey, principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, iso, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
@@ -79,7 +79,7 @@ export const apiKeyRoutes: RouteModule = {
 
     router.post('/api-keys', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const input = parseOrProblem(ApiKeyInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(ApiKeyInput.strict(), req.body);
       if (!roleAtLeast(access.role, input.role)) {
         throw HttpProblem.forbidden(
           `you cannot create a key with more rights (${input.role}) than yours (${access.role})`,
@@ -109,6 +109,37 @@ export const apiKeyRoutes: RouteModule = {
         .status(201)
         .location(`/api/v1/spaces/${access.spaceId}/api-keys/${id}`)
         .json({ ...toApiKey(row), key });
+    });
+
+    router.patch('/api-keys/:apiKeyId', async (req, res) => {
+      const access = requireRole(res, 'admin');
+      const row = await inWriteTransaction(ctx, async (client) => {
+        const before = await find(client, access.spaceId, req.params.apiKeyId, true);
+        if (!before) throw HttpProblem.notFound(`no API key ${req.params.apiKeyId}`);
+        const input = parseMergePatch(ApiKeyInput.strict(), { name: before.name, role: before.role }, req.body, {
+          readOnly: ['prefix', 'lastUsedAt'],
+        });
+        if (!roleAtLeast(access.role, input.role)) {
+          throw HttpProblem.forbidden(`you cannot give a key more rights (${input.role}) than yours (${access.role})`);
+        }
+        const { rows } = await client.query<ApiKeyRow>(
+          `UPDATE api_keys SET name = $3, role = $4 WHERE space_id = $1 AND id = $2
+           RETURNING id, space_id, name, role, prefix, created_at, last_used_at, created_at::text AS cursor_at`,
+          [access.spaceId, before.id, input.name, input.role],
+        );
+        await recordChange(client, {
+          principal: principalOf(res),
+          role: access.role,
+          spaceId: access.spaceId,
+          resource: 'api_key',
+          resourceId: before.id,
+          action: 'updated',
+          before: toApiKey(before),
+          after: toApiKey(rows[0]!),
+        });
+        return rows[0]!;
+      });
+      res.json(toApiKey(row));
     });
 
     router.delete('/api-keys/:apiKeyId', async (req, res) => {
@@ -154,6 +185,14 @@ export const apiKeyRoutes: RouteModule = {
       operationId: 'getApiKey',
       summary: 'One API key’s metadata',
       tags,
+      responses: { 200: { description: 'The API key', schema: ApiKey } },
+    });
+    doc.add('patch', `${base}/:apiKeyId`, {
+      operationId: 'updateApiKey',
+      summary: 'Rename a key or change its role (at most yours), as a JSON Merge Patch (admin)',
+      tags,
+      body: ApiKeyInput,
+      mergePatch: true,
       responses: { 200: { description: 'The API key', schema: ApiKey } },
     });
     doc.add('delete', `${base}/:apiKeyId`, {

@@ -1,12 +1,12 @@
 import { Credential, CredentialInput, CredentialKind, ListQuery, pageOf } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import type { ControlContext } from '../context.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
@@ -66,7 +66,8 @@ export async function resolveCredential(
   };
 }
 
-const CredentialPatch = CredentialInput.partial().strict();
+/** A PATCH merges into the stored name, kind and settings; the secret is replaced only when sent. */
+const CredentialUpdate = CredentialInput.extend({ secret: CredentialInput.shape.secret.optional() }).strict();
 
 /**
  * Credentials are write-only: the secret goes in, encrypted at rest (AES-256-GCM bound to the
@@ -109,7 +110,7 @@ export const credentialRoutes: RouteModule = {
 
     router.post('/credentials', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const input = parseOrProblem(CredentialInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(CredentialInput.strict(), req.body);
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
         const { rows } = await client.query<CredentialRow>(
@@ -141,19 +142,29 @@ export const credentialRoutes: RouteModule = {
 
     router.patch('/credentials/:credentialId', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const patch = parseOrProblem(CredentialPatch, jsonBodyOf(req.body));
+      if ((req.body as { secret?: unknown } | undefined)?.secret === null) {
+        throw HttpProblem.badRequest('a credential always has a secret; send a new one to replace it', [
+          { path: 'secret', message: 'cannot be removed' },
+        ]);
+      }
       const row = await inWriteTransaction(ctx, async (client) => {
         const before = await find(client, access.spaceId, req.params.credentialId, true);
         if (!before) throw HttpProblem.notFound(`no credential ${req.params.credentialId}`);
+        const patch = parseMergePatch(
+          CredentialUpdate,
+          { name: before.name, kind: before.kind, settings: before.settings },
+          req.body,
+          { readOnly: ['hint'] },
+        );
         const { rows } = await client.query<CredentialRow>(
           `UPDATE credentials SET name = $3, kind = $4, settings = $5, secret_ciphertext = $6, hint = $7, updated_at = now()
            WHERE space_id = $1 AND id = $2 RETURNING *, created_at::text AS cursor_at`,
           [
             access.spaceId,
             before.id,
-            patch.name ?? before.name,
-            patch.kind ?? before.kind,
-            JSON.stringify(patch.settings ?? before.settings),
+            patch.name,
+            patch.kind,
+            JSON.stringify(patch.settings),
             patch.secret === undefined
               ? before.secret_ciphertext
               : ctx.cipher.encrypt(patch.secret, credentialContext(access.spaceId, before.id)),
@@ -234,9 +245,10 @@ export const credentialRoutes: RouteModule = {
     });
     doc.add('patch', `${base}/:credentialId`, {
       operationId: 'updateCredential',
-      summary: 'Rename, change settings or replace the secret (admin)',
+      summary: 'Rename, change settings or replace the secret, as a JSON Merge Patch (admin)',
       tags,
-      body: CredentialPatch,
+      body: CredentialUpdate,
+      mergePatch: true,
       responses: { 200: { description: 'The credential', schema: Credential } },
     });
     doc.add('delete', `${base}/:credentialId`, {

@@ -1,13 +1,13 @@
 import { ListQuery, PhoneNumber, PhoneNumberInput, pageOf, TelephonyProvider } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import type pg from 'pg';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseReplacement, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery, uuidFilter } from '../http/pagination.ts';
-import { inWriteTransaction, isoNow, uniqueViolation, updateBody } from '../http/write.ts';
+import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace } from './references.ts';
 
@@ -96,7 +96,7 @@ export const phoneNumberRoutes: RouteModule = {
 
     router.post('/phone-numbers', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const input = parseOrProblem(PhoneNumberInput, jsonBodyOf(req.body));
+      const input = parseWrite(PhoneNumberInput.strict(), req.body);
       await validate(access.spaceId, input);
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
@@ -122,18 +122,18 @@ export const phoneNumberRoutes: RouteModule = {
     async function update(req: Request, res: Response, merge: boolean) {
       const access = requireRole(res, 'admin');
       const id = String(req.params.phoneNumberId);
-      const body = jsonBodyOf(req.body);
       const current = await find(ctx.pool, access.spaceId, id);
       if (!current) throw HttpProblem.notFound(`no phone number ${id}`);
-      const base = {
+      const stored = {
         provider: current.provider,
         number: current.number,
         mode: current.mode,
         agentId: current.agent_id,
         ...(current.credential_id ? { credentialId: current.credential_id } : {}),
       };
-      const merged = updateBody(body, merge ? base : undefined);
-      const input = parseOrProblem(PhoneNumberInput, merged);
+      const input = merge
+        ? parseMergePatch(PhoneNumberInput.strict(), stored, req.body)
+        : parseReplacement(PhoneNumberInput.strict(), req.body);
       await validate(access.spaceId, input);
       const row = await inWriteTransaction(ctx, async (client) => {
         const before = await find(client, access.spaceId, id, true);
@@ -214,9 +214,10 @@ export const phoneNumberRoutes: RouteModule = {
     });
     doc.add('patch', `${base}/:phoneNumberId`, {
       operationId: 'updatePhoneNumber',
-      summary: 'Change some fields of a number, e.g. the agent that answers (admin)',
+      summary: 'Change the fields sent, e.g. the agent that answers, as a JSON Merge Patch (admin)',
       tags,
       body: PhoneNumberInput,
+      mergePatch: true,
       responses: { 200: { description: 'The number', schema: PhoneNumber } },
     });
     doc.add('delete', `${base}/:phoneNumberId`, {

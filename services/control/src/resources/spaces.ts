@@ -8,14 +8,14 @@ import {
   Space,
   SpaceInput,
 } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { forgetMemberships, isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
 import type { ControlContext } from '../context.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
@@ -24,6 +24,7 @@ interface SpaceRow {
   id: string;
   name: string;
   tool_host_allow_list: string[];
+  webhook_host_allow_list: string[];
   created_at: Date;
   updated_at: Date;
   role?: Role;
@@ -35,13 +36,19 @@ function toSpace(row: SpaceRow, role?: Role): Space {
     id: row.id,
     name: row.name,
     toolHostAllowList: row.tool_host_allow_list,
+    webhookHostAllowList: row.webhook_host_allow_list,
     createdAt: isoNow(row.created_at),
     updatedAt: isoNow(row.updated_at),
     ...((role ?? row.role) ? { role: role ?? row.role } : {}),
   };
 }
 
-const SpacePatch = SpaceInput.partial().strict();
+/** The writable fields of a stored space: what a PATCH merges into. */
+const writableSpace = (row: SpaceRow): SpaceInput => ({
+  name: row.name,
+  toolHostAllowList: row.tool_host_allow_list,
+  webhookHostAllowList: row.webhook_host_allow_list,
+});
 
 /** `/api/v1/spaces`: the caller's spaces, and creating one (its creator becomes its owner). */
 export const spaceListRoutes: RouteModule = {
@@ -74,17 +81,19 @@ export const spaceListRoutes: RouteModule = {
       if (principal.kind !== 'user') {
         throw HttpProblem.forbidden('API keys act inside their space; create spaces with a user token');
       }
-      const input = parseOrProblem(SpaceInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(SpaceInput.strict(), req.body);
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
         const { rows } = await client.query<SpaceRow>(
-          'INSERT INTO spaces (id, name, tool_host_allow_list) VALUES ($1, $2, $3) RETURNING *, created_at::text AS cursor_at',
-          [id, input.name, JSON.stringify(input.toolHostAllowList)],
+          `INSERT INTO spaces (id, name, tool_host_allow_list, webhook_host_allow_list) VALUES ($1, $2, $3, $4)
+           RETURNING *, created_at::text AS cursor_at`,
+          [id, input.name, JSON.stringify(input.toolHostAllowList), JSON.stringify(input.webhookHostAllowList)],
         );
-        await client.query("INSERT INTO members (space_id, user_id, role) VALUES ($1, $2, 'owner')", [
-          id,
-          principal.userId,
-        ]);
+        // The creator's address comes from their own token (users.email), the only source of it.
+        await client.query(
+          "INSERT INTO members (space_id, user_id, role, email) SELECT $1, id, 'owner', email FROM users WHERE id = $2",
+          [id, principal.userId],
+        );
         const space = toSpace(rows[0]!, 'owner');
         await recordChange(client, {
           principal,
@@ -141,21 +150,24 @@ export const spaceRoutes: RouteModule = {
     });
     router.patch('/', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const patch = parseOrProblem(SpacePatch, jsonBodyOf(req.body));
       const updated = await inWriteTransaction(ctx, async (client) => {
         const before = await client.query<SpaceRow>('SELECT * FROM spaces WHERE id = $1 FOR UPDATE', [access.spaceId]);
         if (!before.rows[0]) throw HttpProblem.notFound(`no space ${access.spaceId}`);
+        const input = parseMergePatch(SpaceInput.strict(), writableSpace(before.rows[0]), req.body, {
+          readOnly: ['role'],
+        });
         const { rows } = await client.query<SpaceRow>(
-          `UPDATE spaces SET name = COALESCE($2, name), tool_host_allow_list = COALESCE($3, tool_host_allow_list), updated_at = now()
+          `UPDATE spaces SET name = $2, tool_host_allow_list = $3, webhook_host_allow_list = $4, updated_at = now()
            WHERE id = $1 RETURNING *`,
           [
             access.spaceId,
-            patch.name ?? null,
-            patch.toolHostAllowList ? JSON.stringify(patch.toolHostAllowList) : null,
+            input.name,
+            JSON.stringify(input.toolHostAllowList),
+            JSON.stringify(input.webhookHostAllowList),
           ],
         );
         // Tools' reachable hosts changed: agents' runtime configuration must not be served from cache.
-        if (patch.toolHostAllowList) {
+        if (JSON.stringify(input.toolHostAllowList) !== JSON.stringify(before.rows[0].tool_host_allow_list)) {
           await client.query('UPDATE agents SET version = version + 1 WHERE space_id = $1', [access.spaceId]);
         }
         await recordChange(client, {
@@ -202,9 +214,10 @@ export const spaceRoutes: RouteModule = {
     });
     doc.add('patch', '/api/v1/spaces/:spaceId', {
       operationId: 'updateSpace',
-      summary: 'Rename a space or change its tool host allow-list (admin)',
+      summary: 'Rename a space or change its tool and webhook host allow-lists, as a JSON Merge Patch (admin)',
       tags,
-      body: SpacePatch,
+      body: SpaceInput,
+      mergePatch: true,
       responses: { 200: { description: 'The space', schema: Space } },
     });
     doc.add('delete', '/api/v1/spaces/:spaceId', {
@@ -238,7 +251,11 @@ function toMember(row: MemberRow): Member {
   };
 }
 
-const MEMBERS_VIEW = `(SELECT m.user_id AS id, m.user_id, m.space_id, u.subject, u.email, m.role, m.created_at
+/** Fields of a member's representation a PATCH may send back unchanged. */
+const MEMBER_READ_ONLY = ['userId', 'subject', 'createdAt'];
+
+/** A member's email is the membership's (what this space's admin typed, or the creator's own token's). */
+const MEMBERS_VIEW = `(SELECT m.user_id AS id, m.user_id, m.space_id, u.subject, m.email, m.role, m.created_at
   FROM members m JOIN users u ON u.id = m.user_id) AS t`;
 
 /**
@@ -284,19 +301,22 @@ export const memberRoutes: RouteModule = {
 
     router.post('/members', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const input = parseOrProblem(MemberInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(MemberInput.strict(), req.body);
       if (input.role === 'owner' && access.role !== 'owner')
         throw HttpProblem.forbidden('only an owner can add an owner');
       const member = await inWriteTransaction(ctx, async (client) => {
-        const { rows: users } = await client.query<{ id: string }>(
-          `INSERT INTO users (id, subject, email) VALUES ($1, $2, $3)
-           ON CONFLICT (subject) DO UPDATE SET email = COALESCE(EXCLUDED.email, users.email) RETURNING id`,
-          [crypto.randomUUID(), input.subject, input.email ?? null],
-        );
+        // A user's profile is theirs: adding them creates the user if unknown, and never writes to it.
+        await client.query('INSERT INTO users (id, subject) VALUES ($1, $2) ON CONFLICT (subject) DO NOTHING', [
+          crypto.randomUUID(),
+          input.subject,
+        ]);
+        const { rows: users } = await client.query<{ id: string }>('SELECT id FROM users WHERE subject = $1', [
+          input.subject,
+        ]);
         const userId = users[0]!.id;
         const inserted = await client.query(
-          'INSERT INTO members (space_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [access.spaceId, userId, input.role],
+          'INSERT INTO members (space_id, user_id, role, email) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+          [access.spaceId, userId, input.role, input.email ?? null],
         );
         if (inserted.rowCount === 0) {
           throw HttpProblem.conflict(`${input.subject} is already a member; change the role with PATCH instead`);
@@ -319,21 +339,27 @@ export const memberRoutes: RouteModule = {
 
     router.patch('/members/:userId', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const { role } = parseOrProblem(MemberUpdate.strict(), jsonBodyOf(req.body));
       const member = await inWriteTransaction(ctx, async (client) => {
         const before = await findMember(access.spaceId, req.params.userId, client);
         if (!before) throw HttpProblem.notFound(`no member ${req.params.userId} in this space`);
+        const { role, email } = parseMergePatch(
+          MemberUpdate.strict(),
+          { role: before.role, ...(before.email ? { email: before.email } : {}) },
+          req.body,
+          { readOnly: MEMBER_READ_ONLY },
+        );
         if ((before.role === 'owner' || role === 'owner') && access.role !== 'owner') {
           throw HttpProblem.forbidden('only an owner can grant or change the owner role');
         }
         if (before.role === 'owner' && role !== 'owner')
           await assertAnotherOwner(client, access.spaceId, before.user_id);
-        await client.query('UPDATE members SET role = $3 WHERE space_id = $1 AND user_id = $2', [
+        await client.query('UPDATE members SET role = $3, email = $4 WHERE space_id = $1 AND user_id = $2', [
           access.spaceId,
           before.user_id,
           role,
+          email ?? null,
         ]);
-        const after = { ...before, role };
+        const after = { ...before, role, email: email ?? null };
         await recordChange(client, {
           principal: principalOf(res),
           role: access.role,
@@ -403,9 +429,11 @@ export const memberRoutes: RouteModule = {
     });
     doc.add('patch', '/api/v1/spaces/:spaceId/members/:userId', {
       operationId: 'updateMember',
-      summary: 'Change a member’s role (admin; owner role: owner)',
+      summary:
+        'Change a member’s role or the address this space knows them by, as a JSON Merge Patch (admin; owner role: owner)',
       tags,
       body: MemberUpdate,
+      mergePatch: true,
       responses: { 200: { description: 'The member', schema: Member } },
     });
     doc.add('delete', '/api/v1/spaces/:spaceId/members/:userId', {

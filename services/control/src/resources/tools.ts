@@ -1,14 +1,14 @@
 import { HttpTool, HttpToolInput, ListQuery, pageOf } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseReplacement, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
-import { inWriteTransaction, isoNow, uniqueViolation, updateBody } from '../http/write.ts';
+import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace, bumpAgentsUsing } from './references.ts';
 
@@ -78,7 +78,7 @@ export const toolRoutes: RouteModule = {
 
     router.post('/tools', async (req, res) => {
       const access = requireRole(res, 'editor');
-      const input = parseOrProblem(HttpToolInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(HttpToolInput.strict(), req.body);
       await assertReferencesInSpace(ctx.pool, access.spaceId, 'credentials', credentialRefs(input));
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
@@ -102,12 +102,12 @@ export const toolRoutes: RouteModule = {
 
     async function update(req: import('express').Request, res: import('express').Response, merge: boolean) {
       const access = requireRole(res, 'editor');
-      const body = jsonBodyOf(req.body);
       const toolId = String(req.params.toolId);
       const current = await find(ctx.pool, access.spaceId, toolId);
       if (!current) throw HttpProblem.notFound(`no tool ${toolId}`);
-      const merged = updateBody(body, merge ? current.config : undefined);
-      const input = parseOrProblem(HttpToolInput.strict(), merged);
+      const input = merge
+        ? parseMergePatch(HttpToolInput.strict(), current.config, req.body)
+        : parseReplacement(HttpToolInput.strict(), req.body);
       await assertReferencesInSpace(ctx.pool, access.spaceId, 'credentials', credentialRefs(input));
       const row = await inWriteTransaction(ctx, async (client) => {
         const before = await find(client, access.spaceId, toolId, true);
@@ -198,9 +198,10 @@ export const toolRoutes: RouteModule = {
     });
     doc.add('patch', `${base}/:toolId`, {
       operationId: 'updateTool',
-      summary: 'Change some top-level fields of a tool (editor)',
+      summary: 'Change the fields sent, as a JSON Merge Patch: nested objects merge, null clears (editor)',
       tags,
-      body: HttpToolInput.partial(),
+      body: HttpToolInput,
+      mergePatch: true,
       responses: { 200: { description: 'The tool', schema: HttpTool } },
     });
     doc.add('delete', `${base}/:toolId`, {

@@ -6,16 +6,17 @@ import {
   WebhookSubscriptionCreated,
   WebhookSubscriptionInput,
 } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseMergePatch, parseWrite } from '../http/merge-patch.ts';
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
+import { assertWebhookEndpoint, WebhookEndpointRefused } from '../outbound-webhooks/endpoint-policy.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 
 interface WebhookRow {
@@ -49,7 +50,29 @@ function toWebhook(row: WebhookRow): WebhookSubscription {
 /** Where the signing secret of a subscription is sealed; outbound delivery decrypts with the same context. */
 export const webhookSecretContext = (spaceId: string, id: string) => `webhook:${spaceId}:${id}`;
 
-const WebhookPatch = WebhookSubscriptionInput.partial().strict();
+/** The writable fields of a stored subscription: what a PATCH merges into. */
+const writableWebhook = (row: WebhookRow): WebhookSubscriptionInput => ({
+  url: row.url,
+  description: row.description,
+  eventTypes: row.event_types,
+  enabled: row.enabled,
+});
+
+/** 422 naming `url` when the space may not deliver there (see outbound-webhooks/endpoint-policy.ts). */
+async function assertDeliverable(db: Pick<pg.Pool, 'query'>, spaceId: string, url: string): Promise<void> {
+  const { rows } = await db.query<{ webhook_host_allow_list: string[] }>(
+    'SELECT webhook_host_allow_list FROM spaces WHERE id = $1',
+    [spaceId],
+  );
+  try {
+    await assertWebhookEndpoint(url, rows[0]?.webhook_host_allow_list ?? []);
+  } catch (error) {
+    if (!(error instanceof WebhookEndpointRefused)) throw error;
+    throw new HttpProblem(422, 'Unprocessable Content', `the webhook url is not allowed: ${error.message}`, {
+      errors: [{ path: 'url', message: error.message }],
+    });
+  }
+}
 
 /** Outbound webhook subscriptions (admin). The Standard Webhooks secret is shown once, at creation. */
 export const webhookRoutes: RouteModule = {
@@ -90,7 +113,8 @@ export const webhookRoutes: RouteModule = {
 
     router.post('/webhooks', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const input = parseOrProblem(WebhookSubscriptionInput.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(WebhookSubscriptionInput.strict(), req.body);
+      await assertDeliverable(ctx.pool, access.spaceId, input.url);
       const id = crypto.randomUUID();
       const secret = `whsec_${randomBytes(24).toString('base64')}`;
       const row = await inWriteTransaction(ctx, async (client) => {
@@ -126,11 +150,14 @@ export const webhookRoutes: RouteModule = {
 
     router.patch('/webhooks/:webhookId', async (req, res) => {
       const access = requireRole(res, 'admin');
-      const patch = parseOrProblem(WebhookPatch, jsonBodyOf(req.body));
       const row = await inWriteTransaction(ctx, async (client) => {
         const before = await find(client, access.spaceId, req.params.webhookId, true);
         if (!before) throw HttpProblem.notFound(`no webhook subscription ${req.params.webhookId}`);
-        const enabled = patch.enabled ?? before.enabled;
+        const input = parseMergePatch(WebhookSubscriptionInput.strict(), writableWebhook(before), req.body, {
+          readOnly: ['disabledReason'],
+        });
+        if (input.url !== before.url) await assertDeliverable(client, access.spaceId, input.url);
+        const enabled = input.enabled;
         const { rows } = await client.query<WebhookRow>(
           `UPDATE webhook_subscriptions SET url = $3, description = $4, event_types = $5, enabled = $6,
              disabled_reason = $7, updated_at = now()
@@ -138,11 +165,11 @@ export const webhookRoutes: RouteModule = {
           [
             access.spaceId,
             before.id,
-            patch.url ?? before.url,
-            patch.description ?? before.description,
-            JSON.stringify(patch.eventTypes ?? before.event_types),
+            input.url,
+            input.description,
+            JSON.stringify(input.eventTypes),
             enabled,
-            enabled ? null : patch.enabled === false ? 'disabled by an admin' : before.disabled_reason,
+            enabled ? null : before.enabled ? 'disabled by an admin' : before.disabled_reason,
           ],
         );
         await recordChange(client, {
@@ -208,9 +235,10 @@ export const webhookRoutes: RouteModule = {
     });
     doc.add('patch', `${base}/:webhookId`, {
       operationId: 'updateWebhook',
-      summary: 'Change, enable or disable a subscription (admin)',
+      summary: 'Change, enable or disable a subscription, as a JSON Merge Patch (admin)',
       tags,
-      body: WebhookPatch,
+      body: WebhookSubscriptionInput,
+      mergePatch: true,
       responses: { 200: { description: 'The subscription', schema: WebhookSubscription } },
     });
     doc.add('delete', `${base}/:webhookId`, {

@@ -9,6 +9,7 @@ import { callInternalRoutes } from '../calls/call-internal-routes.ts';
 import { callRoutes } from '../calls/call-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
+import { outboundCallRoutes } from '../outbound/outbound-call-routes.ts';
 import { webhookMessageRoutes } from '../outbound-webhooks/message-routes.ts';
 import { recordingFileRoutes, recordingRoutes } from '../recordings/recording-routes.ts';
 import { agentRoutes } from '../resources/agents.ts';
@@ -20,6 +21,7 @@ import { toolRoutes } from '../resources/tools.ts';
 import { webhookRoutes } from '../resources/webhooks.ts';
 import { testSessionRoutes } from '../sessions/test-session-routes.ts';
 import { widgetRoutes } from '../sessions/widget-routes.ts';
+import { widgetAssetRoutes } from '../widget-assets/widget-asset-routes.ts';
 import type { RouteModule } from './route-module.ts';
 
 export const routeModules: RouteModule[] = [
@@ -34,11 +36,13 @@ export const routeModules: RouteModule[] = [
   webhookMessageRoutes,
   apiKeyRoutes,
   callRoutes,
+  outboundCallRoutes,
   recordingRoutes,
   usageRoutes,
   auditRoutes,
   testSessionRoutes,
   widgetRoutes,
+  widgetAssetRoutes, // GET /widget/v1/… (the built <speaknode-agent>)
   recordingFileRoutes,
   consoleRoutes, // GET /console/ (the console's web build)
   internalRoutes,

@@ -8,10 +8,11 @@ import {
   WidgetTextSessionGrant,
 } from '@speaknode/contracts';
 import { bearerTokenOf } from '@speaknode/runtime/auth';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { ControlContext, RateLimit } from '../context.ts';
+import { parseWrite } from '../http/merge-patch.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { answerMessage } from './message-replies.ts';
 import { createSessionCall, randomIdentity } from './session-calls.ts';
@@ -62,6 +63,8 @@ function checkOrigin(req: Request, res: Response, agent: WidgetAgent, required: 
   }
   const allowed = agent.config.widget?.allowedOrigins ?? [];
   if (!allowed.includes(origin)) {
+    // Only the agent lookup's refusal is readable by a foreign page (the widget explains it there).
+    if (required) res.removeHeader('Access-Control-Allow-Origin');
     throw HttpProblem.forbidden(
       allowed.length === 0
         ? 'this agent allows no web origins yet: add yours to its widget settings'
@@ -104,6 +107,22 @@ export const widgetRoutes: RouteModule = {
   router(ctx) {
     const router = Router();
 
+    // Refusals are readable by the page, so the widget can say why (unknown key, origin not allowed,
+    // retry in N s) instead of seeing a bare network error: answers carry CORS headers for the
+    // caller's origin (checkOrigin takes them back from a foreign origin's session requests). A
+    // refused preflight still stops the request, no credentials are involved, and a refusal tells
+    // the page nothing curl would not.
+    router.use('/api/v1/public/agents', (req, res, next) => {
+      const origin = req.get('origin');
+      if (origin)
+        res.set({
+          'Access-Control-Allow-Origin': origin,
+          'Access-Control-Expose-Headers': 'Retry-After',
+          Vary: 'Origin',
+        });
+      next();
+    });
+
     router.get('/api/v1/public/agents/:publishableKey', async (req, res) => {
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
       checkOrigin(req, res, agent, false);
@@ -131,7 +150,7 @@ export const widgetRoutes: RouteModule = {
       await enforce(ctx, `widget:ip:${req.ip}`, perIp, 'too many sessions from your address');
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
       checkOrigin(req, res, agent, true);
-      const { mode } = parseOrProblem(SessionRequest, req.body ?? {});
+      const { mode } = parseWrite(SessionRequest.strict(), req.body ?? {});
       const widget = agent.config.widget;
       if (!(mode === 'voice' ? widget.voiceEnabled : widget.textEnabled)) {
         throw HttpProblem.forbidden(

@@ -2,6 +2,7 @@ import { createEvent, InboundWebhookReceived } from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime/problem';
 import express, { Router } from 'express';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
+import { isJsonType, isTextualType, MAX_BODY_BYTES, parseJsonBody } from '../request-body.ts';
 import { idPart, sha256Hex } from '../stable-ids.ts';
 import { checkRouteAuth } from './route-auth.ts';
 import { RouteKey } from './route-definition.ts';
@@ -15,7 +16,7 @@ import { matchRule, scalarAt, transformBody } from './routing-rules.ts';
  */
 export function inboundRouter(options: { routes: RouteStore; intake: EventIntake }): Router {
   const router = Router();
-  router.post('/:routeKey', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+  router.post('/:routeKey', express.raw({ type: () => true, limit: MAX_BODY_BYTES }), async (req, res) => {
     const key = String(req.params.routeKey);
     if (!RouteKey.safeParse(key).success) throw HttpProblem.notFound(`no inbound route "${key.slice(0, 64)}"`);
     let route: Awaited<ReturnType<RouteStore['find']>>;
@@ -32,15 +33,19 @@ export function inboundRouter(options: { routes: RouteStore; intake: EventIntake
       throw new HttpProblem(auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', auth.detail);
     }
 
-    const contentType = req.header('content-type') ?? 'application/octet-stream';
-    const bodyIsJson = /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType);
+    const declaredType = req.header('content-type');
+    if (!isTextualType(declaredType)) {
+      throw new HttpProblem(
+        415,
+        'Unsupported Media Type',
+        `an inbound route takes JSON, forms, XML or text, not ${declaredType?.slice(0, 100)}`,
+      );
+    }
+    const contentType = declaredType ?? 'application/octet-stream';
+    const bodyIsJson = isJsonType(contentType);
     let body: unknown;
     if (bodyIsJson) {
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw HttpProblem.badRequest('the body is labelled JSON but is not valid JSON');
-      }
+      body = parseJsonBody(raw, 'the body (labelled JSON)');
     } else {
       body = raw.toString('utf8');
     }
@@ -60,12 +65,13 @@ export function inboundRouter(options: { routes: RouteStore; intake: EventIntake
       ...(subject ? { subject } : {}),
       data: { routeKey: key, rule: rule.name, contentType, body: transformBody(rule, body, bodyIsJson) },
     });
+    let accepted: { id: string };
     try {
-      await options.intake.accept(rule.topic, event);
+      accepted = await options.intake.accept(rule.topic, event);
     } catch (error) {
       throw intakeProblem(error);
     }
-    res.status(202).json({ accepted: true, id: event.id, rule: rule.name, topic: rule.topic });
+    res.status(202).json({ accepted: true, id: accepted.id, rule: rule.name, topic: rule.topic });
   });
   return router;
 }

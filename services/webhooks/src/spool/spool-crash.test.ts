@@ -1,63 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Bus, openBus } from '@speaknode/runtime/bus';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson, until } from '../testing/harness.ts';
+import { type Receiver, startReceiverProcess as startProcess } from '../testing/receiver-process.ts';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const PUBLIC = 'https://hooks.example.com';
 const TOKEN = 'crash-test-auth-token-0123456789';
 /** Kafka when KAFKA_BROKERS is set (not available on the development machine), else the PostgreSQL bus. */
 const KAFKA = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
 
-interface Receiver {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
-
-/** The receiver as its own process (`node --import tsx src/main.ts`), on the test's database and a data directory that outlives it. */
-async function startReceiverProcess(
-  databaseUrl: string,
-  dataDir: string,
-  kafkaBrokers: string[] = KAFKA,
-): Promise<Receiver> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      SPEAKNODE_DATA_DIR: dataDir,
-      PUBLIC_BASE_URL: PUBLIC,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      CONTROL_URL: 'http://127.0.0.1:9',
-      SPEAKNODE_OIDC_ISSUER: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout?.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve(match[1] as string);
-    });
-    void exited.then((code) => reject(new Error(`the receiver exited (${code}) before listening:\n${stderr}`)));
-  });
-  return { child, url, exited };
+function startReceiverProcess(databaseUrl: string, dataDir: string, kafkaBrokers: string[] = KAFKA): Promise<Receiver> {
+  return startProcess({ databaseUrl, dataDir, kafkaBrokers, publicBaseUrl: PUBLIC, twilioAuthToken: TOKEN });
 }
 
 /** Unique per run, so a persistent broker's earlier runs cannot satisfy this one. */

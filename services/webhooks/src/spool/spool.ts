@@ -3,6 +3,8 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EventEnvelope, Topic } from '@speaknode/contracts';
+import { type DeadLetter, DeadLetters } from './dead-letters.ts';
+import { SpoolLock, type SpoolLockOptions } from './spool-lock.ts';
 
 /** One accepted event as it sits in the spool, waiting for the relay. */
 export interface SpoolRecord {
@@ -15,6 +17,9 @@ export interface SpoolRecord {
 }
 
 export class SpoolFullError extends Error {
+  /** When a sender may try again, as the intake estimates it from the relay's state. */
+  retryAfterSeconds: number | undefined;
+
   constructor(
     readonly maxBytes: number,
     readonly depthBytes: number,
@@ -37,6 +42,8 @@ export interface SpoolOptions {
   maxBytes: number;
   /** A new segment file starts once the active one is this big; relayed segments are deleted. */
   segmentBytes?: number;
+  /** The exclusive hold on the folder (heartbeat and staleness for a holder on another host). */
+  lock?: SpoolLockOptions;
   log?: (message: string) => void;
 }
 
@@ -80,9 +87,12 @@ export class Spool {
   private fsyncs = 0;
 
   private constructor(
-    private readonly options: Required<Omit<SpoolOptions, 'log'>> & { log: (message: string) => void },
+    private readonly options: Required<Omit<SpoolOptions, 'log' | 'lock'>> & { log: (message: string) => void },
     private active: { segment: number; handle: FileHandle; size: number },
     private cursor: { segment: number; offset: number },
+    /** Events the bus refused as invalid, set aside so that the relay goes on. */
+    readonly deadLetters: DeadLetters,
+    private readonly lock: SpoolLock,
   ) {
     this.persistedSegment = cursor.segment;
   }
@@ -93,6 +103,21 @@ export class Spool {
       log: (message: string) => console.warn(message),
       ...options,
     };
+    // Before reading anything: a second receiver on this folder would lose acknowledged events.
+    const lock = await SpoolLock.acquire(options.directory, { log: resolved.log, ...options.lock });
+    try {
+      return await Spool.openLocked(resolved, lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private static async openLocked(
+    resolved: Required<Omit<SpoolOptions, 'log' | 'lock'>> & { log: (message: string) => void },
+    lock: SpoolLock,
+  ): Promise<Spool> {
+    const options = resolved;
     await mkdir(options.directory, { recursive: true });
     const cursor = await readCursor(options.directory);
     const segments = (await readdir(options.directory))
@@ -136,7 +161,8 @@ export class Spool {
     const size = (await handle.stat()).size;
     if (lastSegment === undefined) await syncDirectory(options.directory);
 
-    const spool = new Spool(resolved, { segment: activeSegment, handle, size }, cursor);
+    const deadLetters = await DeadLetters.open(options.directory, resolved.log);
+    const spool = new Spool(resolved, { segment: activeSegment, handle, size }, cursor, deadLetters, lock);
     for (const record of records) {
       spool.queue.push(record);
       spool.queuedBytes += record.bytes;
@@ -270,6 +296,28 @@ export class Spool {
     return this.saveCursor();
   }
 
+  /**
+   * The bus refuses the head record as invalid: it goes to the dead-letter segment (on disk first)
+   * and the cursor moves past it, so the records behind it are relayed.
+   */
+  async setAsideHead(reason: string): Promise<DeadLetter> {
+    const head = this.queue[this.queueHead];
+    if (!head) throw new Error('there is no record to set aside');
+    const letter: DeadLetter = { topic: head.topic, event: head.event, reason, at: new Date().toISOString() };
+    await this.deadLetters.add(letter);
+    await this.acknowledge(1);
+    return letter;
+  }
+
+  /** Puts a dead letter back into the spool (behind what is queued); false when there is none with that id. */
+  async replayDeadLetter(id: string): Promise<boolean> {
+    const letter = this.deadLetters.find(id);
+    if (!letter) return false;
+    await this.append(letter.topic, letter.event);
+    await this.deadLetters.remove(id);
+    return true;
+  }
+
   /** One cursor write at a time; acknowledgements arriving meanwhile are folded into the next write. */
   private saveCursor(): Promise<void> {
     this.cursorDirty = true;
@@ -309,6 +357,8 @@ export class Spool {
     await this.cursorSave?.catch(() => {});
     this.wake();
     await this.active.handle.close();
+    await this.deadLetters.close();
+    await this.lock.release();
   }
 }
 

@@ -10,7 +10,7 @@ import { EventIntake } from '../event-intake.ts';
 import { RouteStore } from '../inbound/route-store.ts';
 import { ControlSpaceAccess } from '../inbound/space-access.ts';
 import { Spool } from '../spool/spool.ts';
-import { SpoolRelay } from '../spool/spool-relay.ts';
+import { SpoolRelay, type SpoolRelayOptions } from '../spool/spool-relay.ts';
 import { NumberDirectory } from '../twilio/number-directory.ts';
 import type { VoximplantAccount } from '../voximplant/voximplant-accounts.ts';
 import { RecordingBus } from './memory-bus.ts';
@@ -37,19 +37,28 @@ export interface TestReceiverOptions {
   voximplantAccounts?: VoximplantAccount[];
   spoolMaxBytes?: number;
   adminVerifier?: OidcVerifier;
+  relayOptions?: SpoolRelayOptions;
   /** Start the relay (default true). */
   relay?: boolean;
   database?: TestDatabase;
+  /** A spool folder that outlives the receiver (a restart opens it again); a fresh temporary one otherwise. */
+  spoolDirectory?: string;
+  adminRole?: string;
 }
 
 /** The receiver in-process on 127.0.0.1:0 with a temporary spool, a throwaway database and (by default) a RecordingBus. */
 export async function startTestReceiver(options: TestReceiverOptions = {}): Promise<TestReceiver> {
-  const directory = await mkdtemp(join(tmpdir(), 'webhooks-test-'));
+  const directory = options.spoolDirectory ?? (await mkdtemp(join(tmpdir(), 'webhooks-test-')));
   const database = options.database ?? (await createTestDatabase());
   const routes = await RouteStore.open(database.pool, { cacheMs: 0 });
   const spool = await Spool.open({ directory, maxBytes: options.spoolMaxBytes ?? 8 * 1_048_576, log: () => {} });
   const bus = options.bus ?? new RecordingBus();
-  const relay = new SpoolRelay(spool, bus, { minBackoffMs: 10, maxBackoffMs: 100, log: () => {} });
+  const relay = new SpoolRelay(spool, bus, {
+    minBackoffMs: 10,
+    maxBackoffMs: 100,
+    log: () => {},
+    ...options.relayOptions,
+  });
   if (options.relay !== false) relay.start();
   const appOptions: WebhooksAppOptions = {
     publicBaseUrl: options.publicBaseUrl ?? 'https://hooks.example.com',
@@ -61,12 +70,13 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
     livekitApiSecret: options.livekit?.apiSecret,
     voximplantAccounts: new Map((options.voximplantAccounts ?? []).map((a) => [a.accountId, a])),
     spool,
-    intake: new EventIntake(spool),
+    intake: new EventIntake(spool, { relayState: () => relay.state() }),
     relayState: () => relay.state(),
     busPing: () => bus.ping(),
     numbers: new NumberDirectory({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9' }),
     routes,
     adminVerifier: options.adminVerifier,
+    ...(options.adminRole ? { adminRole: options.adminRole } : {}),
     spaces: new ControlSpaceAccess({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9', cacheMs: 0 }),
     log: () => {},
   };
@@ -88,7 +98,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
       await relay.stop();
       await spool.close();
       if (!options.database) await database.drop();
-      await rm(directory, { recursive: true, force: true });
+      if (!options.spoolDirectory) await rm(directory, { recursive: true, force: true });
     },
   };
 }

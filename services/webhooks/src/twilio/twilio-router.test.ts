@@ -209,6 +209,14 @@ describe('Twilio webhooks', () => {
     expect(ok.status).toBe(200);
     const tampered = await post(path, { method: 'POST', headers, body: body.replace('in-progress', 'completed') });
     expect(tampered.status).toBe(403);
+    // The same body without bodySHA256 and a signature over the bare URL: nothing covers the body.
+    const bareSignature = twilio.getExpectedTwilioSignature(INSTALL_TOKEN, `${PUBLIC}/twilio/status`, {});
+    const forged = await post('/twilio/status', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-twilio-signature': bareSignature },
+      body: JSON.stringify({ CallSid: 'CA999', AccountSid: 'ACaaaa', CallStatus: 'completed' }),
+    });
+    expect(forged.status).toBe(403);
     await until(() => bus.published.length === 1, 'the event');
     expect(bus.ids()).toEqual(['twilio:CA105:status:in-progress']);
   });

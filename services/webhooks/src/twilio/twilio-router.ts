@@ -10,9 +10,16 @@ import { callIdForProviderCall } from '@speaknode/contracts/node';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { bridgeStream } from '../bridge-stream.ts';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
+import { isFormType, MAX_BODY_BYTES, parseJsonBody } from '../request-body.ts';
 import { idPart, sha256Hex } from '../stable-ids.ts';
 import { type NumberDirectory, NumberLookupUnavailableError } from './number-directory.ts';
-import { flattenParams, parseTwilioForm, type TwilioParams, verifyTwilioRequest } from './twilio-signature.ts';
+import {
+  flattenParams,
+  isJsonContentType,
+  parseTwilioForm,
+  type TwilioParams,
+  verifyTwilioRequest,
+} from './twilio-signature.ts';
 import { connectStreamTwiml, dialSipTwiml, emptyTwiml, livekitSipUri, sayAndHangUpTwiml } from './twiml.ts';
 
 export interface TwilioRouterOptions {
@@ -55,16 +62,23 @@ interface VerifiedTwilioRequest {
 export function twilioRouter(options: TwilioRouterOptions): Router {
   const router = Router();
   const base = options.publicBaseUrl.replace(/\/+$/, '');
-  router.use(express.raw({ type: () => true, limit: '1mb' }));
+  router.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
+
+  router.use((req, _res, next) => {
+    if (req.method === 'POST' && !isJson(req) && !isFormType(req.header('content-type'))) {
+      throw new TwilioReject(415, 'Twilio callbacks are application/x-www-form-urlencoded or application/json');
+    }
+    next();
+  });
 
   const parse = (req: Request): { params: TwilioParams; flat: Record<string, string> } => {
     const raw = rawBodyOf(req);
     if (isJson(req)) {
       let body: unknown;
       try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw new TwilioReject(400, 'the JSON body is not valid JSON');
+        body = parseJsonBody(raw, 'the JSON body');
+      } catch (error) {
+        throw new TwilioReject(400, (error as Error).message);
       }
       if (!body || typeof body !== 'object' || Array.isArray(body))
         throw new TwilioReject(400, 'the JSON body must be an object');
@@ -74,6 +88,25 @@ export function twilioRouter(options: TwilioRouterOptions): Router {
     }
     const params = parseTwilioForm(raw);
     return { params, flat: flattenParams(params) };
+  };
+
+  /**
+   * A JSON body's signature covers the URL and the body's hash, so the install token can check it
+   * before the body is parsed; only then is a malformed or too deep body described (400). A JSON body
+   * that token does not verify is parsed (depth-limited) to find its account, and is 403 if unreadable.
+   * Form bodies are flat name/value pairs: parsed first, as their signature needs them.
+   */
+  const parseVerifyingJsonFirst = (req: Request): { parsed: ReturnType<typeof parse>; verified: boolean } => {
+    if (!isJson(req)) return { parsed: parse(req), verified: false };
+    if (verify(req, { params: {} }, [options.authToken])) return { parsed: parse(req), verified: true };
+    try {
+      return { parsed: parse(req), verified: false };
+    } catch (error) {
+      if (error instanceof TwilioReject && error.status === 400) {
+        throw new TwilioReject(403, 'the X-Twilio-Signature header is missing or does not match');
+      }
+      throw error;
+    }
   };
 
   const verify = (req: Request, parsed: { params: TwilioParams }, tokens: Array<string | undefined>): boolean => {
@@ -92,9 +125,9 @@ export function twilioRouter(options: TwilioRouterOptions): Router {
 
   /** Status and other callbacks: the install's token or a known account's first; the number's lookup only if those fail. */
   const verifyCallback = async (req: Request): Promise<VerifiedTwilioRequest> => {
-    const parsed = parse(req);
+    const { parsed, verified } = parseVerifyingJsonFirst(req);
     const accountSid = parsed.flat.AccountSid ?? '';
-    if (verify(req, parsed, [options.authToken, options.numbers.secretForAccount(accountSid)])) {
+    if (verified || verify(req, parsed, [options.authToken, options.numbers.secretForAccount(accountSid)])) {
       return { params: parsed.flat, accountSid };
     }
     const ours = parsed.flat.Direction?.startsWith('outbound') ? parsed.flat.From : parsed.flat.To;
@@ -112,7 +145,7 @@ export function twilioRouter(options: TwilioRouterOptions): Router {
   };
 
   router.post('/voice', async (req, res) => {
-    const parsed = parse(req);
+    const { parsed, verified } = parseVerifyingJsonFirst(req);
     const to = parsed.flat.To ?? '';
     let lookup: PhoneNumberLookup | null = null;
     let lookupFailed = false;
@@ -131,11 +164,11 @@ export function twilioRouter(options: TwilioRouterOptions): Router {
       options.numbers.secretForAccount(parsed.flat.AccountSid ?? ''),
       options.authToken,
     ];
-    if (!tokens.some(Boolean)) {
+    if (!verified && !tokens.some(Boolean)) {
       if (lookupFailed) throw new TwilioReject(503, 'the number cannot be looked up right now', 5);
       throw new TwilioReject(403, 'no auth token is known for this number, so its signature cannot be checked');
     }
-    if (!verify(req, parsed, tokens))
+    if (!verified && !verify(req, parsed, tokens))
       throw new TwilioReject(403, 'the X-Twilio-Signature header is missing or does not match');
 
     const callSid = parsed.flat.CallSid;
@@ -263,7 +296,12 @@ async function accept(
     await intake.accept(topic, event);
   } catch (error) {
     const problem = intakeProblem(error);
-    throw new TwilioReject(503, problem.detail ?? 'unavailable', Number(problem.extra.headers?.['Retry-After'] ?? 5));
+    const retryAfter = problem.extra.headers?.['Retry-After'];
+    throw new TwilioReject(
+      problem.status,
+      problem.detail ?? problem.title,
+      retryAfter === undefined ? undefined : Number(retryAfter),
+    );
   }
 }
 
@@ -286,5 +324,5 @@ function rawBodyOf(req: Request): Buffer {
 }
 
 function isJson(req: Request): boolean {
-  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(req.header('content-type') ?? '');
+  return isJsonContentType(req.header('content-type'));
 }

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 
 /** POST parameters as Twilio sent them; a repeated name carries every value. */
 export type TwilioParams = Record<string, string | string[]>;
@@ -20,18 +21,69 @@ export function twilioSignature(authToken: string, url: string, params: TwilioPa
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
 }
 
-/** The URL variants Twilio may have signed: as configured, and with the scheme's default port added or removed. */
+/**
+ * The URL variants Twilio may have signed, the ones the official `twilio` package's `validateRequest`
+ * tries: the URL as received, with the scheme's default port added or removed, and the same after
+ * WHATWG normalisation (`new URL().toString()`), also with the query re-encoded the way Node's legacy
+ * `querystring` does (some back ends signed `%27` for `'`). All of them are the same URL.
+ */
 export function signedUrlCandidates(url: string): string[] {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i.exec(url);
-  if (!match) return [url];
-  const [, scheme = '', authority = '', rest = ''] = match;
-  const portMatch = /^(.*?)(:\d+)?$/.exec(authority);
-  const host = portMatch?.[1] ?? authority;
-  const port = portMatch?.[2];
-  const defaultPort = scheme.toLowerCase() === 'https://' ? ':443' : ':80';
-  const candidates = new Set([url, scheme + host + rest]);
-  if (!port) candidates.add(scheme + host + defaultPort + rest);
+  const candidates = new Set([removePort(url), addPort(url)]);
+  let normalised: string | undefined;
+  try {
+    normalised = new URL(url).toString();
+  } catch {
+    return [...candidates];
+  }
+  for (const variant of [removePort(normalised), addPort(normalised)]) {
+    candidates.add(variant);
+    candidates.add(withLegacyQuerystring(variant));
+  }
   return [...candidates];
+}
+
+interface UrlParts {
+  scheme: string;
+  userInfo: string;
+  host: string;
+  port: string;
+  rest: string;
+}
+
+/** Splits without normalising, so the path and query keep the characters Twilio signed. */
+function splitUrl(url: string): UrlParts | undefined {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
+  if (!match) return undefined;
+  const [prefix = '', scheme = '', authority = ''] = match;
+  const userInfoEnd = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(userInfoEnd + 1);
+  // A colon starts the port only after the closing bracket of an IPv6 literal.
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, userInfoEnd + 1),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+function addPort(url: string): string {
+  const parts = splitUrl(url);
+  if (!parts || parts.port) return url;
+  const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+  return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
+}
+
+function removePort(url: string): string {
+  const parts = splitUrl(url);
+  return parts ? parts.scheme + parts.userInfo + parts.host + parts.rest : url;
+}
+
+function withLegacyQuerystring(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  return `${url.slice(0, queryStart)}?${stringifyQuery(parseQuery(url.slice(queryStart + 1)))}`;
 }
 
 export interface TwilioRequestToVerify {
@@ -45,20 +97,29 @@ export interface TwilioRequestToVerify {
   params: TwilioParams;
 }
 
+/** `application/json` and `application/*+json`. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType ?? '');
+}
+
 /**
- * True when `signature` matches under any of `authTokens`. For a form post the parameters are
- * signed; for a JSON body Twilio signs the URL alone and puts the body's SHA-256 (hex) in the
- * `bodySHA256` query parameter, which must match the body received.
+ * True when `signature` matches under any of `authTokens`, by Twilio's rule (the official package's
+ * `validateRequest` / `validateRequestWithBody`, as its webhook middleware picks them):
+ * - a form post: HMAC-SHA1 over the full URL (query included) followed by the sorted parameters;
+ * - a JSON body, or any request whose URL mentions `bodySHA256`: the URL alone is signed, and its
+ *   `bodySHA256` query parameter must equal the hex SHA-256 of the body received. A JSON body
+ *   without one is refused: a signature over the URL alone covers no body at all.
  */
 export function verifyTwilioRequest(request: TwilioRequestToVerify, authTokens: readonly string[]): boolean {
   const { signature } = request;
   if (!signature || authTokens.length === 0) return false;
   const given = Buffer.from(signature);
-  const bodySha256 = bodySha256Parameter(request.url);
   let params = request.params;
-  if (bodySha256 !== undefined) {
+  if (isJsonContentType(request.contentType) || request.url.includes('bodySHA256')) {
+    const claimed = bodySha256Parameter(request.url);
+    if (!claimed) return false;
     const actual = createHash('sha256').update(request.rawBody).digest('hex');
-    if (!constantTimeEqual(Buffer.from(bodySha256.toLowerCase()), Buffer.from(actual))) return false;
+    if (!constantTimeEqual(Buffer.from(claimed), Buffer.from(actual))) return false;
     params = {};
   }
   for (const url of signedUrlCandidates(request.url)) {
@@ -70,9 +131,11 @@ export function verifyTwilioRequest(request: TwilioRequestToVerify, authTokens: 
 }
 
 function bodySha256Parameter(url: string): string | undefined {
-  const query = url.indexOf('?');
-  if (query === -1) return undefined;
-  return new URLSearchParams(url.slice(query + 1)).get('bodySHA256') ?? undefined;
+  try {
+    return new URL(url).searchParams.get('bodySHA256') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function constantTimeEqual(a: Buffer, b: Buffer): boolean {

@@ -5,6 +5,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { type BridgeStream, bridgeStream } from '../bridge-stream.ts';
 import { type EventIntake, intakeProblem } from '../event-intake.ts';
+import { isJsonType, MAX_BODY_BYTES, parseJsonBody } from '../request-body.ts';
 import { idPart, sha256Hex } from '../stable-ids.ts';
 import { type VoximplantAccount, verifyAccountCallback, verifyScenarioCallback } from './voximplant-accounts.ts';
 
@@ -53,14 +54,14 @@ export interface VoximplantRouterOptions {
  */
 export function voximplantRouter(options: VoximplantRouterOptions): Router {
   const router = Router();
-  router.post('/', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw HttpProblem.badRequest('the VoxImplant callback body is not valid JSON');
+  router.post('/', express.raw({ type: () => true, limit: MAX_BODY_BYTES }), async (req, res) => {
+    const contentType = req.header('content-type');
+    if (contentType && !isJsonType(contentType) && !/^text\/plain\s*(?:;|$)/i.test(contentType)) {
+      throw new HttpProblem(415, 'Unsupported Media Type', 'VoxImplant callbacks are application/json');
     }
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    // Both callback kinds say inside the body which account (and so which secret) signed it: parsed first, depth-limited.
+    const body = parseJsonBody(raw, 'the VoxImplant callback body');
     const events: EventEnvelope[] = [];
     // What the scenario needs: `call.sendMediaTo(VoxEngine.createWebSocket(url), { customParameters })`.
     let stream: BridgeStream | undefined;
@@ -122,12 +123,13 @@ export function voximplantRouter(options: VoximplantRouterOptions): Router {
         }),
       );
     }
+    let ids: string[];
     try {
-      await Promise.all(events.map((event) => options.intake.accept(Topics.webhooksVoximplant, event)));
+      ({ ids } = await options.intake.acceptAll(Topics.webhooksVoximplant, events));
     } catch (error) {
       throw intakeProblem(error);
     }
-    res.status(200).json({ accepted: events.length, ids: events.map((e) => e.id), ...(stream ? { stream } : {}) });
+    res.status(200).json({ accepted: events.length, ids, ...(stream ? { stream } : {}) });
   });
   return router;
 }
