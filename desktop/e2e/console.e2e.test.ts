@@ -46,6 +46,12 @@ const API_TOKEN = 'console-e2e-agent-token-0123456789';
 const ADMIN_PASSWORD = 'admin-e2e-password';
 const VIEWER_PASSWORD = 'viewer-e2e-password';
 
+interface BrowserGlobals {
+  document: { documentElement: { setAttribute(name: string, value: string): void } };
+  sessionStorage: { getItem(key: string): string | null };
+  localStorage: { getItem(key: string): string | null };
+}
+
 // playwright-core has no expect of its own: wait for the locator's state, or poll with vitest.
 const visible = (locator: Locator) => locator.first().waitFor({ state: 'visible' });
 const text = (locator: Locator) => expect.poll(() => locator.textContent(), { timeout: 15_000 });
@@ -122,7 +128,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail' || !page) return;
     await page.screenshot({ path: join(screenshots, 'failure.png'), fullPage: true }).catch(() => {});
-    console.error(`page at failure: ${page.url()}\n${await page.locator('body').innerText().catch(() => '')}`);
+    console.error(
+      `page at failure: ${page.url()}\n${await page
+        .locator('body')
+        .textContent()
+        .catch(() => '')}`,
+    );
     console.error(`browser console:\n${browserLog.join('\n')}`);
   });
 
@@ -154,8 +165,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
 
   async function shoot(name: string) {
     for (const theme of ['light', 'dark'] as const) {
+      // Runs in the page (this file is typed for Node, hence the narrow casts).
       await page.evaluate((t) => {
-        document.documentElement.setAttribute('data-theme', t);
+        (globalThis as unknown as BrowserGlobals).document.documentElement.setAttribute('data-theme', t);
       }, theme);
       await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`), fullPage: true });
     }
@@ -238,7 +250,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
 
     await page.getByRole('link', { name: 'Testing' }).click();
     await page.getByRole('button', { name: 'Start text conversation' }).click();
-    await page.getByLabel('Message').fill('Where is my order A-17?');
+    await page.getByLabel('Message', { exact: true }).fill('Where is my order A-17?');
     await page.getByRole('button', { name: 'Send' }).click();
     const conversation = page.getByRole('list', { name: 'Conversation' });
     await text(conversation).toContain('lookup_order');
@@ -283,6 +295,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
     await text(page.getByRole('list', { name: 'Timeline' })).toContain('ships tomorrow');
     // The same request an editor's Save would send, with the viewer's own token: refused.
     const status = await page.evaluate(async (hash) => {
+      const { sessionStorage, localStorage } = globalThis as unknown as BrowserGlobals;
       const tokens = JSON.parse(sessionStorage.getItem('speaknode.tokens') ?? '{}') as { accessToken?: string };
       const spaceId = localStorage.getItem('speaknode.space');
       const agentId = hash.split('/').pop();

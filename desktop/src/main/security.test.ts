@@ -46,7 +46,14 @@ describe('renderer security settings', () => {
     expect(external).toEqual(['https://docs.example.com/']);
     const navigate = (name: string, url: string) => {
       let prevented = false;
-      listeners.get(name)!({ preventDefault: () => void (prevented = true) }, url);
+      listeners.get(name)!(
+        {
+          preventDefault: () => {
+            prevented = true;
+          },
+        },
+        url,
+      );
       return prevented;
     };
     expect(navigate('will-navigate', 'https://evil.example.com/')).toBe(true);

@@ -4,7 +4,13 @@ import { templateParts, undeclaredPlaceholders } from './url-template.ts';
 
 describe('the agent builder form', () => {
   it('leaves empty optional inputs out so the API applies its defaults and names what is missing', () => {
-    const input = agentInputOf({ ...newAgentForm(), name: 'A', prompt: 'P', llmModel: 'm', widgetAllowedOrigins: ' https://a.example \n\n' });
+    const input = agentInputOf({
+      ...newAgentForm(),
+      name: 'A',
+      prompt: 'P',
+      llmModel: 'm',
+      widgetAllowedOrigins: ' https://a.example \n\n',
+    });
     expect(input.llm).toEqual({ provider: 'openai-compatible', model: 'm', temperature: 0.7 });
     expect(input.stt).toEqual({ provider: 'speaknode-models' });
     expect(input.widget?.allowedOrigins).toEqual(['https://a.example']);

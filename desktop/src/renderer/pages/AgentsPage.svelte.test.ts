@@ -57,7 +57,9 @@ describe('AgentsPage', () => {
     serveAgents([{ items: [], nextCursor: null }]);
     consoleState.role = 'viewer';
     render(AgentsPage);
-    await waitFor(() => expect(screen.getByText(/No agents yet. An editor of this space can create one./)).toBeTruthy());
+    await waitFor(() =>
+      expect(screen.getByText(/No agents yet. An editor of this space can create one./)).toBeTruthy(),
+    );
     expect(screen.queryByRole('button', { name: 'New agent' })).toBeNull();
   });
 });
