@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, recordedEvents } from '../testing/browser.ts';
+import { eventually, launchBrowser, recordedEvents } from '../testing/browser.ts';
 import { type Platform, startPlatform } from '../testing/platform.ts';
 
 const axeSource = createRequire(import.meta.url)('axe-core').source as string;
@@ -36,7 +36,7 @@ async function open(attributes: Record<string, string>, ip: string, csp?: string
     ...(csp ? { csp } : {}),
   });
   await page.goto(`${platform.pages.origin}${path}`);
-  await page.locator('speaknode-agent').waitFor();
+  await page.locator('speaknode-agent').waitFor({ state: 'attached' });
   return page;
 }
 
@@ -76,6 +76,8 @@ const stateOf = async (page: Page) =>
 describe('keyboard only', () => {
   it('opens, starts, sends, ends and closes with the keyboard, focus visible throughout', async () => {
     const page = await open({ mode: 'text', theme: 'light' }, '203.0.113.40');
+    // The launcher is named after the agent once its configuration is loaded.
+    await page.locator('speaknode-agent').getByRole('button', { name: 'Talk to Clinic front desk' }).waitFor();
     await tabTo(page, 'button:Talk to Clinic front desk');
     const ring = () =>
       page.evaluate(() => {
@@ -88,21 +90,21 @@ describe('keyboard only', () => {
     await tabTo(page, 'button:Start chat');
     expect(await ring()).not.toBe('none');
     await page.keyboard.press('Enter');
-    await expect.poll(() => focused(page)).toBe('input:Your message');
-    await expect.poll(() => stateOf(page)).toBe('listening');
+    await eventually(() => focused(page)).toBe('input:Your message');
+    await eventually(() => stateOf(page)).toBe('listening');
     await page.keyboard.type('Do you take new patients?');
     await page.keyboard.press('Enter');
     const log = page.locator('speaknode-agent').getByRole('log');
-    await expect.poll(() => log.textContent()).toContain('You said: Do you take new patients?');
-    await expect.poll(() => stateOf(page)).toBe('listening');
+    await eventually(() => log.textContent()).toContain('You said: Do you take new patients?');
+    await eventually(() => stateOf(page)).toBe('listening');
     // Focus stayed in the message field while the reply came.
     expect(await focused(page)).toBe('input:Your message');
     await tabTo(page, 'button:End conversation', 'Shift+Tab');
     await page.keyboard.press('Enter');
-    await expect.poll(() => stateOf(page)).toBe('ended');
-    await expect.poll(() => focused(page)).toBe('button:Start chat');
+    await eventually(() => stateOf(page)).toBe('ended');
+    await eventually(() => focused(page)).toBe('button:Start chat');
     await page.keyboard.press('Escape');
-    await expect.poll(() => focused(page)).toBe('button:Talk to Clinic front desk');
+    await eventually(() => focused(page)).toBe('button:Talk to Clinic front desk');
     expect(await page.locator('speaknode-agent').getByRole('dialog').count()).toBe(0);
     await page.close();
   }, 120_000);
@@ -116,10 +118,10 @@ describe('axe-core', () => {
       await widget.getByRole('button', { name: 'Chat by text' }).waitFor();
       expect(await seriousViolations(page)).toEqual([]);
       await widget.getByRole('button', { name: 'Chat by text' }).click();
-      await expect.poll(() => stateOf(page)).toBe('listening');
+      await eventually(() => stateOf(page)).toBe('listening');
       await widget.getByRole('textbox', { name: 'Your message' }).fill('Hello');
       await widget.getByRole('button', { name: 'Send' }).click();
-      await expect.poll(() => widget.getByRole('log').textContent()).toContain('You said: Hello');
+      await eventually(() => widget.getByRole('log').textContent()).toContain('You said: Hello');
       expect(await seriousViolations(page)).toEqual([]);
       await page.close();
       const broken = await open(
@@ -147,10 +149,10 @@ describe("under Content-Security-Policy script-src 'self' <api-base>", () => {
     await page.goto(`${platform.pages.origin}${path}`);
     const widget = page.locator('speaknode-agent');
     await widget.getByRole('button', { name: 'Start chat' }).click();
-    await expect.poll(() => stateOf(page)).toBe('listening');
+    await eventually(() => stateOf(page)).toBe('listening');
     await widget.getByRole('textbox', { name: 'Your message' }).fill('Is parking free?');
     await widget.getByRole('button', { name: 'Send' }).click();
-    await expect.poll(() => widget.getByRole('log').textContent()).toContain('You said: Is parking free?');
+    await eventually(() => widget.getByRole('log').textContent()).toContain('You said: Is parking free?');
     // Styled (the constructed stylesheet applied): the send button has the accent background.
     expect(
       await widget.getByRole('button', { name: 'Send' }).evaluate((b) => getComputedStyle(b).backgroundColor),
@@ -186,10 +188,10 @@ describe('screenshots', () => {
         await route.continue();
       });
       await widget.getByRole('button', { name: 'Chat by text' }).click();
-      await expect.poll(() => stateOf(page)).toBe('connecting');
+      await eventually(() => stateOf(page)).toBe('connecting');
       await shoot(panel, `${theme}-connecting`);
       releaseSession();
-      await expect.poll(() => stateOf(page)).toBe('listening');
+      await eventually(() => stateOf(page)).toBe('listening');
       await shoot(panel, `${theme}-listening`);
 
       // thinking: the message request held; speaking: the reply held after its first piece.
@@ -202,16 +204,16 @@ describe('screenshots', () => {
       const releaseStream = platform.proxy.holdStream(ip);
       await widget.getByRole('textbox', { name: 'Your message' }).fill('When is the next free appointment?');
       await widget.getByRole('button', { name: 'Send' }).click();
-      await expect.poll(() => stateOf(page)).toBe('thinking');
+      await eventually(() => stateOf(page)).toBe('thinking');
       await shoot(panel, `${theme}-thinking`);
       releaseMessage();
-      await expect.poll(() => stateOf(page), { timeout: 20_000 }).toBe('speaking');
+      await eventually(() => stateOf(page), { timeout: 20_000 }).toBe('speaking');
       await shoot(panel, `${theme}-speaking`);
       releaseStream();
-      await expect.poll(() => stateOf(page)).toBe('listening');
+      await eventually(() => stateOf(page)).toBe('listening');
       await shoot(panel, `${theme}-replied`);
       await widget.getByRole('button', { name: 'End conversation' }).click();
-      await expect.poll(() => stateOf(page)).toBe('ended');
+      await eventually(() => stateOf(page)).toBe('ended');
       await shoot(panel, `${theme}-ended`);
       await page.close();
 

@@ -7,7 +7,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../services/control/src/testing/agent-worker-process.ts';
-import { launchBrowser, recordedEvents } from '../testing/browser.ts';
+import { eventually, launchBrowser, recordedEvents } from '../testing/browser.ts';
 import { type Platform, startPlatform } from '../testing/platform.ts';
 
 let platform: Platform;
@@ -42,14 +42,14 @@ describe('a text conversation', () => {
     await widget.getByRole('button', { name: 'Talk to Clinic front desk' }).click();
     await widget.getByRole('button', { name: 'Start chat' }).click();
     const log = widget.getByRole('log', { name: 'Conversation with Clinic front desk' });
-    await expect.poll(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'listening' });
+    await eventually(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'listening' });
     expect(await log.textContent()).toContain('Hello! How can I help?');
 
     const input = widget.getByRole('textbox', { name: 'Your message' });
     await input.fill('What are your opening hours?');
     await input.press('Enter');
-    await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain('You said: What are your opening hours?');
-    await expect.poll(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'listening' });
+    await eventually(() => log.textContent(), { timeout: 20_000 }).toContain('You said: What are your opening hours?');
+    await eventually(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'listening' });
 
     const events = await recordedEvents(page);
     const states = events.filter((e) => e.type === 'speaknode:state').map((e) => e.detail.state);
@@ -75,30 +75,28 @@ describe('a text conversation', () => {
     expect(events.some((e) => e.type === 'speaknode:error')).toBe(false);
 
     await widget.getByRole('button', { name: 'End conversation' }).click();
-    await expect.poll(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'ended' });
+    await eventually(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'ended' });
 
     const calls = await platform.admin('GET', `/api/v1/spaces/${platform.spaceId}/calls`);
     const call = calls.body.items.find((c: { channel: string }) => c.channel === 'widget');
     expect(call).toBeDefined();
-    await expect
-      .poll(
-        async () => {
-          const detail = await platform.admin('GET', `/api/v1/spaces/${platform.spaceId}/calls/${call.id}`);
-          return {
-            status: detail.body.status,
-            turns: detail.body.transcript.map((t: { speaker: string; text: string }) => [t.speaker, t.text]),
-          };
-        },
-        { timeout: 20_000 },
-      )
-      .toEqual({
-        status: 'ended',
-        turns: [
-          ['agent', 'Hello! How can I help?'],
-          ['user', 'What are your opening hours?'],
-          ['agent', 'You said: What are your opening hours?'],
-        ],
-      });
+    await eventually(
+      async () => {
+        const detail = await platform.admin('GET', `/api/v1/spaces/${platform.spaceId}/calls/${call.id}`);
+        return {
+          status: detail.body.status,
+          turns: detail.body.transcript.map((t: { speaker: string; text: string }) => [t.speaker, t.text]),
+        };
+      },
+      { timeout: 20_000 },
+    ).toEqual({
+      status: 'ended',
+      turns: [
+        ['agent', 'Hello! How can I help?'],
+        ['user', 'What are your opening hours?'],
+        ['agent', 'You said: What are your opening hours?'],
+      ],
+    });
     // The session token stayed in memory: nothing in cookies or storage.
     expect(await browser.cookies()).toEqual([]);
     expect(await page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
@@ -156,9 +154,9 @@ describe('refusals: the visitor reads why, the page gets a stable code', () => {
   it('an origin the agent does not allow (and the console says what the site owner must add)', async () => {
     const { page, warnings } = await openWidget({}, { ip: '203.0.113.20', origin: platform.pages.foreignOrigin });
     const widget = page.locator('speaknode-agent');
-    await expect
-      .poll(() => errorsOf(page))
-      .toEqual([{ code: 'origin_not_allowed', message: 'This assistant is not available on this website.' }]);
+    await eventually(() => errorsOf(page)).toEqual([
+      { code: 'origin_not_allowed', message: 'This assistant is not available on this website.' },
+    ]);
     expect(await widget.getByRole('alert').textContent()).toBe('This assistant is not available on this website.');
     expect(warnings.join('\n')).toContain(`Add ${platform.pages.foreignOrigin} to the agent's allowed origins`);
     await page.close();
@@ -166,9 +164,9 @@ describe('refusals: the visitor reads why, the page gets a stable code', () => {
 
   it('a publishable key no agent has', async () => {
     const { page, warnings } = await openWidget({ 'agent-key': 'pk_nosuchagentnosuchagent' }, { ip: '203.0.113.21' });
-    await expect
-      .poll(() => errorsOf(page))
-      .toEqual([{ code: 'unknown_key', message: 'This assistant could not be found.' }]);
+    await eventually(() => errorsOf(page)).toEqual([
+      { code: 'unknown_key', message: 'This assistant could not be found.' },
+    ]);
     expect(await page.locator('speaknode-agent').getByRole('alert').textContent()).toBe(
       'This assistant could not be found.',
     );
@@ -191,7 +189,7 @@ describe('refusals: the visitor reads why, the page gets a stable code', () => {
     const { page } = await openWidget({ mode: 'text' }, { ip });
     const widget = page.locator('speaknode-agent');
     await widget.getByRole('button', { name: 'Start chat' }).click();
-    await expect.poll(async () => (await errorsOf(page)).length).toBe(1);
+    await eventually(async () => (await errorsOf(page)).length).toBe(1);
     const [error] = await errorsOf(page);
     expect(error).toMatchObject({ code: 'rate_limited' });
     expect(Number(error!.retryAfterSeconds)).toBeGreaterThan(0);
@@ -208,11 +206,9 @@ describe('refusals: the visitor reads why, the page gets a stable code', () => {
 
   it('control down', async () => {
     const { page } = await openWidget({ 'api-base': `http://127.0.0.1:${await freePort()}` }, { ip: '203.0.113.23' });
-    await expect
-      .poll(() => errorsOf(page))
-      .toEqual([
-        { code: 'service_unavailable', message: 'The assistant is not available right now. Please try again later.' },
-      ]);
+    await eventually(() => errorsOf(page)).toEqual([
+      { code: 'service_unavailable', message: 'The assistant is not available right now. Please try again later.' },
+    ]);
     await page.close();
   }, 120_000);
 });
@@ -228,14 +224,12 @@ describe('voice', () => {
     // Nothing asked for the microphone yet.
     expect(await microphoneRequests(page)).toBe(0);
     await start.click();
-    await expect
-      .poll(() => errorsOf(page), { timeout: 30_000 })
-      .toEqual([
-        {
-          code: 'voice_connection_failed',
-          message: 'The voice call could not connect. Please check your connection and try again.',
-        },
-      ]);
+    await eventually(() => errorsOf(page), { timeout: 30_000 }).toEqual([
+      {
+        code: 'voice_connection_failed',
+        message: 'The voice call could not connect. Please check your connection and try again.',
+      },
+    ]);
     expect(scripts.filter(isVoiceChunk)).toHaveLength(1);
     expect(await microphoneRequests(page)).toBe(1);
     const states = (await recordedEvents(page)).filter((e) => e.type === 'speaknode:state').map((e) => e.detail.state);
@@ -251,19 +245,17 @@ describe('voice', () => {
       const { page } = await openWidget({ mode: 'hybrid' }, { ip: '203.0.113.31', context: denied });
       const widget = page.locator('speaknode-agent');
       await widget.getByRole('button', { name: 'Start voice call' }).click();
-      await expect
-        .poll(() => errorsOf(page))
-        .toEqual([
-          {
-            code: 'microphone_denied',
-            message: 'The microphone is blocked. Allow it in your browser to talk, or type instead.',
-          },
-        ]);
+      await eventually(() => errorsOf(page)).toEqual([
+        {
+          code: 'microphone_denied',
+          message: 'The microphone is blocked. Allow it in your browser to talk, or type instead.',
+        },
+      ]);
       await widget.getByRole('button', { name: 'Type instead' }).click();
-      await expect.poll(() => widget.getByRole('log').textContent()).toContain('Hello! How can I help?');
+      await eventually(() => widget.getByRole('log').textContent()).toContain('Hello! How can I help?');
       await widget.getByRole('textbox', { name: 'Your message' }).fill('Can I book a cleaning?');
       await widget.getByRole('button', { name: 'Send' }).click();
-      await expect.poll(() => widget.getByRole('log').textContent()).toContain('You said: Can I book a cleaning?');
+      await eventually(() => widget.getByRole('log').textContent()).toContain('You said: Can I book a cleaning?');
       await page.close();
     } finally {
       await denied.close();

@@ -5,7 +5,7 @@
  */
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, recordedEvents } from '../testing/browser.ts';
+import { eventually, launchBrowser, recordedEvents } from '../testing/browser.ts';
 import { type Platform, startPlatform } from '../testing/platform.ts';
 
 const missing = ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'].filter((name) => !process.env[name]);
@@ -49,13 +49,13 @@ describe.skipIf(missing.length > 0)('voice through a real LiveKit server', () =>
     await widget.getByRole('button', { name: 'Start voice call' }).click();
     const states = async () =>
       (await recordedEvents(page)).filter((e) => e.type === 'speaknode:state').map((e) => e.detail.state);
-    await expect.poll(states, { timeout: 15_000 }).toContain('listening');
+    await eventually(states, { timeout: 15_000 }).toContain('listening');
     expect(await states()).not.toContain('error');
     const mute = widget.getByRole('button', { name: 'Mute' });
     await mute.click();
     expect(await widget.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')).toBe('true');
     await widget.getByRole('button', { name: 'End conversation' }).click();
-    await expect.poll(async () => (await states()).at(-1)).toBe('ended');
+    await eventually(async () => (await states()).at(-1)).toBe('ended');
     const calls = await platform.admin('GET', `/api/v1/spaces/${platform.spaceId}/calls`);
     expect(calls.body.items[0]).toMatchObject({ channel: 'widget' });
     await page.close();

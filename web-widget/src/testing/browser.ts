@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 const FLAGS = [
   '--no-sandbox',
@@ -39,4 +40,9 @@ export interface RecordedEvent {
 
 export function recordedEvents(page: Page): Promise<RecordedEvent[]> {
   return page.evaluate(() => (window as unknown as { speaknodeEvents: RecordedEvent[] }).speaknodeEvents);
+}
+
+/** `expect.poll` with room for real processes on a shared machine (vitest's default is 1 s). */
+export function eventually<T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) {
+  return expect.poll(check, { timeout: 20_000, interval: 100, ...options });
 }
