@@ -204,7 +204,7 @@ suite('StackSupervisor against a real Docker Engine', () => {
     const broken = appStack();
     const brokenWeb = broken.services.find((s) => s.name === 'web')!;
     brokenWeb.image = { repository: 'speaknode-test/busybox', tag: '1' };
-    brokenWeb.healthcheck = { ...brokenWeb.healthcheck!, test: ['CMD', 'false'], retries: 2 };
+    brokenWeb.healthcheck = { ...brokenWeb.healthcheck!, test: ['CMD', 'false'], retries: 2, timeoutS: 30 };
     const rolledBack = await supervisor.upgrade(broken);
     expect(rolledBack.ok).toBe(false);
     const webResult = rolledBack.services.find((s) => s.service === 'web')!;

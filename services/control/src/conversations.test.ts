@@ -373,15 +373,18 @@ describe('a widget conversation end to end', () => {
       return mine.length === 4 ? mine : undefined;
     }, 'outbound webhooks');
     expect(types).toEqual(['call.ended', 'call.started', 'call.transcript.ready', 'usage.updated']);
-    const messages = await t.request('GET', `/api/v1/spaces/${spaceId}/webhooks/${webhookId}/messages?limit=50`, {
-      token: owner,
-    });
-    expect(messages.status).toBe(200);
-    const message = messages.body.items.find(
-      (m: { eventType: string; payload: { data: { callId: string } } }) =>
-        m.eventType === 'call.ended' && m.payload.data.callId === callId,
-    );
-    expect(message.status).toBe('delivered');
+    // The receiver has the event; the delivery is recorded once its answer is back.
+    const message = await eventually(async () => {
+      const messages = await t.request('GET', `/api/v1/spaces/${spaceId}/webhooks/${webhookId}/messages?limit=50`, {
+        token: owner,
+      });
+      expect(messages.status).toBe(200);
+      const found = messages.body.items.find(
+        (m: { eventType: string; payload: { data: { callId: string } } }) =>
+          m.eventType === 'call.ended' && m.payload.data.callId === callId,
+      );
+      return found?.status === 'delivered' ? found : undefined;
+    }, 'call.ended recorded as delivered');
     const one = await t.request('GET', `/api/v1/spaces/${spaceId}/webhooks/${webhookId}/messages/${message.id}`, {
       token: owner,
     });

@@ -185,6 +185,12 @@ describe('PATCH merges (JSON Merge Patch) on every resource', () => {
       'widget.appearance.title cleared': { set: { 'widget.appearance.title': null } },
       'widget.appearance.accentColor': { set: { 'widget.appearance.accentColor': '#112233' } },
       'widget.appearance.position': { set: { 'widget.appearance.position': 'inline' } },
+      'keypad.terminator': { set: { 'keypad.terminator': '*' } },
+      'interruption.falseInterruptionResumeMs off': { set: { 'interruption.falseInterruptionResumeMs': 0 } },
+      'interruption.falseInterruptionResumeMs cleared': {
+        set: { 'interruption.falseInterruptionResumeMs': null },
+        expect: { 'interruption.falseInterruptionResumeMs': 1500 },
+      },
     });
   });
 

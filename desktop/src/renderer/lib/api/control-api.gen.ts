@@ -890,7 +890,7 @@ export interface components {
                 /** @default 0 */
                 minWords: number;
                 /** @default 1500 */
-                falseInterruptionResumeMs: number | null;
+                falseInterruptionResumeMs: number;
             };
             /**
              * @default {
@@ -1101,7 +1101,7 @@ export interface components {
                 /** @default 0 */
                 minWords?: number;
                 /** @default 1500 */
-                falseInterruptionResumeMs?: number | null;
+                falseInterruptionResumeMs?: number;
             };
             /**
              * @default {
@@ -2051,7 +2051,7 @@ export interface operations {
                                 /** @default 0 */
                                 minWords: number;
                                 /** @default 1500 */
-                                falseInterruptionResumeMs: number | null;
+                                falseInterruptionResumeMs: number;
                             };
                             /**
                              * @default {
@@ -2362,7 +2362,7 @@ export interface operations {
                         enabled?: boolean | null;
                         minDurationMs?: number | null;
                         minWords?: number | null;
-                        falseInterruptionResumeMs?: (number | null) | null;
+                        falseInterruptionResumeMs?: number | null;
                     } | null;
                     keypad?: {
                         enabled?: boolean | null;
@@ -2455,7 +2455,7 @@ export interface operations {
                         enabled?: boolean | null;
                         minDurationMs?: number | null;
                         minWords?: number | null;
-                        falseInterruptionResumeMs?: (number | null) | null;
+                        falseInterruptionResumeMs?: number | null;
                     } | null;
                     keypad?: {
                         enabled?: boolean | null;
