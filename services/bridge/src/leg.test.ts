@@ -102,6 +102,55 @@ describe('PhoneLeg pacing', () => {
   }, 60_000);
 });
 
+describe('PhoneLeg caller audio while joining', () => {
+  it('keeps what the caller says before the room is joined, then works the delay off in their pauses', async () => {
+    const rooms = new MemoryRoomConnector({
+      agent: () => ({ start: (c) => c.setState('listening'), onCallerAudio() {}, stop() {} }),
+      // Longer than the 240 ms the caller talks before the test waits for the join.
+      joinDelayMs: 400,
+    });
+    const metrics = new BridgeMetrics();
+    const leg = new PhoneLeg(
+      'twilio',
+      callId,
+      { codec: 'mulaw', sampleRate: 8000 },
+      { sendMedia() {}, sendClear() {}, hangUp() {} },
+      { control, rooms, metrics, settings: { ...DEFAULT_LEG_SETTINGS, joinBufferMs: 200 } },
+    );
+    const joined = leg.begin();
+    // A tone (speech-loud) and line silence, 20 ms a payload.
+    const loud = new Uint8Array(160).map((_, i) => (i % 2 ? 0x10 : 0x90));
+    const quiet = new Uint8Array(160).fill(0xff);
+    let sentAt = performance.now();
+    const pace = async (payload: Uint8Array, count: number) => {
+      for (let i = 0; i < count; i++) {
+        sentAt += 20;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt - performance.now())));
+        expect(leg.media(payload)).toBe(true);
+      }
+    };
+    // 12 payloads while joining (240 ms): the buffer keeps 200 ms of them.
+    await pace(loud, 12);
+    expect(leg.state).toBe('joining');
+    await joined;
+    const room = rooms.room(`phone-${callId}`);
+    expect(leg.state).toBe('active');
+    const dropped = (reason: string) => metrics.value('bridge_media_dropped_total', { provider: 'twilio', reason });
+    // Everything heard while joining went in, up to the buffer's bound.
+    const delivered = room?.callerFrames ?? 0;
+    expect(delivered).toBe(10);
+    expect(dropped('joining')).toBe(2);
+    // Speech is never skipped to catch up...
+    await pace(loud, 5);
+    expect(room?.callerFrames).toBe(delivered + 5);
+    // ...silence is, until the 10 buffered frames are worked off; then every frame goes in again.
+    await pace(quiet, 15);
+    expect(dropped('catch_up')).toBe(10);
+    expect(room?.callerFrames).toBe(delivered + 5 + 5);
+    leg.end('caller_hangup', 1000, 'done', false);
+  });
+});
+
 describe('payloadProblem', () => {
   it('accepts whole 10 ms multiples up to 200 ms and names what is wrong otherwise', () => {
     const mulaw = { codec: 'mulaw', sampleRate: 8000 } as const;

@@ -1,4 +1,5 @@
 import type { CallSummary, TelephonyProvider } from '@speaknode/contracts';
+import { dtmfFrames, dtmfFrequencies } from './audio/dtmf-tones.ts';
 import {
   bytesFor,
   bytesPerSample,
@@ -10,6 +11,9 @@ import {
 import { type ControlClient, ControlError } from './control-client.ts';
 import type { BridgeMetrics, LegOutcome } from './metrics.ts';
 import type { RoomConnection, RoomConnector } from './room/room-connection.ts';
+
+/** Mean square of −40 dBFS (16-bit scale): caller audio above it is never skipped to catch up. */
+const CATCH_UP_CEILING = (32768 * 10 ** (-40 / 20)) ** 2;
 
 /** WebSocket close codes the bridge uses (RFC 6455 §7.4.1). */
 export const CloseCode = {
@@ -31,6 +35,8 @@ export interface ProviderSink {
   sendMark?(name: string): void;
   /** Drop what the provider has queued but not yet played. */
   sendClear(): void;
+  /** Press a key on the phone line out of band, where the protocol can; absent: the bridge plays the key's tones in the audio. */
+  sendDtmf?(digit: string): void;
   /** End the phone leg from the bridge's side. */
   hangUp(code: number, reason: string): void;
 }
@@ -52,6 +58,8 @@ export interface LegSettings {
   callAppearWaitMs: number;
   /** How long after joining the room an agent must show up (state or audio) before the bridge gives up and hangs up. */
   agentJoinTimeoutMs: number;
+  /** Caller audio kept while the room is being joined, delivered once it is (the caller's first word). */
+  joinBufferMs: number;
 }
 
 export const DEFAULT_LEG_SETTINGS: LegSettings = {
@@ -63,6 +71,7 @@ export const DEFAULT_LEG_SETTINGS: LegSettings = {
   jitterMs: 40,
   callAppearWaitMs: 3000,
   agentJoinTimeoutMs: 20_000,
+  joinBufferMs: 3000,
 };
 
 /** One line for the operator's log; `main.ts` writes it as JSON, tests drop it. */
@@ -148,6 +157,16 @@ export class PhoneLeg {
   private floodDebtMs = 0;
   private lastMediaAt = 0;
   private markSeq = 0;
+  /** Caller frames (room rate) heard while the room was being joined. */
+  private joinBuffer: Int16Array[] = [];
+  /**
+   * Frames the caller's audio runs behind real time since the join buffer was delivered: the
+   * room's track plays in real time, so that much latency stays until the caller pauses. Quiet
+   * frames are skipped until it is worked off.
+   */
+  private catchUpFrames = 0;
+  /** The caller's line noise (mean square, 16-bit scale): the quietest recent payload, rising slowly. */
+  private noiseFloor = Number.POSITIVE_INFINITY;
   /** Frames sent when each outstanding mark was sent, by mark number. */
   private readonly marks = new Map<number, number>();
   /** Marks outstanding at a `clear`: Twilio returns them although their audio never played. */
@@ -236,6 +255,7 @@ export class PhoneLeg {
             this.agentSeen = true;
           },
           onAgentInterrupted: () => this.bargeIn(),
+          onAgentDtmf: (digit) => this.agentDtmf(digit),
           onAgentLeft: () => this.end('agent_left', CloseCode.normal, 'the agent ended the call'),
           onDisconnected: (reason) => this.end('room_closed', CloseCode.normal, `the call's room ended (${reason})`),
         },
@@ -246,6 +266,10 @@ export class PhoneLeg {
       }
       this.room = room;
       this.state = 'active';
+      // What the caller said while the room was joined ("Hello, I…") goes in first, whole.
+      for (const frame of this.joinBuffer) room.publishAudio(frame);
+      this.catchUpFrames = this.joinBuffer.length;
+      this.joinBuffer = [];
       // A caller must not wait in silence for an agent that never comes (worker down, dispatch lost).
       this.agentWait = setTimeout(() => {
         if (!this.agentSeen) this.end('no_agent', CloseCode.normal, 'no agent joined the call');
@@ -271,10 +295,7 @@ export class PhoneLeg {
    * flood; the leg closes itself once too much has been dropped.
    */
   media(payload: Uint8Array): boolean {
-    if (this.state !== 'active') {
-      this.deps.metrics.inc('bridge_media_dropped_total', { provider: this.provider, reason: 'joining' });
-      return true;
-    }
+    if (this.state === 'ended') return true;
     const now = this.now();
     const ms = (payload.length / bytesFor(this.format, 1)) | 0;
     if (this.firstMediaAt === undefined) this.firstMediaAt = now;
@@ -295,8 +316,36 @@ export class PhoneLeg {
     this.receivedMs += ms;
     this.stats.framesIn++;
     const room = this.room;
-    this.inbound.push(payload, (frame) => room?.publishAudio(frame));
+    if (!room) {
+      this.inbound.push(payload, (frame) => this.bufferWhileJoining(frame));
+      return true;
+    }
+    if (this.catchUpFrames === 0) {
+      this.inbound.push(payload, (frame) => room.publishAudio(frame));
+      return true;
+    }
+    this.inbound.push(payload, (frame) => {
+      const power = this.inbound.lastPower;
+      this.noiseFloor = Math.min(power, this.noiseFloor * 1.02);
+      // Quiet: within 10 dB of the line's own noise (or digital silence), and below −40 dBFS, so
+      // speech, however quiet the line, is never skipped (a line that never fell silent just keeps its delay).
+      if (this.catchUpFrames > 0 && power <= Math.max(this.noiseFloor * 10, 1) && power < CATCH_UP_CEILING) {
+        this.catchUpFrames--;
+        this.deps.metrics.inc('bridge_media_dropped_total', { provider: this.provider, reason: 'catch_up' });
+        return;
+      }
+      room.publishAudio(frame);
+    });
     return true;
+  }
+
+  private bufferWhileJoining(frame: Int16Array): void {
+    this.noiseFloor = Math.min(this.inbound.lastPower, this.noiseFloor * 1.02);
+    if (this.joinBuffer.length * FRAME_MS >= this.deps.settings.joinBufferMs) {
+      this.deps.metrics.inc('bridge_media_dropped_total', { provider: this.provider, reason: 'joining' });
+      return;
+    }
+    this.joinBuffer.push(frame);
   }
 
   dtmf(digit: string): void {
@@ -349,6 +398,17 @@ export class PhoneLeg {
     // Audio already in flight from the agent belongs to the cut speech.
     this.squelchUntil = now + 100;
     this.sink.sendClear();
+  }
+
+  /** The agent pressed a key: out of band where the provider can, otherwise as tones after what is queued. */
+  private agentDtmf(digit: string): void {
+    if (this.state !== 'active' || dtmfFrequencies(digit) === undefined) return;
+    this.deps.metrics.inc('bridge_dtmf_sent_total', { provider: this.provider });
+    if (this.sink.sendDtmf) {
+      this.sink.sendDtmf(digit);
+      return;
+    }
+    for (const frame of dtmfFrames(digit, this.format.sampleRate)) this.enqueue(this.outbound.encode(frame));
   }
 
   private enqueue(payload: Uint8Array): void {
@@ -424,6 +484,7 @@ export class PhoneLeg {
     this.timer = undefined;
     this.tickAt = undefined;
     this.queue = [];
+    this.joinBuffer = [];
     this.deps.metrics.activeLegs[this.provider]--;
     this.deps.metrics.inc('bridge_legs_ended_total', { provider: this.provider, outcome });
     const room = this.room;

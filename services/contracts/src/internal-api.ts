@@ -78,6 +78,11 @@ export const CallSummary = z.object({
   fromNumber: z.string().nullable(),
   toNumber: z.string().nullable(),
   provider: TelephonyProvider.nullable(),
+  /**
+   * What the agent's `{{name}}` placeholders are filled with: an outbound call's variables; on any
+   * phone call `phone_number` (the caller's number inbound, the called one outbound).
+   */
+  variables: z.record(z.string(), z.string()).optional(),
 });
 export type CallSummary = z.infer<typeof CallSummary>;
 

@@ -5,6 +5,7 @@
  */
 import {
   AgentRuntimeConfig,
+  CallSummary,
   type CallUpdate,
   type CallUsageReport,
   InternalPaths,
@@ -106,6 +107,14 @@ export class ControlClient {
     })().finally(() => this.pendingConfig.delete(agentId));
     this.pendingConfig.set(agentId, request);
     return request;
+  }
+
+  /** The call as control knows it, with the variables the agent's placeholders are filled with. */
+  async callSummary(callId: string): Promise<CallSummary> {
+    const res = await this.send('GET', InternalPaths.call(callId));
+    const parsed = CallSummary.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) throw new ControlApiError(`control returned an invalid summary of call ${callId}`, 502);
+    return parsed.data;
   }
 
   async callUpdate(callId: string, update: CallUpdate): Promise<void> {

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type AgentRuntimeConfig,
+  type CallSummary,
   CallUpdate,
   CallUsageReport,
   InternalPaths,
@@ -19,6 +20,8 @@ export interface FakeControl {
   clientId: string;
   clientSecret: string;
   configs: Map<string, AgentRuntimeConfig>;
+  /** Call summaries by call id (`GET /internal/v1/calls/{callId}`). */
+  summaries: Map<string, CallSummary>;
   updates: Array<{ callId: string; update: CallUpdate }>;
   transcripts: Array<{ callId: string; append: TranscriptAppend }>;
   usages: Array<{ callId: string; usage: CallUsageReport }>;
@@ -38,6 +41,7 @@ export async function startFakeControl(): Promise<FakeControl> {
     clientId,
     clientSecret,
     configs: new Map(),
+    summaries: new Map(),
     updates: [],
     transcripts: [],
     usages: [],
@@ -78,6 +82,10 @@ export async function startFakeControl(): Promise<FakeControl> {
         state.configFetches++;
         const config = state.configs.get(id);
         return config ? json(200, config) : json(404, { title: 'Not Found' });
+      }
+      if (req.method === 'GET' && url.pathname === InternalPaths.call(id)) {
+        const summary = state.summaries.get(id);
+        return summary ? json(200, summary) : json(404, { title: 'Not Found' });
       }
       const parse = <T>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }) => {
         const result = schema.safeParse(JSON.parse(body || 'null'));

@@ -6,7 +6,13 @@
  */
 import type { JobContext, VAD } from '@livekit/agents';
 import { ParticipantKind, RoomEvent } from '@livekit/rtc-node';
-import { AGENT_INTERRUPTED_TOPIC, type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
+import {
+  AGENT_INTERRUPTED_TOPIC,
+  type AgentRuntimeConfig,
+  DispatchMetadata,
+  fillAgentPlaceholders,
+  placeholdersIn,
+} from '@speaknode/contracts';
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
 import { scopedReporter } from '../control/call-scope.ts';
@@ -43,6 +49,21 @@ export function parseDispatchMetadata(raw: string): DispatchMetadata {
 /** `+14155550100` → `tel:+14155550100`; SIP URIs pass through. */
 export function transferTarget(destination: string): string {
   return /^\+\d+$/.test(destination) ? `tel:${destination}` : destination;
+}
+
+/**
+ * The runtime configuration with the call's variables (an outbound call's, the caller's number as
+ * `phone_number`) filled into the agent's `{{name}}` placeholders; control is asked only when the
+ * prompt or greeting has any.
+ */
+export async function withCallVariables(
+  runtime: AgentRuntimeConfig,
+  control: Pick<ControlClient, 'callSummary'>,
+  callId: string,
+): Promise<AgentRuntimeConfig> {
+  if (placeholdersIn(runtime.agent.prompt, runtime.agent.greeting).length === 0) return runtime;
+  const { variables } = await control.callSummary(callId);
+  return { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables ?? {}) };
 }
 
 export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<void> {
@@ -82,6 +103,12 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   }
   if (runtime.spaceId !== metadata.spaceId) {
     await fail(`agent ${metadata.agentId} does not belong to space ${metadata.spaceId}`);
+    return;
+  }
+  try {
+    runtime = await withCallVariables(runtime, deps.control, callId);
+  } catch (error) {
+    await fail(`the call's variables for the agent's placeholders could not be loaded: ${(error as Error).message}`);
     return;
   }
 

@@ -80,6 +80,7 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
     const states: string[] = [];
     let agentLeft = false;
     let interruptions = 0;
+    const agentKeys: string[] = [];
     const connection = await new LiveKitRoomConnector().connect(
       { serverUrl: LIVEKIT_URL as string, token: token(identity, roomName), identity, roomName, attributes: {} },
       {
@@ -93,6 +94,7 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
         onAgentInterrupted: () => {
           interruptions++;
         },
+        onAgentDtmf: (digit) => agentKeys.push(digit),
         onDisconnected: () => {},
       },
     );
@@ -114,6 +116,8 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
       await until(() => interruptions > 0, "the agent's interruption to arrive", 10_000);
       await connection.sendDtmf('5');
       await until(() => digits.includes('5'), 'the DTMF digit to reach the agent', 10_000);
+      await agentRoom.localParticipant?.publishDtmf(11, '#');
+      await until(() => agentKeys.includes('#'), "the agent's key press to reach the bridge", 10_000);
       await agentRoom.disconnect();
       await until(() => agentLeft, 'the agent to be seen leaving', 10_000);
       expect(agentLeft).toBe(true);
@@ -128,7 +132,14 @@ function token(identity: string, room: string, extra: Record<string, unknown> = 
     await expect(
       new LiveKitRoomConnector().connect(
         { serverUrl: LIVEKIT_URL as string, token: 'not-a-token', identity: 'phone-x', roomName, attributes: {} },
-        { onAgentAudio() {}, onAgentState() {}, onAgentLeft() {}, onAgentInterrupted() {}, onDisconnected() {} },
+        {
+          onAgentAudio() {},
+          onAgentState() {},
+          onAgentLeft() {},
+          onAgentInterrupted() {},
+          onAgentDtmf() {},
+          onDisconnected() {},
+        },
       ),
     ).rejects.toThrow(new RegExp(`could not join room ${roomName}`));
   }, 30_000);

@@ -17,7 +17,14 @@ describe('LiveKitRoomConnector (rtc-node) without a server', () => {
     await expect(
       new LiveKitRoomConnector().connect(
         { serverUrl: DOWN, token: 'token', identity: 'phone-x', roomName: 'call-x', attributes: {} },
-        { onAgentAudio() {}, onAgentState() {}, onAgentLeft() {}, onAgentInterrupted() {}, onDisconnected() {} },
+        {
+          onAgentAudio() {},
+          onAgentState() {},
+          onAgentLeft() {},
+          onAgentInterrupted() {},
+          onAgentDtmf() {},
+          onDisconnected() {},
+        },
       ),
     ).rejects.toThrow(/^could not join room call-x at ws:\/\/127\.0\.0\.1:9: .*(refused|connect)/i);
   }, 30_000);

@@ -26,8 +26,11 @@ import {
   type RoomJoin,
 } from './room-connection.ts';
 
-/** Frames handed to rtc-node but not yet queued by it; beyond this the caller's audio is dropped, not buffered. */
-const MAX_CAPTURES_IN_FLIGHT = 10;
+/**
+ * Caller frames waiting for rtc-node's source (which takes them at real time once its 100 ms queue
+ * is full): room for the join buffer (3 s) and a little more; beyond it the caller's audio is dropped.
+ */
+const MAX_PENDING_FRAMES = 160;
 
 const isAgent = (participant: Participant) => participant.kind === ParticipantKind.AGENT;
 
@@ -59,6 +62,9 @@ export class LiveKitRoomConnector implements RoomConnector {
     });
     room.on(RoomEvent.DataReceived, (_payload: Uint8Array, participant?: RemoteParticipant, _kind?, topic?: string) => {
       if (topic === AGENT_INTERRUPTED_TOPIC && participant && isAgent(participant)) handlers.onAgentInterrupted();
+    });
+    room.on(RoomEvent.DtmfReceived, (_code: number, digit: string, participant: RemoteParticipant) => {
+      if (isAgent(participant)) handlers.onAgentDtmf(digit);
     });
     room.on(RoomEvent.ParticipantConnected, (participant: RemoteParticipant) => {
       // An agent that joins after the caller: its state so far (attributes set before it joined
@@ -96,7 +102,8 @@ export class LiveKitRoomConnector implements RoomConnector {
 class LiveKitRoomConnection implements RoomConnection {
   closed = false;
   private source: AudioSource | undefined;
-  private capturesInFlight = 0;
+  private pending: Int16Array[] = [];
+  private pumping = false;
   /** The agent voice being played; a newer agent microphone track replaces it. */
   private stream: AudioStream | undefined;
   dropped = 0;
@@ -132,21 +139,29 @@ class LiveKitRoomConnection implements RoomConnection {
   }
 
   publishAudio(frame: Int16Array): void {
-    const source = this.source;
-    if (!source || this.closed) return;
-    if (this.capturesInFlight >= MAX_CAPTURES_IN_FLIGHT) {
+    if (!this.source || this.closed) return;
+    if (this.pending.length >= MAX_PENDING_FRAMES) {
       this.dropped++;
       return;
     }
-    this.capturesInFlight++;
-    source
-      .captureFrame(new AudioFrame(frame, ROOM_RATE, 1, frame.length))
-      .catch(() => {
-        this.dropped++;
-      })
-      .finally(() => {
-        this.capturesInFlight--;
-      });
+    this.pending.push(frame);
+    if (!this.pumping) void this.pump();
+  }
+
+  /** One capture at a time, in order: the source's own queue paces them to real time. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      for (let frame = this.pending.shift(); frame; frame = this.pending.shift()) {
+        const source = this.source;
+        if (!source || this.closed) break;
+        await source.captureFrame(new AudioFrame(frame, ROOM_RATE, 1, frame.length)).catch(() => {
+          this.dropped++;
+        });
+      }
+    } finally {
+      this.pumping = false;
+    }
   }
 
   async sendDtmf(digit: string): Promise<void> {

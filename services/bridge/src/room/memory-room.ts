@@ -15,6 +15,8 @@ export interface MemoryAgentContext {
   setState(state: string): void;
   /** Say the caller cut the agent off (what a real agent publishes on `AGENT_INTERRUPTED_TOPIC`). */
   interrupted(): void;
+  /** Press a key: DTMF from the agent into the room, for the caller's line. */
+  sendDtmf(digit: string): void;
   /** Leave the room, as an agent does when it ends the call. */
   leave(): void;
 }
@@ -72,6 +74,8 @@ export interface MemoryRoomOptions {
   rejectJoin?: (join: RoomJoin) => string | undefined;
   /** Seconds of caller audio each room keeps for inspection (0 in the benchmark). */
   keepSeconds?: number;
+  /** How long a join takes (a real one takes 100–500 ms). */
+  joinDelayMs?: number;
 }
 
 export class MemoryRoomConnector implements RoomConnector {
@@ -85,7 +89,8 @@ export class MemoryRoomConnector implements RoomConnector {
   }
 
   async connect(join: RoomJoin, handlers: RoomHandlers): Promise<RoomConnection> {
-    await Promise.resolve();
+    const delay = this.options.joinDelayMs ?? 0;
+    await (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : Promise.resolve());
     const reason = this.options.rejectJoin?.(join);
     if (reason) throw new Error(`could not join room ${join.roomName} at ${join.serverUrl}: ${reason}`);
     const agent = this.options.agent(join);
@@ -100,6 +105,9 @@ export class MemoryRoomConnector implements RoomConnector {
       },
       interrupted: () => {
         if (!room.closed && !room.agentGone) handlers.onAgentInterrupted();
+      },
+      sendDtmf: (digit) => {
+        if (!room.closed && !room.agentGone) handlers.onAgentDtmf(digit);
       },
       leave: () => room.agentLeaves(),
     });

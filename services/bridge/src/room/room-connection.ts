@@ -26,6 +26,8 @@ export interface RoomHandlers {
   onAgentState(state: string): void;
   /** The agent says the caller cut it off (`AGENT_INTERRUPTED_TOPIC` in contracts): drop its queued speech. */
   onAgentInterrupted(): void;
+  /** The agent pressed a key (LiveKit DTMF from the agent participant): play it on the caller's line. */
+  onAgentDtmf(digit: string): void;
   /** The agent participant left the room after having joined it. */
   onAgentLeft(): void;
   /** The connection to the room ended for another reason (room closed, kicked, network). */

@@ -11,6 +11,8 @@ import { startFakeControl } from './fake-control.ts';
 export interface HarnessOptions {
   agent?: (join: RoomJoin) => MemoryAgent;
   rejectJoin?: (join: RoomJoin) => string | undefined;
+  /** How long the in-memory room takes to join. */
+  joinDelayMs?: number;
   settings?: Partial<LegSettings>;
   limits?: Partial<SocketLimits>;
   maxLegs?: number;
@@ -36,6 +38,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const rooms = new MemoryRoomConnector({
     agent: options.agent ?? (() => echoAgent()),
     rejectJoin: options.rejectJoin,
+    joinDelayMs: options.joinDelayMs,
   });
   const bridge = createBridgeServer({
     control: new ControlClient({ baseUrl, tokens, timeoutMs: 1000 }),

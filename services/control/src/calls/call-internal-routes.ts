@@ -17,6 +17,7 @@ import { isUuid } from '../auth/space-access.ts';
 import { parseWrite } from '../http/merge-patch.ts';
 import { inWriteTransaction } from '../http/write.ts';
 import { createParticipantToken } from '../livekit/participant-token.ts';
+import { variablesOfCall } from '../outbound/call-variables.ts';
 import { writeOutboxEvent } from '../outbox/outbox.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { type CallRow, findCall, isFinished } from './call-store.ts';
@@ -66,6 +67,7 @@ export const callInternalRoutes: RouteModule = {
           fromNumber: call.from_number,
           toNumber: call.to_number,
           provider: call.provider,
+          variables: await variablesOfCall(ctx.pool, call),
         };
         res.json(summary);
       },

@@ -74,7 +74,7 @@ export interface paths {
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** Change a member’s role, as a JSON Merge Patch (admin; owner role: owner) */
+        /** Change a member’s role or the address this space knows them by, as a JSON Merge Patch (admin; owner role: owner) */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -364,7 +364,8 @@ export interface paths {
         /** Calls of the space, newest first; filter by status, channel, agent */
         get: operations["listCalls"];
         put?: never;
-        post?: never;
+        /** The agent calls a number from one of the space's numbers (editor); the call then runs like any other. 422 for a number that is not valid, on the do-not-call list, or a {{variable}} the agent needs and the request lacks. An Idempotency-Key header makes a retry return the first request's call instead of dialling again */
+        post: operations["createOutboundCall"];
         delete?: never;
         options?: never;
         head?: never;
@@ -417,6 +418,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/do-not-call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Numbers this space never calls */
+        get: operations["listDoNotCall"];
+        put?: never;
+        /** Adds a number to the do-not-call list (editor); adding it again changes nothing */
+        post: operations["addDoNotCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/do-not-call/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Takes a number off the do-not-call list (editor) */
+        delete: operations["removeDoNotCall"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1405,9 +1441,22 @@ export interface components {
             startedAt: string | null;
             endedAt: string | null;
             durationSeconds: number | null;
-            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error") | null;
+            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail") | null;
             failureReason: string | null;
             recordingKey: string | null;
+        };
+        OutboundCallInput: {
+            /** Format: uuid */
+            agentId: string;
+            /** Format: uuid */
+            from: string;
+            to: string;
+            /** @default {} */
+            variables: {
+                [key: string]: string;
+            };
+            /** @default false */
+            answeringMachineDetection: boolean;
         };
         AuditEntry: {
             /** Format: uuid */
@@ -1441,7 +1490,7 @@ export interface components {
             }[];
             ended: boolean;
             /** @enum {string} */
-            endReason?: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error";
+            endReason?: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail";
         };
         TextToolCall: {
             name: string;
@@ -1824,9 +1873,11 @@ export interface operations {
             content: {
                 "application/merge-patch+json": {
                     role?: ("viewer" | "editor" | "admin" | "owner") | null;
+                    email?: string | null;
                 };
                 "application/json": {
                     role?: ("viewer" | "editor" | "admin" | "owner") | null;
+                    email?: string | null;
                 };
             };
         };
@@ -3773,12 +3824,68 @@ export interface operations {
                             startedAt: string | null;
                             endedAt: string | null;
                             durationSeconds: number | null;
-                            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error") | null;
+                            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail") | null;
                             failureReason: string | null;
                             recordingKey: string | null;
                         }[];
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOutboundCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    agentId: string;
+                    /** Format: uuid */
+                    from: string;
+                    to: string;
+                    /** @default {} */
+                    variables?: {
+                        [key: string]: string;
+                    };
+                    /** @default false */
+                    answeringMachineDetection?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description A repeat with the same Idempotency-Key: the call the first request placed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description The call, dialling */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
                 };
             };
             /** @description An error (RFC 9457 problem details) */
@@ -3838,7 +3945,7 @@ export interface operations {
                         startedAt: string | null;
                         endedAt: string | null;
                         durationSeconds: number | null;
-                        endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error") | null;
+                        endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail") | null;
                         failureReason: string | null;
                         recordingKey: string | null;
                         transcript: {
@@ -3975,6 +4082,137 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDoNotCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            spaceId: string;
+                            number: string;
+                            reason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addDoNotCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    number: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Already on the list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        spaceId: string;
+                        number: string;
+                        reason: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        spaceId: string;
+                        number: string;
+                        reason: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeDoNotCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error (RFC 9457 problem details) */
             default: {
@@ -4351,7 +4589,7 @@ export interface operations {
                         /** Format: uuid */
                         callId: string;
                         /** @enum {string} */
-                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error";
+                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail";
                     };
                 };
             };
@@ -4622,7 +4860,7 @@ export interface operations {
                         /** Format: uuid */
                         callId: string;
                         /** @enum {string} */
-                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error";
+                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail";
                     };
                 };
             };
