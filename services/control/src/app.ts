@@ -27,7 +27,9 @@ export function createControlApp(ctx: ControlContext, options: ControlAppOptions
   const modules = [...(options.modules ?? routeModules), ...(options.extraModules ?? [])];
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // X-Forwarded-For is believed only from the proxies an operator listed (TRUSTED_PROXIES): any
+  // other client could name any address and slip past the per-IP limits.
+  app.set('trust proxy', ctx.config.TRUSTED_PROXIES?.length ? ctx.config.TRUSTED_PROXIES : false);
   app.set('etag', false);
 
   if (options.oidcHandler) app.use('/oidc', options.oidcHandler);

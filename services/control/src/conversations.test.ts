@@ -155,7 +155,28 @@ describe('test sessions', () => {
       channel: 'test',
     });
     expect(await callStatus(res.body.callId)).toBe('created');
-    expect(livekit.calls).toHaveLength(livekitCallsBefore); // no LiveKit API call on this path
+    // The room exists before the token is handed out, with the same dispatch in its configuration.
+    const calls = livekit.calls.slice(livekitCallsBefore);
+    expect(calls.map((c) => c.method)).toEqual(['livekit.RoomService/CreateRoom']);
+    const created = calls[0]!.body as { name: string; agents: { agentName: string; metadata: string }[] };
+    expect(created.name).toBe(`call-${res.body.callId}`);
+    expect(created.agents.map((a) => [a.agentName, JSON.parse(a.metadata)])).toEqual([
+      ['speaknode-agent', JSON.parse(dispatch.metadata)],
+    ]);
+    expect(livekit.rooms.has(`call-${res.body.callId}`)).toBe(true);
+  });
+
+  it('answer 503 and hand out no token when LiveKit cannot create the room', async () => {
+    livekit.down = true;
+    try {
+      const res = await t.request('POST', `/api/v1/spaces/${spaceId}/agents/${agent.id}/test-sessions`, {
+        token: owner,
+      });
+      expect(res.status).toBe(503);
+      expect(res.body.token).toBeUndefined();
+    } finally {
+      livekit.down = false;
+    }
   });
 
   it('are refused to viewers, to other spaces, to unknown agents and without a token', async () => {

@@ -66,6 +66,27 @@ export const ControlConfig = z
     /** 32 bytes, base64: encrypts provider credentials at rest. */
     SPEAKNODE_CREDENTIALS_KEY: envSecret('32 random bytes, base64-encoded (openssl rand -base64 32)', 44).optional(),
     PUBLIC_BASE_URL: envUrl('the URL browsers and providers reach control at').optional(),
+    /**
+     * The reverse proxies whose `X-Forwarded-For` control believes (the client address of the
+     * widget's per-IP limit); unset: none, the connection's own address counts.
+     */
+    TRUSTED_PROXIES: envString(
+      'comma-separated IP addresses or CIDR blocks of reverse proxies in front of control (or loopback, linklocal, uniquelocal)',
+    )
+      .transform((value) =>
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (entries) =>
+          entries.every((entry) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(entry)),
+        {
+          message: 'must list IP addresses or CIDR blocks, e.g. 10.0.0.2,172.18.0.0/16',
+        },
+      )
+      .optional(),
     SPEAKNODE_CONSOLE_DIR: envString(
       "the console's web build, served at /console/ (default: desktop/out/web)",
     ).optional(),

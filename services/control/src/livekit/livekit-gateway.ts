@@ -4,6 +4,7 @@ import {
   EgressClient,
   EncodedFileOutput,
   EncodedFileType,
+  RoomAgentDispatch,
   RoomServiceClient,
   S3Upload,
   SipClient,
@@ -67,13 +68,22 @@ export class LivekitGateway {
     this.egress = new EgressClient(url, credentials.apiKey, credentials.apiSecret, clientOptions);
   }
 
-  /** CreateRoom returns the existing room when it is already there. */
-  async ensureRoom(roomName: string, options: { emptyTimeoutSeconds?: number; metadata?: string } = {}) {
+  /**
+   * CreateRoom returns the existing room when it is already there. With `dispatch`, the room's
+   * configuration dispatches the agent worker when the room starts (no separate dispatch call).
+   */
+  async ensureRoom(
+    roomName: string,
+    options: { emptyTimeoutSeconds?: number; metadata?: string; dispatch?: DispatchMetadata } = {},
+  ) {
     return this.rooms.createRoom({
       name: roomName,
       emptyTimeout: options.emptyTimeoutSeconds ?? 120,
       departureTimeout: 20,
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      ...(options.dispatch
+        ? { agents: [new RoomAgentDispatch({ agentName: AGENT_NAME, metadata: JSON.stringify(options.dispatch) })] }
+        : {}),
     });
   }
 

@@ -4,7 +4,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, spaceOf } from '../auth/space-access.ts';
 import { type CallRow, findCall, toCall } from '../calls/call-store.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
 import { parseWrite } from '../http/merge-patch.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { dialableE164 } from './called-number.ts';
@@ -30,7 +29,7 @@ export const outboundCallRoutes: RouteModule = {
     router.post('/calls', async (req, res) => {
       const access = requireRole(res, 'editor');
       const key = OutboundCallKeys.parse(req.header('idempotency-key'));
-      const input = parseWrite(OutboundCallInput, jsonBodyOf(req.body));
+      const input = parseWrite(OutboundCallInput.strict(), req.body);
       if (key) {
         const claim = await keys.claim(access.spaceId, key, input);
         if (claim.kind === 'done') {
@@ -65,7 +64,7 @@ export const outboundCallRoutes: RouteModule = {
 
     router.post('/do-not-call', async (req, res) => {
       const access = requireRole(res, 'editor');
-      const input = parseWrite(DoNotCallInput, jsonBodyOf(req.body));
+      const input = parseWrite(DoNotCallInput.strict(), req.body);
       const number = dialableE164(input.number);
       if (!number) {
         throw new HttpProblem(

@@ -13,6 +13,7 @@ import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace } from './references.ts';
+import { assertAgentRunnable } from './runnable-config.ts';
 
 export interface AgentRow {
   id: string;
@@ -54,6 +55,7 @@ function referencesOf(agent: AgentInput) {
 }
 
 async function assertAgentReferences(ctx: ControlContext, spaceId: string, agent: AgentInput) {
+  assertAgentRunnable(agent);
   const refs = referencesOf(agent);
   await assertReferencesInSpace(ctx.pool, spaceId, 'credentials', refs.credentials);
   await assertReferencesInSpace(ctx.pool, spaceId, 'tools', refs.tools);

@@ -11,6 +11,7 @@ import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { assertReferencesInSpace, bumpAgentsUsing } from './references.ts';
+import { assertToolRunnable } from './runnable-config.ts';
 
 interface ToolRow {
   id: string;
@@ -79,6 +80,7 @@ export const toolRoutes: RouteModule = {
     router.post('/tools', async (req, res) => {
       const access = requireRole(res, 'editor');
       const input = parseWrite(HttpToolInput.strict(), req.body);
+      assertToolRunnable(input);
       await assertReferencesInSpace(ctx.pool, access.spaceId, 'credentials', credentialRefs(input));
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
@@ -108,6 +110,7 @@ export const toolRoutes: RouteModule = {
       const input = merge
         ? parseMergePatch(HttpToolInput.strict(), current.config, req.body)
         : parseReplacement(HttpToolInput.strict(), req.body);
+      assertToolRunnable(input);
       await assertReferencesInSpace(ctx.pool, access.spaceId, 'credentials', credentialRefs(input));
       const row = await inWriteTransaction(ctx, async (client) => {
         const before = await find(client, access.spaceId, toolId, true);

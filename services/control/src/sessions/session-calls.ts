@@ -10,8 +10,9 @@ export function randomIdentity(prefix: string): string {
 }
 
 /**
- * A web conversation: the call record (status `created`) and a participant token for its room whose
- * room configuration dispatches the agent, so no LiveKit API call sits on this path.
+ * A web conversation: the call record (status `created`), its room created on LiveKit with the
+ * agent dispatch in its configuration (the stack's LiveKit runs with `room.auto_create: false`, so a
+ * join to a room nobody created answers 404), then a participant token for that room.
  */
 export async function createSessionCall(
   ctx: Pick<ControlContext, 'livekit' | 'callInserter'>,
@@ -40,12 +41,18 @@ export async function createSessionCall(
     status: 'created',
     roomName,
   });
+  const dispatch = { callId, agentId: session.agentId, spaceId: session.spaceId, channel: session.channel };
+  try {
+    await livekit.gateway.ensureRoom(roomName, { dispatch });
+  } catch (error) {
+    throw HttpProblem.unavailable(`LiveKit could not create the room: ${(error as Error).message}`, 5);
+  }
   const token = await createParticipantToken(livekit.credentials, {
     roomName,
     identity: session.identity,
     ...(session.name ? { name: session.name } : {}),
     attributes: { 'speaknode.channel': session.channel },
-    dispatch: { callId, agentId: session.agentId, spaceId: session.spaceId, channel: session.channel },
+    dispatch,
   });
   return { callId, serverUrl: livekit.clientUrl, token };
 }
