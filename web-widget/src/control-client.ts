@@ -50,9 +50,9 @@ export class ControlClient {
     return `${this.base}/api/v1/public/agents/${encodeURIComponent(this.publishableKey)}${suffix}`;
   }
 
-  /** Relative URLs in grants are relative to the API's origin. */
+  /** Paths in grants are control's own (`/api/v1/…`): below api-base, which may carry a prefix (a reverse proxy's). */
   resolve(path: string): string {
-    return new URL(path, `${this.base}/`).toString();
+    return path.startsWith('/') ? `${this.base}${path}` : new URL(path, `${this.base}/`).toString();
   }
 
   async agent(): Promise<PublicAgent> {

@@ -182,7 +182,16 @@ export class SpeaknodeAgentElement extends HTMLElement {
   async end(): Promise<void> {
     const conversation = this.conversation;
     if (!conversation || this.state === 'ended') return;
+    const hadFocus = this.root.activeElement !== null;
     await conversation.end();
+    // The control that had focus is gone with the conversation: keep keyboard users in the panel.
+    if (hadFocus) this.focusStart();
+  }
+
+  private focusStart(): void {
+    const v = this.view;
+    const target = [v.startVoice, v.startText].find((button) => !button.hidden) ?? v.close;
+    target.focus();
   }
 
   /** Sends a visitor's message; starts a text conversation first when none is running. */
@@ -242,7 +251,7 @@ export class SpeaknodeAgentElement extends HTMLElement {
     v.composer.addEventListener('submit', (event) => {
       event.preventDefault();
       const text = v.input.value;
-      if (!text.trim()) return;
+      if (!text.trim() || v.send.disabled) return;
       v.input.value = '';
       void this.send(text);
     });
@@ -302,9 +311,11 @@ export class SpeaknodeAgentElement extends HTMLElement {
     v.mute.textContent = this.muted ? 'Unmute' : 'Mute';
     v.endButton.hidden = !running;
     v.composer.hidden = !(textRunning || (voiceRunning && text));
-    v.input.disabled = v.send.disabled = textRunning && this.state !== 'listening';
+    // The input stays enabled while a reply comes (disabling it would drop a keyboard user's focus).
+    v.send.disabled = textRunning && this.state !== 'listening';
     v.input.placeholder = voiceRunning ? 'Or type a message' : 'Type a message';
-    v.intro.textContent = agent ? agent.greeting || `Ask ${name} anything.` : this.state === 'error' ? '' : 'Loading…';
+    // The greeting itself is the agent's first message once a conversation starts.
+    v.intro.textContent = agent ? `Start a conversation with ${name}.` : this.state === 'error' ? '' : 'Loading…';
     if (this.messages.size === 0 && !v.intro.isConnected) v.log.append(v.intro);
   }
 

@@ -50,8 +50,7 @@ export async function joinVoiceRoom(options: {
     })
     .on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => {
       for (const element of track.detach()) element.remove();
-    })
-    .on(RoomEvent.Disconnected, () => events.disconnected());
+    });
   // Live captions: the agent publishes what each side said as text streams on `lk.transcription`.
   room.registerTextStreamHandler('lk.transcription', async (reader, participant) => {
     const attributes = reader.info.attributes ?? {};
@@ -68,7 +67,14 @@ export async function joinVoiceRoom(options: {
     events.transcript(segmentId, fromVisitor, text, fromVisitor ? final : true);
   });
 
-  await room.connect(options.serverUrl, options.token, { autoSubscribe: true });
+  try {
+    await room.connect(options.serverUrl, options.token, { autoSubscribe: true });
+  } catch (error) {
+    await room.disconnect().catch(() => {});
+    throw error;
+  }
+  // Only a room that was joined can be left: a failed connect is reported by the throw above.
+  room.on(RoomEvent.Disconnected, () => events.disconnected());
   const microphone = new LocalAudioTrack(options.microphone, undefined, true);
   await room.localParticipant.publishTrack(microphone, { source: Track.Source.Microphone });
   await room.startAudio().catch(() => {});

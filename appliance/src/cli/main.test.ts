@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { primaryIpv4 } from '../state/host-address.ts';
 import { ExitCode } from './exit-codes.ts';
 import { main } from './main.ts';
 
@@ -22,6 +25,22 @@ async function run(argv: string[], stdin?: NodeJS.ReadableStream & { isTTY?: boo
   });
   return { code, stdout, stderr, last: () => JSON.parse(stdout.trim().split('\n').at(-1)!) };
 }
+
+describe('speaknode CLI as a process', () => {
+  it('ends quietly when the reader of its output goes away (`speaknode status | head -1`)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.destroy();
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 30_000);
+});
 
 describe('speaknode CLI', () => {
   let dir: string;
@@ -118,7 +137,10 @@ describe('speaknode CLI', () => {
     const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
     expect(settings).toMatchObject({ domain: 'short.example.com', tls: 'off', gpu: false });
     expect(settings.ports.control).toBe(8080);
-    expect(settings).not.toHaveProperty('publicIp');
+    // The address question defaults to this host's primary address.
+    const detected = await primaryIpv4();
+    if (detected) expect(settings.publicIp).toBe(detected);
+    else expect(settings).not.toHaveProperty('publicIp');
   });
 
   it('rejects bad init flags with exit 64 and says what is allowed', async () => {
@@ -143,6 +165,82 @@ describe('speaknode CLI', () => {
     const up = await run([...state, ...host, 'up']);
     expect(up.code).toBe(ExitCode.engineUnavailable);
     expect(up.stderr).toMatch(/the Docker Engine does not answer/);
+  });
+
+  it('init takes a registry mirror and per-service images, and refuses an unknown service or an unpinned image', async () => {
+    const init = await run([
+      ...state,
+      'init',
+      '--yes',
+      '--domain',
+      'voice.example.com',
+      '--registry-mirror',
+      'mirror.local:5000',
+      '--image',
+      'redis=registry.local/redis:7.4.1',
+    ]);
+    expect(init.code, init.stderr).toBe(ExitCode.ok);
+    const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
+    expect(settings).toMatchObject({
+      registryMirror: 'mirror.local:5000',
+      imageOverrides: { redis: 'registry.local/redis:7.4.1' },
+    });
+    const unknown = await run([...state, 'init', '--yes', '--image', 'reddis=registry.local/redis:7']);
+    expect(unknown.code).toBe(ExitCode.usage);
+    expect(unknown.stderr).toMatch(/--image takes SERVICE=IMAGE:TAG with SERVICE one of postgres, redis/);
+    const unpinned = await run([...state, 'init', '--yes', '--image', 'redis=registry.local/redis']);
+    expect(unpinned.code).toBe(ExitCode.usage);
+    expect(unpinned.stderr).toMatch(/--image redis: registry\.local\/redis is not pinned/);
+    const mirror = await run([...state, 'init', '--yes', '--registry-mirror', 'https://mirror.local']);
+    expect(mirror.code).toBe(ExitCode.usage);
+    expect(mirror.stderr).toMatch(/--registry-mirror: a registry host/);
+  });
+
+  it('refuses a bad --domain or --public-ip with exit 64 and one sentence naming the flag', async () => {
+    const bad = await run([...state, 'init', '--yes', '--domain', 'not a host!', '--public-ip', '300.1.2.3']);
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toMatch(
+      /^speaknode: --domain: a host name such as voice\.example\.com; --public-ip: Invalid IPv4/,
+    );
+    expect(bad.stderr).not.toContain('"code"');
+  });
+
+  it('init without --public-ip takes the host address, so LiveKit needs no STUN server', async () => {
+    await run([...state, 'init', '--yes', '--domain', 'voice.example.com']);
+    const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
+    const livekit = await readFile(join(dir, 'state', 'config', 'livekit.yaml'), 'utf8');
+    if (settings.publicIp) expect(livekit).toContain(`node_ip: ${settings.publicIp}`);
+    else expect(livekit).toContain('use_external_ip: true');
+  });
+
+  it('doctor checks the host before init and reports every check, not only the first failure', async () => {
+    const host = ['--docker-host', `unix://${join(dir, 'no-such.sock')}`];
+    const doctor = await run([...state, ...host, '--json', 'doctor']);
+    expect(doctor.code).toBe(ExitCode.engineUnavailable);
+    const checks = doctor.last().checks as { name: string; ok: boolean; detail: string; fix?: string }[];
+    const names = checks.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['init', 'engine', 'cpu', 'memory', 'ports']));
+    expect(names.some((n) => n.startsWith('disk '))).toBe(true);
+    expect(checks.find((c) => c.name === 'init')).toMatchObject({
+      ok: false,
+      fix: expect.stringMatching(/speaknode init --domain/),
+    });
+    // Measured here since the engine does not answer, and the 4-CPU services are explained.
+    expect(checks.find((c) => c.name === 'cpu')!.detail).toMatch(/on this machine \(the engine did not answer\)/);
+    // Every fix names flags that exist.
+    for (const check of checks) expect(check.fix ?? '').not.toMatch(/--port-/);
+  });
+
+  it('doctor warns that LiveKit needs a STUN server when no public address is set', async () => {
+    await run([...state, 'init', '--yes', '--domain', 'voice.example.com', '--public-ip', '']);
+    const host = ['--docker-host', `unix://${join(dir, 'no-such.sock')}`];
+    const settings = JSON.parse(await readFile(join(dir, 'state', 'settings.json'), 'utf8'));
+    const doctor = await run([...state, ...host, '--json', 'doctor']);
+    const address = (doctor.last().checks as { name: string; ok: boolean; warning?: boolean }[]).find(
+      (c) => c.name === 'public address',
+    );
+    if (settings.publicIp) expect(address).toMatchObject({ ok: true });
+    else expect(address).toMatchObject({ ok: true, warning: true, fix: expect.stringMatching(/--public-ip/) });
   });
 
   it('compose writes docker-compose.yml and a 0600 .env', async () => {

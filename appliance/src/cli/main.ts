@@ -3,12 +3,14 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
+import { ZodError } from 'zod';
 import { renderCompose } from '../compose/render.ts';
 import { validateCompose } from '../compose/validate.ts';
 import { buildServiceImages } from '../images/build.ts';
 import { listStackImages } from '../images/list.ts';
 import { SERVICE_IMAGES, serviceImage, serviceImageTag } from '../images/service-images.ts';
 import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
+import { parseImageReference } from '../stack/image-source.ts';
 import { MissingSecretError } from '../stack/secrets.ts';
 import {
   PROVIDER_KEYS,
@@ -20,8 +22,10 @@ import {
 } from '../stack/settings.ts';
 import { activeServices, defineStack } from '../stack/stack.ts';
 import { imageReference, PROFILES, type Profile } from '../stack/types.ts';
+import { primaryIpv4 } from '../state/host-address.ts';
 import { runInit } from '../state/init.ts';
 import { defaultStateDir, NotInitializedError, StateDir, writePrivateFile } from '../state/state-dir.ts';
+import { EngineAddressError, engineOptions } from '../supervisor/engine-address.ts';
 import { writeBundle } from '../supervisor/images.ts';
 import { preflight } from '../supervisor/preflight.ts';
 import { resolveStack } from '../supervisor/resolve.ts';
@@ -52,7 +56,8 @@ Commands:
 
 Options:
   --state-dir DIR            where settings, config files and (headless) secrets live [${'$'}SPEAKNODE_STATE_DIR, /var/lib/speaknode or ~/.speaknode]
-  --docker-host URL          unix:///path/docker.sock or tcp://host:2375 [${'$'}DOCKER_HOST]
+  --docker-host URL          unix:///path/docker.sock (or the path), tcp://host:2376 (TLS with DOCKER_TLS_VERIFY=1,
+                             DOCKER_CERT_PATH), ssh://user@host [${'$'}DOCKER_HOST]
   --secret-store KIND        auto | keychain | file [auto]
   --json                     machine-readable output: events as JSON lines, the result as the last line
   --health-timeout SECONDS   how long a service may take to become healthy [180]
@@ -61,7 +66,8 @@ Options:
 init options:
   --domain NAME --tls off|external --gpu | --no-gpu --profile models|lago|langfuse (repeatable)
   --port NAME=N (e.g. --port control=9080) --set KEY=value (provider keys: ${PROVIDER_KEYS.join(', ')})
-  --public-ip ADDRESS (what LiveKit announces to browsers; unset: STUN) --admin-email ADDRESS --yes (never prompt)
+  --public-ip ADDRESS (what LiveKit announces; unset: this host's primary address) --admin-email ADDRESS --yes (never prompt)
+  --registry-mirror HOST[:PORT][/PATH] (third-party images from a mirror) --image SERVICE=IMAGE:TAG (repeatable)
 
 Exit codes: 0 ok, 1 an operation failed, 2 doctor found problems, 64 usage, 69 engine unreachable, 78 not initialised.
 `;
@@ -87,11 +93,8 @@ export interface CliIo extends Output {
   env: NodeJS.ProcessEnv;
 }
 
-function dockerFrom(host: string | undefined): Docker {
-  if (!host) return new Docker();
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+function dockerFrom(host: string | undefined, env: NodeJS.ProcessEnv): Docker {
+  return new Docker(engineOptions(host, env));
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -123,6 +126,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         set: { type: 'string', multiple: true },
         'admin-email': { type: 'string' },
         'public-ip': { type: 'string' },
+        'registry-mirror': { type: 'string' },
+        image: { type: 'string', multiple: true },
         yes: { type: 'boolean', default: false },
         tail: { type: 'string' },
         follow: { type: 'boolean', default: false },
@@ -206,7 +211,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       );
       const names = args.slice(1);
       const images = names.length > 0 ? names.map(serviceImage) : [...SERVICE_IMAGES];
-      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
+      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
       await pingOrExplain(docker);
       const built = await buildServiceImages({
         docker,
@@ -221,6 +226,36 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         for (const image of built) line(`built ${image.tag} in ${(image.durationMs / 1000).toFixed(1)} s`);
       });
       return ExitCode.ok;
+    }
+
+    if (command === 'doctor') {
+      // Before init too: the host is checked with the default settings' ports and sizes.
+      const saved = await stateDir.readSettings().catch((error) => {
+        if (error instanceof NotInitializedError) return undefined;
+        throw error;
+      });
+      const settings = saved ?? StackSettings.parse({ domain: 'localhost' });
+      const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
+      const report = await preflight({
+        docker,
+        stack: { project: settings.project, services: activeServices(defineStack(settings), settings.profiles) },
+        gpu: settings.gpu,
+        stateDir: stateDir.root,
+        initialised: saved !== undefined,
+        publicIp: settings.publicIp,
+      });
+      const secretStore = saved
+        ? (await chooseSecretStore(stateDir.root, preference, io.env)).store.location
+        : undefined;
+      result({ ...report, secretStore }, () => {
+        for (const check of report.checks) {
+          line(`${!check.ok ? '✗' : check.warning ? '!' : '✓'} ${check.name}: ${check.detail}`);
+          if (check.fix) line(`    fix: ${check.fix}`);
+        }
+        if (secretStore) line(`• secrets: ${secretStore}`);
+      });
+      if (report.checks.some((c) => c.name === 'engine' && !c.ok)) return ExitCode.engineUnavailable;
+      return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
     }
 
     // Every other command works on an initialised state directory.
@@ -246,20 +281,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
 
     const resolved = resolveStack(stack, settings.profiles, secrets, stateDir.configDir);
-    const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST);
-
-    if (command === 'doctor') {
-      const report = await preflight({ docker, stack: resolved, gpu: settings.gpu, stateDir: stateDir.root });
-      result({ ...report, secretStore: secretStore.location }, () => {
-        for (const check of report.checks) {
-          line(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
-          if (check.fix) line(`    fix: ${check.fix}`);
-        }
-        line(`• secrets: ${secretStore.location}`);
-      });
-      if (report.checks.some((c) => c.name === 'engine' && !c.ok)) return ExitCode.engineUnavailable;
-      return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
-    }
+    const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
 
     await pingOrExplain(docker);
     const supervisor = new StackSupervisor({
@@ -313,6 +335,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             line(
               `${s.service.padEnd(16)} ${s.state.padEnd(10)} ${(s.health ?? '-').padEnd(10)} ${String(s.restarts).padEnd(8)} ${uptime.padEnd(8)} ${s.image}${s.current || s.state === 'missing' ? '' : ' (outdated: run up)'}`,
             );
+            if (s.healthDetail) line(`${''.padEnd(16)} unhealthy: last health check ${s.healthDetail}`);
           }
         });
         return ExitCode.ok;
@@ -385,6 +408,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return fail(ExitCode.usage, `${(error as Error).message}\nRun \`speaknode --help\` for usage.`);
     }
+    if (error instanceof ZodError)
+      return fail(ExitCode.usage, `${settingsProblem(error)}\nRun \`speaknode --help\` for usage.`);
+    if (error instanceof EngineAddressError) return fail(ExitCode.usage, error.message);
     if (error instanceof EngineUnavailableError) return fail(ExitCode.engineUnavailable, error.message);
     if (error instanceof NotInitializedError || error instanceof MissingSecretError) {
       return fail(ExitCode.notInitialized, (error as Error).message);
@@ -396,6 +422,28 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;
+
+const FLAG_OF: Record<string, string> = {
+  domain: '--domain',
+  publicIp: '--public-ip',
+  adminEmail: '--admin-email',
+  tls: '--tls',
+  profiles: '--profile',
+  ports: '--port',
+  registryMirror: '--registry-mirror',
+  imageOverrides: '--image',
+};
+
+/** A refused setting in one sentence per problem, naming the flag: "--public-ip: Invalid IPv4 address". */
+function settingsProblem(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const [head, ...rest] = issue.path.map(String);
+      const flag = FLAG_OF[head ?? ''] ?? head ?? 'settings';
+      return `${flag}${rest.length > 0 ? ` ${rest.join('.')}` : ''}: ${issue.message}`;
+    })
+    .join('; ');
+}
 
 function canPrompt(io: CliIo, yes: unknown): boolean {
   return !yes && !!io.stdin?.isTTY;
@@ -478,13 +526,36 @@ async function initSettings(
       ports[name] = Number(answer);
     }
   }
-  let publicIp = (values['public-ip'] as string | undefined) ?? previous?.publicIp;
-  if (!publicIp && prompt) {
-    publicIp = await ask(io, 'IPv4 address browsers and SIP peers reach this server at (empty: discover via STUN)', '');
+  // Without an address LiveKit asks a STUN server on the internet, which an air-gapped host has not:
+  // take this host's primary address unless told otherwise.
+  let publicIp = (values['public-ip'] as string | undefined) || previous?.publicIp;
+  if (!publicIp) {
+    const detected = await primaryIpv4();
+    publicIp = prompt
+      ? await ask(io, 'IPv4 address browsers and SIP peers reach this server at', detected ?? '')
+      : detected;
   }
+  const imageOverrides: Record<string, string> = { ...(previous?.imageOverrides ?? {}) };
+  const known = defineStack({ domain: 'localhost' }).services.map((service) => service.name);
+  for (const entry of (values.image as string[] | undefined) ?? []) {
+    const [name, ...rest] = entry.split('=');
+    const reference = rest.join('=');
+    if (!name || !known.includes(name) || !reference) {
+      throw new UsageError(`--image takes SERVICE=IMAGE:TAG with SERVICE one of ${known.join(', ')} (got ${entry})`);
+    }
+    try {
+      parseImageReference(reference);
+    } catch (error) {
+      throw new UsageError(`--image ${name}: ${(error as Error).message}`);
+    }
+    imageOverrides[name] = reference;
+  }
+  const registryMirror = (values['registry-mirror'] as string | undefined) ?? previous?.registryMirror;
   return {
     ...(previous ?? {}),
     ...(publicIp ? { publicIp } : {}),
+    ...(registryMirror ? { registryMirror } : {}),
+    imageOverrides,
     domain,
     tls: (tls ?? 'off') as StackSettingsInput['tls'],
     gpu: gpu ?? false,
@@ -496,6 +567,13 @@ async function initSettings(
 
 const isEntry = import.meta.url === `file://${process.argv[1]}`;
 if (isEntry) {
+  // `speaknode status | head -1`: the reader went away, which is no error of ours.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const code = await main(process.argv.slice(2), {
     write: (t) => process.stdout.write(t),
     writeErr: (t) => process.stderr.write(t),

@@ -11,7 +11,8 @@ export function livekitConfig(settings: StackSettings): string {
   const { ports } = settings;
   return stringify({
     port: 7880,
-    log_level: 'info',
+    // `log_level` is deprecated.
+    logging: { level: 'info' },
     // One multiplexed UDP port, published 1:1, so the bridge network needs no port range. Inside a
     // container LiveKit only sees its bridge address: it must announce the host's, given or via STUN.
     rtc: {
@@ -25,7 +26,9 @@ export function livekitConfig(settings: StackSettings): string {
       api_key: ref('LIVEKIT_API_KEY'),
       urls: [`http://webhooks:${SERVICE_PORTS.webhooks}${LIVEKIT_WEBHOOK_PATH}`],
     },
-    room: { auto_create: false, empty_timeout: 300 },
+    // Auto-create stays on: LiveKit SIP joins rooms with tokens that carry no `roomCreate`, and a
+    // join of a room nobody created first would fail with 404. (Control creates its rooms first anyway.)
+    room: { auto_create: true, empty_timeout: 300 },
   });
 }
 
@@ -39,7 +42,8 @@ export function livekitSipConfig(settings: StackSettings): string {
     redis: { address: 'redis:6379', password: ref('REDIS_PASSWORD') },
     sip_port: 5060,
     rtp_port: `${ports.sipRtpStart}-${ports.sipRtpStart + ports.sipRtpCount - 1}`,
-    use_external_ip: true,
+    // The address SIP peers reach: given (or derived at init), else discovered over STUN. Never both.
+    ...(settings.publicIp ? { nat_1_to_1_ip: settings.publicIp } : { use_external_ip: true }),
     health_port: 8080,
     logging: { level: 'info' },
   });

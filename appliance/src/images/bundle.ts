@@ -7,14 +7,19 @@
  * `import.meta.url` in each bundled module is rewritten to the module's own place in that layout, so
  * the code finds them exactly as it does in a checkout.
  */
+
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import { bundlePath, type ServiceImage } from './service-images.ts';
 
+const run = promisify(execFile);
+
 export interface BundleResult {
-  /** The staging directory: `app/` (the files of /opt/speaknode/app) and the Dockerfile's inputs. */
+  /** The staging directory: `app/` (our compiled code), `deps/` (node_modules trees), both for /opt/speaknode/app. */
   dir: string;
   entries: string[];
   /** Third-party packages copied into app/node_modules. */
@@ -33,11 +38,11 @@ function packageName(specifier: string): string {
 }
 
 /** The folder Node would load `name` from, looking up from `fromDir` (its node_modules, then its parents'). */
-function findPackage(name: string, fromDir: string): string | undefined {
+function findPackage(name: string, fromDir: string, top?: string): string | undefined {
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name);
     if (existsSync(join(candidate, 'package.json'))) return candidate;
-    if (dirname(dir) === dir) return undefined;
+    if (dirname(dir) === dir || dir === top) return undefined;
   }
 }
 
@@ -50,12 +55,26 @@ interface PackageJson {
 }
 
 /** Platform binaries a linux/amd64 image never loads (onnxruntime-node ships every platform's). */
-function keepFile(source: string): boolean {
-  const path = source.split(sep).join('/');
-  if (/\/onnxruntime-node\/bin\/napi-v\d+\/(darwin|win32)(\/|$)/.test(path)) return false;
-  if (/\/onnxruntime-node\/bin\/napi-v\d+\/linux\/arm64(\/|$)/.test(path)) return false;
-  if (/\/node_modules\/\.bin(\/|$)/.test(path)) return false;
-  return true;
+async function prunePlatforms(packageDir: string): Promise<void> {
+  if (!packageDir.endsWith(`${sep}onnxruntime-node`)) return;
+  const bin = join(packageDir, 'bin');
+  if (!existsSync(bin)) return;
+  for (const napi of readdirSync(bin)) {
+    for (const other of ['darwin', 'win32', join('linux', 'arm64')]) {
+      await rm(join(bin, napi, other), { recursive: true, force: true });
+    }
+  }
+}
+
+/** A copy made of hard links where the file system allows (the staging folder is thrown away, never written through). */
+async function linkCopy(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  try {
+    await run('cp', ['-al', from, to]);
+  } catch {
+    await rm(to, { recursive: true, force: true });
+    await cp(from, to, { recursive: true, dereference: true });
+  }
 }
 
 function sizeOf(path: string): number {
@@ -69,8 +88,11 @@ function sizeOf(path: string): number {
 export async function bundleService(repoRoot: string, image: ServiceImage, outDir: string): Promise<BundleResult> {
   const root = resolve(repoRoot);
   const appDir = join(outDir, 'app');
+  // Third-party packages apart: their Docker layer stays cached while only our code changes.
+  const depsDir = join(outDir, 'deps');
   await rm(outDir, { recursive: true, force: true });
   await mkdir(appDir, { recursive: true });
+  await mkdir(depsDir, { recursive: true });
 
   // Per bundle: the packages its code imports and where Node finds each from the importing file.
   // `resolveFrom`: the folder in the image that Node resolves the name from.
@@ -188,14 +210,15 @@ export async function bundleService(repoRoot: string, image: ServiceImage, outDi
     );
   }
   for (const [imagePath, hostDir] of placed) {
-    await cp(hostDir, join(appDir, imagePath), { recursive: true, dereference: true, filter: keepFile });
+    await linkCopy(hostDir, join(depsDir, imagePath));
+    await prunePlatforms(join(depsDir, imagePath));
   }
   // What the image resolves must be what the checkout resolves: same package, same version.
   const versionOf = (dir: string | undefined) =>
     dir ? (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version : 'missing';
   const mismatches: string[] = [];
   for (const { resolveFrom, name, truth } of externals) {
-    const inImage = findPackage(name, resolveFrom);
+    const inImage = findPackage(name, join(depsDir, relative(appDir, resolveFrom)), depsDir);
     if (versionOf(inImage) !== versionOf(truth)) {
       mismatches.push(
         `${name} from ${relative(appDir, resolveFrom)}: ${versionOf(inImage)}, installed ${versionOf(truth)}`,
@@ -215,6 +238,6 @@ export async function bundleService(repoRoot: string, image: ServiceImage, outDi
     entries: image.entries.map(bundlePath),
     packages: copied.sort(),
     assets: [...assets].sort(),
-    bytes: sizeOf(appDir),
+    bytes: sizeOf(appDir) + (existsSync(depsDir) ? sizeOf(depsDir) : 0),
   };
 }

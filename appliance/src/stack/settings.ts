@@ -59,6 +59,16 @@ export const StackSettings = z.object({
    * ICE candidates; unset, LiveKit and LiveKit SIP discover it over STUN (needs internet access).
    */
   publicIp: z.ipv4().optional(),
+  /**
+   * A registry that mirrors Docker Hub and quay.io (`registry.example.local:5000`, or a Harbor proxy
+   * project `harbor.example.local/hub`): third-party images are pulled from there instead.
+   */
+  registryMirror: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/i, 'a registry host, optional port and path, without https://')
+    .optional(),
+  /** Per service, a whole image reference that replaces the pinned one (pinned too: a tag or digest). */
+  imageOverrides: z.record(z.string(), z.string()).default({}),
 });
 export type StackSettings = z.infer<typeof StackSettings>;
 export type StackSettingsInput = z.input<typeof StackSettings>;

@@ -82,6 +82,25 @@ describe('stack definition', () => {
     }
   });
 
+  it("gives the agent control's token for its API and no provider keys (each agent's credentials come from control)", () => {
+    for (const settings of [core, allProfiles]) {
+      const agent = byName(defineStack(settings).services, 'agent');
+      expect(agent.environment.AGENT_API_TOKEN).toBe('{{AGENT_API_TOKEN}}');
+      expect(byName(defineStack(settings).services, 'control').environment.AGENT_API_TOKEN).toBe('{{AGENT_API_TOKEN}}');
+      const keys = Object.keys(agent.environment).filter((name) => /(OPENAI|DEEPGRAM|ELEVENLABS)_API_KEY/.test(name));
+      expect(keys).toEqual([]);
+      expect(Object.values(agent.environment).join(' ')).not.toMatch(
+        /OPENAI_API_KEY|DEEPGRAM_API_KEY|ELEVENLABS_API_KEY/,
+      );
+    }
+  });
+
+  it('runs our services under an init process; third-party images keep their own PID 1', () => {
+    const services = defineStack(core).services;
+    for (const name of ['control', 'webhooks', 'bridge', 'agent']) expect(byName(services, name).init, name).toBe(true);
+    expect(byName(services, 'postgres').init).toBeUndefined();
+  });
+
   it('asks for the GPU only when one is selected', () => {
     expect(byName(defineStack(allProfiles).services, 'models').gpu).toBe(true);
     expect(byName(defineStack(allProfiles).services, 'models').environment.MODELS_DEVICE).toBe('cuda');

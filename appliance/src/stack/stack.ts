@@ -1,3 +1,4 @@
+import { withImageSources } from './image-source.ts';
 import { referencedSecrets, SECRET_NAMES } from './secrets.ts';
 import { clickhouse } from './services/clickhouse.ts';
 import { STACK_NETWORK, type StackContext, stackContext } from './services/common.ts';
@@ -41,7 +42,12 @@ const SERVICES: ((ctx: StackContext) => ServiceDefinition)[] = [
 export function defineStack(input: StackSettings | StackSettingsInput): StackDefinition {
   const settings = StackSettingsSchema.parse(input);
   const ctx = stackContext(settings);
-  const services = SERVICES.map((make) => make(ctx));
+  const sources = {
+    ourRegistry: settings.imageRegistry,
+    registryMirror: settings.registryMirror,
+    imageOverrides: settings.imageOverrides,
+  };
+  const services = SERVICES.map((make) => withImageSources(make(ctx), sources));
   const volumes = [...new Set(services.flatMap((s) => s.volumes.map((v) => v.volume)))];
   return { project: settings.project, networks: [STACK_NETWORK], volumes, services };
 }

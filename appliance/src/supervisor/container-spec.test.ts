@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { generateMissingSecrets } from '../stack/secrets.ts';
 import { StackSettings } from '../stack/settings.ts';
 import { defineStack } from '../stack/stack.ts';
-import { containerSpec, LABEL_HASH } from './container-spec.ts';
+import { containerSpec, fitToHost, LABEL_HASH } from './container-spec.ts';
 import { resolveStack } from './resolve.ts';
 
 const { secrets } = generateMissingSecrets({});
@@ -12,6 +12,20 @@ const resolved = (gpu: boolean) => {
   const settings = StackSettings.parse({ domain: 'voice.example.com', gpu, profiles: ['models'] });
   return resolveStack(defineStack(settings), settings.profiles, secrets, '/state/config');
 };
+
+describe('fitToHost', () => {
+  it('cuts CPU and memory limits above the host (Docker refuses them) and leaves the rest alone', () => {
+    const stack = fitToHost(resolved(false), { cpus: 2, memoryMb: 3000 });
+    const agent = stack.services.find((s) => s.name === 'agent')!;
+    const livekit = stack.services.find((s) => s.name === 'livekit')!;
+    const redis = stack.services.find((s) => s.name === 'redis')!;
+    expect(agent.resources).toEqual({ cpus: 2, memoryMb: 3000 });
+    expect(livekit.resources.cpus).toBe(2);
+    expect(redis.resources).toEqual({ cpus: 1, memoryMb: 1024 });
+    expect(containerSpec(stack, agent).HostConfig?.NanoCpus).toBe(2_000_000_000);
+    expect(containerSpec(stack, agent).HostConfig?.Init).toBe(true);
+  });
+});
 
 describe('containerSpec', () => {
   it('turns a service into an engine create request: env, mounts, ports on their bind address, limits', () => {

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { cpus as hostCpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 import type Docker from 'dockerode';
 import { LABEL_PROJECT } from './container-spec.ts';
 import type { ResolvedStack } from './resolve.ts';
@@ -7,6 +10,8 @@ import type { ResolvedStack } from './resolve.ts';
 export interface PreflightCheck {
   name: string;
   ok: boolean;
+  /** A warning: `ok` stays true, but something will not work everywhere (say why in `detail`). */
+  warning?: boolean;
   /** What was found. */
   detail: string;
   /** What a person should do when it failed. */
@@ -18,10 +23,20 @@ export interface PreflightReport {
   checks: PreflightCheck[];
 }
 
+/** What preflight reads of the stack: before `init` there are no secrets, so it is not resolved. */
+export interface PreflightStack {
+  project: string;
+  services: Pick<ResolvedStack['services'][number], 'name' | 'resources' | 'ports'>[];
+}
+
 export interface PreflightOptions {
   docker: Docker;
-  stack: ResolvedStack;
+  stack: PreflightStack;
   gpu: boolean;
+  /** false before `speaknode init`: the host is still checked, with the default settings' ports. */
+  initialised?: boolean;
+  /** The address LiveKit announces; without one it needs a STUN server on the internet. */
+  publicIp?: string;
   /** Where the state directory and (for a local engine) the engine's data live, for the disk check. */
   stateDir: string;
   minDiskGb?: number;
@@ -55,12 +70,26 @@ async function portFree(host: string, port: number, protocol: 'tcp' | 'udp'): Pr
   });
 }
 
-/** Checks the host before `up`; each failed check says how to fix it. */
+function engineAnswered(checks: PreflightCheck[]): boolean {
+  return checks.some((c) => c.name === 'engine' && c.detail.startsWith('Docker Engine'));
+}
+
+/** Checks the host before `up` (before `init` too), every check reported; each failed one says how to fix it. */
 export async function preflight(options: PreflightOptions): Promise<PreflightReport> {
   const checks: PreflightCheck[] = [];
   const { docker, stack } = options;
 
-  let info: { NCPU?: number; MemTotal?: number; Runtimes?: Record<string, unknown>; DockerRootDir?: string };
+  if (options.initialised === false) {
+    checks.push({
+      name: 'init',
+      ok: false,
+      detail: 'not initialised: no settings, secrets or config files yet (the checks below use the default ports)',
+      fix: 'run `speaknode init --domain <this server’s name>`',
+    });
+  }
+  let info:
+    | { NCPU?: number; MemTotal?: number; Runtimes?: Record<string, unknown>; DockerRootDir?: string }
+    | undefined;
   try {
     const version = await docker.version();
     const minimum = options.minApiVersion ?? '1.41';
@@ -81,8 +110,10 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
         'start Docker (`systemctl start docker`), or point DOCKER_HOST / --docker-host at a running engine; ' +
         'make sure this user may use its socket (member of the `docker` group or root)',
     });
-    return { ok: false, checks };
   }
+  // Without an engine, measure this machine (where a local engine would run).
+  const measuredOn = info ? 'the engine' : 'this machine (the engine did not answer)';
+  info ??= { NCPU: hostCpus().length, MemTotal: totalmem() };
 
   const cpus = stack.services.reduce((sum, s) => sum + s.resources.cpus, 0);
   const memoryMb = stack.services.reduce((sum, s) => sum + s.resources.memoryMb, 0);
@@ -91,16 +122,20 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   const wantMemGb = Math.max(8, Math.ceil(memoryMb / 2 / 1024));
   const haveCpus = info.NCPU ?? 0;
   const haveMemGb = (info.MemTotal ?? 0) / 1024 ** 3;
+  const cut = stack.services.filter((s) => s.resources.cpus > haveCpus).map((s) => `${s.name} (${s.resources.cpus})`);
   checks.push({
     name: 'cpu',
     ok: haveCpus >= wantCpus,
-    detail: `${haveCpus} CPUs; this profile wants ${wantCpus}`,
+    detail:
+      `${haveCpus} CPUs on ${measuredOn}; this profile wants ${wantCpus} (the services' limits add up to ${cpus}; ` +
+      `limits are ceilings, so half of that is enough)` +
+      (cut.length > 0 ? `. Limits above ${haveCpus} CPUs are cut to ${haveCpus}: ${cut.join(', ')}` : ''),
     fix: haveCpus >= wantCpus ? undefined : `give the host at least ${wantCpus} CPUs, or leave optional profiles out`,
   });
   checks.push({
     name: 'memory',
     ok: haveMemGb >= wantMemGb,
-    detail: `${haveMemGb.toFixed(1)} GiB RAM; this profile wants ${wantMemGb} GiB`,
+    detail: `${haveMemGb.toFixed(1)} GiB RAM on ${measuredOn}; this profile wants ${wantMemGb} GiB (limits add up to ${Math.ceil(memoryMb / 1024)} GiB)`,
     fix:
       haveMemGb >= wantMemGb
         ? undefined
@@ -108,7 +143,17 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   });
 
   const minDiskGb = options.minDiskGb ?? 40;
-  for (const path of [...new Set([options.stateDir, info.DockerRootDir].filter((p): p is string => !!p))]) {
+  // Before init the state directory does not exist yet: measure the folder it will be made in.
+  let stateDir = options.stateDir;
+  while (dirname(stateDir) !== stateDir && !existsSync(stateDir)) stateDir = dirname(stateDir);
+  for (const path of [...new Set([stateDir, info.DockerRootDir].filter((p): p is string => !!p))]) {
+    if (
+      !(await statfs(path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     try {
       const fs = await statfs(path);
       const freeGb = (fs.bavail * fs.bsize) / 1024 ** 3;
@@ -125,7 +170,9 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   }
 
   // Ports our own running containers hold are fine: `up` is idempotent.
-  const ours = await docker.listContainers({ filters: { label: [`${LABEL_PROJECT}=${stack.project}`] } });
+  const ours = engineAnswered(checks)
+    ? await docker.listContainers({ filters: { label: [`${LABEL_PROJECT}=${stack.project}`] } })
+    : [];
   const held = new Set(ours.flatMap((c) => c.Ports.map((p) => `${p.Type}/${p.PublicPort}`)));
   const busy: string[] = [];
   for (const service of stack.services) {
@@ -144,10 +191,27 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
     fix:
       busy.length === 0
         ? undefined
-        : 'stop what listens there (`ss -lntup` shows it), or choose other ports with `speaknode init --port-<name> N`',
+        : 'stop what listens there (`ss -lntup` shows it), or choose other ports with `speaknode init --port NAME=N` ' +
+          '(e.g. --port control=9080)',
   });
 
-  if (options.gpu) {
+  if (options.initialised !== false) {
+    checks.push(
+      options.publicIp
+        ? { name: 'public address', ok: true, detail: `LiveKit and LiveKit SIP announce ${options.publicIp}` }
+        : {
+            name: 'public address',
+            ok: true,
+            warning: true,
+            detail:
+              'no public address is set: LiveKit and LiveKit SIP ask a STUN server on the internet for it, ' +
+              'and voice fails where there is no internet access',
+            fix: 'run `speaknode init --public-ip ADDRESS` with the address browsers and SIP peers reach this server at',
+          },
+    );
+  }
+
+  if (options.gpu && engineAnswered(checks)) {
     const runtimes = Object.keys(info.Runtimes ?? {});
     const nvidia = runtimes.includes('nvidia');
     checks.push({

@@ -204,7 +204,7 @@ suite('StackSupervisor against a real Docker Engine', () => {
     const broken = appStack();
     const brokenWeb = broken.services.find((s) => s.name === 'web')!;
     brokenWeb.image = { repository: 'speaknode-test/busybox', tag: '1' };
-    brokenWeb.healthcheck = { ...brokenWeb.healthcheck!, test: ['CMD', 'false'], retries: 2 };
+    brokenWeb.healthcheck = { ...brokenWeb.healthcheck!, test: ['CMD', 'false'], retries: 2, timeoutS: 30 };
     const rolledBack = await supervisor.upgrade(broken);
     expect(rolledBack.ok).toBe(false);
     const webResult = rolledBack.services.find((s) => s.service === 'web')!;
@@ -240,10 +240,73 @@ suite('StackSupervisor against a real Docker Engine', () => {
       expect(by.slow!.error).toMatch(/slow did not become healthy within 3 s \(state running, health starting\)/);
       expect(by.after).toMatchObject({ outcome: 'skipped', error: 'skipped: dependency broken did not come up' });
       expect(by.fine).toMatchObject({ outcome: 'healthy' });
+      // status says why: the last health check's output.
+      const broken = (await bad.status()).find((s) => s.service === 'broken')!;
+      expect(broken).toMatchObject({
+        health: 'unhealthy',
+        healthDetail: expect.stringMatching(/exit code 1, output: db refused/),
+      });
     } finally {
       await bad.down({ timeoutS: 1 });
     }
   }, 60_000);
+
+  it('runs up, upgrade and restart one at a time, and a cancelled operation never starts', async () => {
+    const phases: string[] = [];
+    const stack = standInStack('snqueue', [slowToBecomeHealthy('one', 1)]);
+    const queued = new StackSupervisor({
+      docker,
+      stack,
+      onEvent: (e) => {
+        if (e.type === 'service') phases.push(`${e.service}:${e.phase}`);
+      },
+      healthTimeoutMs: 20_000,
+      pollIntervalMs: 100,
+    });
+    try {
+      const changed = standInStack('snqueue', [slowToBecomeHealthy('one', 1, { environment: { VERSION: '2' } })]);
+      const up = queued.up();
+      const upgrade = queued.upgrade(changed);
+      const controller = new AbortController();
+      const cancelled = queued.restart('one', { signal: controller.signal });
+      expect(queued.operations.map((o) => o.name)).toEqual(['up', 'upgrade', 'restart one']);
+      controller.abort();
+      expect((await up).ok).toBe(true);
+      expect((await upgrade).ok).toBe(true);
+      await expect(cancelled).rejects.toThrow('restart one was cancelled');
+      // The upgrade began only after up had finished.
+      expect(phases.indexOf('one:upgrading')).toBeGreaterThan(phases.indexOf('one:healthy'));
+      expect(phases).not.toContain('one:restarting');
+    } finally {
+      await queued.down({ timeoutS: 1 });
+    }
+  }, 90_000);
+
+  it('reports a crash loop at once, with the exit code, the restarts and the last log lines', async () => {
+    const looping = new StackSupervisor({
+      docker,
+      stack: standInStack('snloop', [
+        standIn('looper', {
+          script: 'echo "cannot reach the database"; exit 3',
+          // A long start period: before the fix the wait ran into the timeout with "no health check has run yet".
+          healthcheck: { test: ['CMD', 'true'], startPeriodS: 120 },
+        }),
+      ]),
+      healthTimeoutMs: 120_000,
+      pollIntervalMs: 100,
+    });
+    try {
+      const t0 = Date.now();
+      const report = await looping.up();
+      expect(Date.now() - t0).toBeLessThan(60_000);
+      const looper = report.services.find((s) => s.service === 'looper')!;
+      expect(looper.outcome).toBe('failed');
+      expect(looper.error).toMatch(/looper is in a crash loop: it exited with code 3 and was restarted \d+ times/);
+      expect(looper.error).toContain('cannot reach the database');
+    } finally {
+      await looping.down({ timeoutS: 1 });
+    }
+  }, 120_000);
 
   it('writes an offline bundle with a checksum, loads it, and refuses a corrupted one', async () => {
     const tarball = join(tmp, 'bundle.tar');
@@ -322,6 +385,37 @@ suite('StackSupervisor against a real Docker Engine', () => {
       await flaky.down({ timeoutS: 1 });
     }
   }, 60_000);
+
+  it('the watch loop brings back a service stopped by docker kill, and says when it gives up', async () => {
+    const stack = standInStack('snkill', [standIn('victim', { healthcheck: { test: ['CMD', 'true'] } })]);
+    const victim = new StackSupervisor({ docker, stack, healthTimeoutMs: 15_000 });
+    const watch = await new StackWatcher({
+      docker,
+      stack,
+      restartUnhealthy: true,
+      maxRestarts: 1,
+      settleMs: 500,
+    }).start();
+    const container = docker.getContainer(containerName('snkill', 'victim'));
+    try {
+      expect((await victim.up()).ok).toBe(true);
+      await container.kill();
+      await expect.poll(() => watch.records.filter((r) => r.event === 'restarted').length, { timeout: 20_000 }).toBe(1);
+      await expect.poll(async () => (await container.inspect()).State.Running, { timeout: 20_000 }).toBe(true);
+      // A second kill within the window: over the limit, it stays down and the watcher says so.
+      await container.kill();
+      await expect
+        .poll(() => watch.records.find((r) => r.event === 'gave-up'), { timeout: 20_000 })
+        .toMatchObject({
+          service: 'victim',
+          detail: expect.stringMatching(/restarted 1 times .*speaknode restart victim/),
+        });
+      expect((await container.inspect()).State.Running).toBe(false);
+    } finally {
+      watch.dispose();
+      await victim.down({ timeoutS: 1 });
+    }
+  }, 90_000);
 
   it('speaknode CLI drives the same engine: status, logs of a missing container, down', async () => {
     const cli = async (...argv: string[]) => {

@@ -17,6 +17,7 @@ import {
 import type { EventSink, ServicePhase } from './events.ts';
 import { imagePresent, loadBundle, pullImage } from './images.ts';
 import { demuxAll, followLines, type LogLine } from './logs.ts';
+import { checkAborted, OperationQueue } from './operation-queue.ts';
 import type { ResolvedService, ResolvedStack } from './resolve.ts';
 
 export interface SupervisorOptions {
@@ -57,6 +58,8 @@ export interface UpOptions {
   bundle?: string;
   /** Only these services (and what they depend on). */
   only?: string[];
+  /** Cancels the operation: while queued it never runs; while running it stops before its next step. */
+  signal?: AbortSignal;
 }
 
 export interface ServiceStatus {
@@ -70,6 +73,8 @@ export interface ServiceStatus {
   image: string;
   /** false when the running container was created from another definition (an `up` would recreate it). */
   current: boolean;
+  /** Why it is unhealthy: the last health check's exit code and output. */
+  healthDetail?: string;
 }
 
 export class ServiceFailure extends Error {
@@ -81,6 +86,9 @@ export class ServiceFailure extends Error {
     this.name = 'ServiceFailure';
   }
 }
+
+/** Restarts during one health wait that make it a crash loop. */
+const CRASH_LOOP_RESTARTS = 2;
 
 function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 404;
@@ -102,6 +110,7 @@ export class StackSupervisor {
   private readonly emit: EventSink;
   private readonly healthTimeoutMs: number;
   private readonly pollIntervalMs: number;
+  private readonly queue = new OperationQueue();
   /** Waiters woken by the engine's event stream (health_status, die, start) for their service. */
   private readonly wakers = new Map<string, Set<() => void>>();
   private eventStreams = 0;
@@ -207,12 +216,22 @@ export class StackSupervisor {
 
   // ---- up -----------------------------------------------------------------------------------
 
+  /** The operations waiting or running (one at a time: see `OperationQueue`). */
+  get operations() {
+    return this.queue.pending;
+  }
+
   up(options: UpOptions = {}): Promise<UpReport> {
-    return this.withEngineEvents(() => this.upNow(options));
+    return this.queue.run(
+      'up',
+      (signal) => this.withEngineEvents(() => this.upNow({ ...options, signal })),
+      options.signal,
+    );
   }
 
   private async upNow(options: UpOptions): Promise<UpReport> {
     const started = Date.now();
+    checkAborted(options.signal, 'up');
     await this.fitStack();
     const services = this.selection(options.only);
     await this.ensureNetworks();
@@ -273,12 +292,13 @@ export class StackSupervisor {
         const t1 = Date.now();
         let action: ServiceReport['action'] = 'none';
         try {
+          checkAborted(options.signal, 'up');
           const created = await prepared.get(service.name);
           action = await this.ensureContainer(service);
           if (action === 'started' && created) action = created;
           markRunning();
           const t2 = Date.now();
-          const outcome = await this.waitReady(service);
+          const outcome = await this.waitReady(service, this.healthTimeoutMs, options.signal);
           const elapsedMs = Date.now() - t1;
           reports.set(service.name, {
             service: service.name,
@@ -497,14 +517,31 @@ export class StackSupervisor {
   }
 
   /** Waits for healthy (daemon with a healthcheck), running (without), or exit 0 (job). */
-  async waitReady(service: ResolvedService, timeoutMs = this.healthTimeoutMs): Promise<ServiceOutcome> {
+  async waitReady(
+    service: ResolvedService,
+    timeoutMs = this.healthTimeoutMs,
+    signal?: AbortSignal,
+  ): Promise<ServiceOutcome> {
     const deadline = Date.now() + timeoutMs;
     let announced = false;
     let exitedAt: number | undefined;
+    let firstRestartCount: number | undefined;
     for (;;) {
+      checkAborted(signal, `waiting for ${service.name}`);
       const info = await this.inspect(service.name);
       if (!info) throw new ServiceFailure(service.name, `${service.name}: its container disappeared while starting`);
       const state = info.State;
+      // The engine's restart policy brings a crashing service back at once, so its health check never
+      // gets to run: two restarts while waiting is a crash loop, reported now rather than at the timeout.
+      firstRestartCount ??= info.RestartCount;
+      if (service.kind === 'daemon' && info.RestartCount - firstRestartCount >= CRASH_LOOP_RESTARTS) {
+        const logs = await this.tail(service.name);
+        throw new ServiceFailure(
+          service.name,
+          `${service.name} is in a crash loop: it exited with code ${state.ExitCode} and was restarted ` +
+            `${info.RestartCount} times${logs ? `; last output:\n${logs}` : ''}`,
+        );
+      }
       if (service.kind === 'oneshot') {
         if (state.Status === 'exited' || state.Status === 'dead') {
           if (state.ExitCode === 0) return 'completed';
@@ -568,17 +605,16 @@ export class StackSupervisor {
 
   async status(): Promise<ServiceStatus[]> {
     await this.fitStack();
-    const out: ServiceStatus[] = [];
-    for (const service of dependencyOrder(this.stack.services)) {
-      const info = await this.inspect(service.name);
+    // All inspections at once: one round trip's time instead of one per service.
+    const ordered = dependencyOrder(this.stack.services);
+    const infos = await Promise.all(ordered.map((service) => this.inspect(service.name)));
+    return ordered.map((service, index): ServiceStatus => {
+      const info = infos[index];
       const image = imageReference(service.image);
-      if (!info) {
-        out.push({ service: service.name, state: 'missing', restarts: 0, image, current: false });
-        continue;
-      }
+      if (!info) return { service: service.name, state: 'missing', restarts: 0, image, current: false };
       const running = info.State.Running;
       const startedAt = info.State.StartedAt;
-      out.push({
+      return {
         service: service.name,
         state: info.State.Status as ServiceStatus['state'],
         health: (info.State.Health?.Status as ServiceStatus['health']) ?? 'none',
@@ -588,9 +624,9 @@ export class StackSupervisor {
         uptimeS: running ? Math.max(0, Math.round((Date.now() - Date.parse(startedAt)) / 1000)) : undefined,
         image: info.Config.Image,
         current: info.Config.Labels?.[LABEL_HASH] === specHash(containerSpec(this.stack, service)),
-      });
-    }
-    return out;
+        ...(info.State.Health?.Status === 'unhealthy' ? { healthDetail: lastProbe(info) } : {}),
+      };
+    });
   }
 
   /** The last `tail` lines of a service's log. */
@@ -619,22 +655,27 @@ export class StackSupervisor {
   }
 
   /** Restarts one service and waits until it is healthy again. */
-  restart(name: string): Promise<ServiceReport> {
-    return this.withEngineEvents(() => this.restartNow(name));
+  restart(name: string, options: { signal?: AbortSignal } = {}): Promise<ServiceReport> {
+    this.service(name);
+    return this.queue.run(
+      `restart ${name}`,
+      (signal) => this.withEngineEvents(() => this.restartNow(name, signal)),
+      options.signal,
+    );
   }
 
-  private async restartNow(name: string): Promise<ServiceReport> {
+  private async restartNow(name: string, signal: AbortSignal): Promise<ServiceReport> {
     const service = this.service(name);
     const t0 = Date.now();
     const existing = await this.inspect(name);
     if (!existing) {
-      const report = await this.up({ only: [name] });
+      const report = await this.upNow({ only: [name], signal });
       return report.services.find((s) => s.service === name)!;
     }
     this.phase(name, 'restarting');
     await this.docker.getContainer(containerName(this.stack.project, name)).restart({ t: 10 });
     try {
-      const outcome = await this.waitReady(service);
+      const outcome = await this.waitReady(service, this.healthTimeoutMs, signal);
       this.phase(name, outcome === 'healthy' ? 'healthy' : 'running', undefined, Date.now() - t0);
       return { service: name, action: 'started', outcome, elapsedMs: Date.now() - t0 };
     } catch (error) {
@@ -653,7 +694,13 @@ export class StackSupervisor {
    * Stops and removes the stack's containers, dependents first, then its network. Volumes (the
    * data) stay unless `removeVolumes` is set.
    */
-  async down(options: { removeVolumes?: boolean; timeoutS?: number } = {}): Promise<{ removed: string[] }> {
+  down(
+    options: { removeVolumes?: boolean; timeoutS?: number; signal?: AbortSignal } = {},
+  ): Promise<{ removed: string[] }> {
+    return this.queue.run('down', () => this.downNow(options), options.signal);
+  }
+
+  private async downNow(options: { removeVolumes?: boolean; timeoutS?: number }): Promise<{ removed: string[] }> {
     const removed: string[] = [];
     const ordered = dependencyOrder(this.stack.services).reverse();
     // Also whatever this project left behind that the current definition no longer names.
@@ -725,11 +772,18 @@ export class StackSupervisor {
    * service whose new container does not become healthy is rolled back to its old container, and the
    * upgrade stops there.
    */
-  upgrade(next: ResolvedStack, options: { bundle?: string } = {}): Promise<UpgradeReport> {
-    return this.withEngineEvents(() => this.upgradeNow(next, options));
+  upgrade(next: ResolvedStack, options: { bundle?: string; signal?: AbortSignal } = {}): Promise<UpgradeReport> {
+    return this.queue.run(
+      'upgrade',
+      (signal) => this.withEngineEvents(() => this.upgradeNow(next, { ...options, signal })),
+      options.signal,
+    );
   }
 
-  private async upgradeNow(next: ResolvedStack, options: { bundle?: string }): Promise<UpgradeReport> {
+  private async upgradeNow(
+    next: ResolvedStack,
+    options: { bundle?: string; signal: AbortSignal },
+  ): Promise<UpgradeReport> {
     const t0 = Date.now();
     const previous = this.stack;
     next = fitToHost(next, await this.hostCapacity());
@@ -740,6 +794,7 @@ export class StackSupervisor {
     await this.ensureImages(services, options.bundle);
     const results: UpgradeReport['services'] = [];
     for (const service of services) {
+      checkAborted(options.signal, 'upgrade');
       const spec = containerSpec(next, service);
       const existing = await this.inspect(service.name);
       if (existing && existing.Config.Labels?.[LABEL_HASH] === specHash(spec)) {
@@ -747,7 +802,7 @@ export class StackSupervisor {
         continue;
       }
       if (!existing) {
-        const report = await this.up({ only: [service.name] });
+        const report = await this.upNow({ only: [service.name], signal: options.signal });
         const own = report.services.find((s) => s.service === service.name)!;
         results.push({
           service: service.name,
@@ -773,7 +828,7 @@ export class StackSupervisor {
       try {
         const container = await this.docker.createContainer({ ...spec, name });
         await container.start();
-        await this.waitReady(service);
+        await this.waitReady(service, this.healthTimeoutMs, options.signal);
         await old.remove({ force: true });
         this.phase(service.name, 'upgraded');
         results.push({ service: service.name, result: 'upgraded' });

@@ -7,9 +7,10 @@ import type { ResolvedStack } from './resolve.ts';
 export interface WatchRecord {
   time: string;
   service: string;
-  event: 'crashed' | 'health' | 'restarted' | 'started' | 'stopped';
+  event: 'crashed' | 'health' | 'restarted' | 'started' | 'stopped' | 'gave-up';
   exitCode?: number;
   health?: string;
+  detail?: string;
 }
 
 export interface WatchOptions {
@@ -17,13 +18,16 @@ export interface WatchOptions {
   stack: ResolvedStack;
   onEvent?: EventSink;
   /**
-   * Restart a daemon whose healthcheck turned unhealthy (the engine itself only restarts exited
-   * containers). At most `maxRestarts` within `windowMs` per service, so a broken service is not
-   * restarted forever.
+   * Bring back every daemon that should run: one whose healthcheck turned unhealthy (the engine only
+   * restarts exited containers), and one that stopped and that the engine's policy leaves down (a
+   * `docker kill` counts as a deliberate stop for `unless-stopped`). At most `maxRestarts` within
+   * `windowMs` per service, so a broken service is not restarted forever; then a `gave-up` record.
    */
   restartUnhealthy?: boolean;
   maxRestarts?: number;
   windowMs?: number;
+  /** How long after a stop the engine's own restart policy gets before the watcher steps in. */
+  settleMs?: number;
 }
 
 interface EngineEvent {
@@ -43,6 +47,7 @@ export class StackWatcher implements Disposable {
   private stream: Readable | undefined;
   private stopped = false;
   private readonly restartTimes = new Map<string, number[]>();
+  private readonly gaveUp = new Set<string>();
   private readonly emit: EventSink;
 
   constructor(private readonly options: WatchOptions) {
@@ -99,6 +104,7 @@ export class StackWatcher implements Disposable {
     if (action === 'die') {
       const exitCode = Number(attributes.exitCode ?? 0);
       this.record({ service, event: exitCode === 0 ? 'stopped' : 'crashed', exitCode });
+      void this.bringBack(service);
     } else if (action === 'start') {
       this.record({ service, event: 'started' });
     } else if (action.startsWith('health_status')) {
@@ -108,20 +114,57 @@ export class StackWatcher implements Disposable {
     }
   }
 
-  private async maybeRestart(service: string): Promise<void> {
+  /** Whether the watcher may restart `service` once more now; records `gave-up` the first time it may not. */
+  private mayRestart(service: string): boolean {
     const definition = this.options.stack.services.find((s) => s.name === service);
-    if (!this.options.restartUnhealthy || !definition || definition.restart === 'no') return;
+    if (!this.options.restartUnhealthy || !definition || definition.kind !== 'daemon' || definition.restart === 'no') {
+      return false;
+    }
     const now = Date.now();
     const window = this.options.windowMs ?? 600_000;
+    const max = this.options.maxRestarts ?? 3;
     const recent = (this.restartTimes.get(service) ?? []).filter((t) => now - t < window);
-    if (recent.length >= (this.options.maxRestarts ?? 3)) return;
+    if (recent.length >= max) {
+      if (!this.gaveUp.has(service)) {
+        this.gaveUp.add(service);
+        this.record({
+          service,
+          event: 'gave-up',
+          detail: `restarted ${recent.length} times in ${Math.round(window / 60_000)} min; left as it is: see \`speaknode logs ${service}\`, then \`speaknode restart ${service}\``,
+        });
+      }
+      return false;
+    }
+    this.gaveUp.delete(service);
     recent.push(now);
     this.restartTimes.set(service, recent);
+    return true;
+  }
+
+  private async maybeRestart(service: string): Promise<void> {
+    if (!this.mayRestart(service)) return;
     try {
       await this.options.docker.getContainer(containerName(this.options.stack.project, service)).restart({ t: 10 });
       this.record({ service, event: 'restarted' });
     } catch {
       // Gone or already restarting: the next event tells.
+    }
+  }
+
+  /** After a stop, gives the engine's policy a moment; a daemon still down then is started again. */
+  private async bringBack(service: string): Promise<void> {
+    if (!this.options.restartUnhealthy) return;
+    await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 2_000));
+    if (this.stopped) return;
+    const container = this.options.docker.getContainer(containerName(this.options.stack.project, service));
+    try {
+      const info = await container.inspect();
+      if (info.State.Running || info.State.Restarting) return;
+      if (!this.mayRestart(service)) return;
+      await container.start();
+      this.record({ service, event: 'restarted', detail: `it had stopped (exit code ${info.State.ExitCode})` });
+    } catch {
+      // Removed meanwhile (`down`), or starting failed: the next event tells.
     }
   }
 

@@ -62,7 +62,7 @@ const DEBIAN_SERVICES_PACKAGES = ['postgresql-15', 'redis-server'];
 /** minbase plus PostgreSQL 15 and Redis from Debian (no cluster created, no service started). */
 function debianServicesRoot(): Promise<string> {
   return cachedRoot(`services-bookworm-${DEBIAN_SERVICES_PACKAGES.join('-')}`, async (dir) => {
-    await cp(await minbaseRoot(), dir, { recursive: true, verbatimSymlinks: true });
+    await run('cp', ['-a', await minbaseRoot(), dir]);
     await rm(join(dir, '.complete'), { force: true });
     // Packages must neither start services nor create the default cluster inside the root.
     await writeFile(join(dir, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
@@ -95,20 +95,25 @@ async function importRoot(
   changes: string[],
   extraFiles: Record<string, { content: string; mode: number } | { source: string; mode: number }> = {},
 ): Promise<void> {
+  // A hard-linked copy of the root with the extra files in place (each unlinked first, so the
+  // cached root is never written through a link).
+  let dir = root;
   let scratch: string | undefined;
   if (Object.keys(extraFiles).length > 0) {
-    scratch = await mkdtemp(join(tmpdir(), 'sn-image-files-'));
+    scratch = await mkdtemp(join(tmpdir(), 'sn-image-root-'));
+    dir = join(scratch, 'root');
+    await run('cp', ['-al', root, dir]).catch(() => run('cp', ['-a', root, dir]));
     for (const [path, file] of Object.entries(extraFiles)) {
-      await mkdir(join(scratch, path, '..'), { recursive: true });
-      if ('source' in file) await cp(file.source, join(scratch, path));
-      else await writeFile(join(scratch, path), file.content);
-      await chmod(join(scratch, path), file.mode);
+      const target = join(dir, path);
+      await mkdir(join(target, '..'), { recursive: true });
+      await rm(target, { force: true });
+      if ('source' in file) await cp(file.source, target);
+      else await writeFile(target, file.content);
+      await chmod(target, file.mode);
     }
   }
   try {
-    // Two folders into one tar: the root, then the extra files over it.
-    const args = ['-C', root, '--exclude=./.complete', '--exclude=./proc/*', '--exclude=./dev/*', '-c', '.'];
-    if (scratch) args.push('-C', scratch, '.');
+    const args = ['-C', dir, '--exclude=./.complete', '--exclude=./proc/*', '--exclude=./dev/*', '-c', '.'];
     const tar = spawn('tar', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const index = image.lastIndexOf(':');
     const stream = (await docker.importImage(
@@ -198,13 +203,9 @@ export async function ensureDebianServiceImages(docker: Docker): Promise<void> {
   const root = await debianServicesRoot();
   const path = 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   if (missing.includes(TEST_IMAGES.postgres)) {
-    await importRoot(
-      docker,
-      root,
-      TEST_IMAGES.postgres,
-      [path, 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]', 'STOPSIGNAL SIGINT'],
-      { 'usr/local/bin/docker-entrypoint.sh': { content: POSTGRES_ENTRYPOINT, mode: 0o755 } },
-    );
+    await importRoot(docker, root, TEST_IMAGES.postgres, [path, 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]'], {
+      'usr/local/bin/docker-entrypoint.sh': { content: POSTGRES_ENTRYPOINT, mode: 0o755 },
+    });
   }
   if (missing.includes(TEST_IMAGES.redis)) {
     await importRoot(

@@ -20,7 +20,9 @@ export function secureWebPreferences(preload: string): WebPreferences {
 /** A URL of the app itself (`app://console/…`); nothing else may talk to main or be navigated to. */
 export function isAppUrl(url: string): boolean {
   try {
-    return new URL(url).origin === APP_ORIGIN;
+    // Node's URL gives custom schemes an opaque origin ("null"), so compare scheme and host.
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}` === APP_ORIGIN;
   } catch {
     return false;
   }

@@ -53,7 +53,7 @@ async function measure(kind: 'speaknode' | 'bare'): Promise<{ transcriptToLlm: n
   if (kind === 'speaknode') {
     const config = runtimeConfig('http://127.0.0.1:1/v1');
     config.agent.turn = { detection: 'stt', minEndpointingDelayMs: 0, maxEndpointingDelayMs: 0 };
-    config.agent.interruption = { enabled: false, minDurationMs: 0, minWords: 0, falseInterruptionResumeMs: null };
+    config.agent.interruption = { enabled: false, minDurationMs: 0, minWords: 0, falseInterruptionResumeMs: 0 };
     conversation = new Conversation({
       runtime: config,
       callId: CALL_ID,

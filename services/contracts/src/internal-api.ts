@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { AgentInput } from './domain/agent.ts';
-import { CallEndReason, CallStatus, TranscriptTurn } from './domain/call.ts';
+import { CallEndReason, CallStatus, CallUsage, TranscriptTurn } from './domain/call.ts';
 import { E164, Id } from './domain/common.ts';
 import { NumberMode, TelephonyProvider } from './domain/phone-number.ts';
 import { HttpToolInput } from './domain/tool.ts';
@@ -27,7 +27,7 @@ export const InternalPaths = {
   callUpdate: (callId: string) => `/internal/v1/calls/${encodeURIComponent(callId)}/updates`,
   /** POST TranscriptAppend → 204; turns are appended in order, idempotent by `sequence`. */
   transcript: (callId: string) => `/internal/v1/calls/${encodeURIComponent(callId)}/transcript`,
-  /** POST CallUsage → 204; the final usage of the call, reported once at its end. */
+  /** POST CallUsageReport → 204; the final usage of the call, reported once at its end. */
   usage: (callId: string) => `/internal/v1/calls/${encodeURIComponent(callId)}/usage`,
 } as const;
 
@@ -78,6 +78,11 @@ export const CallSummary = z.object({
   fromNumber: z.string().nullable(),
   toNumber: z.string().nullable(),
   provider: TelephonyProvider.nullable(),
+  /**
+   * What the agent's `{{name}}` placeholders are filled with: an outbound call's variables; on any
+   * phone call `phone_number` (the caller's number inbound, the called one outbound).
+   */
+  variables: z.record(z.string(), z.string()).optional(),
 });
 export type CallSummary = z.infer<typeof CallSummary>;
 
@@ -89,12 +94,22 @@ export const ParticipantTokenRequest = z.object({
 });
 export type ParticipantTokenRequest = z.infer<typeof ParticipantTokenRequest>;
 
+/**
+ * The space and agent a service acts for on a call (the agent worker: its dispatch's `spaceId`
+ * and `agentId`). Control answers 404 when the call is not that space's call of that agent, so a
+ * worker running one space's agent cannot write into another space's call. Required from the agent
+ * worker; the webhook receiver and the bridge may send it.
+ */
+export const CallScope = z.object({ spaceId: Id, agentId: Id });
+export type CallScope = z.infer<typeof CallScope>;
+
 export const CallUpdate = z.object({
   status: CallStatus.optional(),
   endReason: CallEndReason.optional(),
   /** Why the call failed, in words an admin can act on. */
   failureReason: z.string().max(2000).optional(),
   providerCallId: z.string().max(200).optional(),
+  ...CallScope.partial().shape,
 });
 export type CallUpdate = z.infer<typeof CallUpdate>;
 
@@ -102,5 +117,10 @@ export const TranscriptAppend = z.object({
   /** Position of the first turn in the call's transcript, so a retried post is not appended twice. */
   sequence: z.number().int().nonnegative(),
   turns: z.array(TranscriptTurn).min(1).max(100),
+  ...CallScope.partial().shape,
 });
 export type TranscriptAppend = z.infer<typeof TranscriptAppend>;
+
+/** The body of `usage`: the call's final usage and the scope it is reported for. */
+export const CallUsageReport = CallUsage.extend(CallScope.partial().shape);
+export type CallUsageReport = z.infer<typeof CallUsageReport>;

@@ -2,6 +2,7 @@ import { Topics } from '@speaknode/contracts';
 import type { BusSubscription } from '@speaknode/runtime/bus';
 import type { ControlContext } from './context.ts';
 import { SipNumberSync } from './livekit/sip-sync.ts';
+import { OutboundCalls } from './outbound/outbound-calls.ts';
 
 /**
  * What control does besides answering requests: the bus consumers (telephony and LiveKit events →
@@ -13,8 +14,11 @@ export class BackgroundWork {
   private subscriptions: BusSubscription[] = [];
   private timers: NodeJS.Timeout[] = [];
   readonly sip: SipNumberSync | null;
+  /** Answering-machine results for outbound calls. */
+  private readonly outbound: OutboundCalls;
 
   constructor(private readonly ctx: ControlContext) {
+    this.outbound = new OutboundCalls(ctx);
     this.sip = ctx.livekit ? new SipNumberSync(ctx.pool, ctx.livekit.gateway, ctx.log) : null;
   }
 
@@ -28,6 +32,12 @@ export class BackgroundWork {
         group: 'control-call-lifecycle',
         topics: [Topics.webhooksTwilio, Topics.webhooksVoximplant, Topics.webhooksLivekit],
         handler: (delivered) => callLifecycle.handle(delivered),
+      }),
+      await bus.subscribe({
+        group: 'control-outbound-calls',
+        topics: [Topics.webhooksTwilio],
+        handler: ({ event }) =>
+          event.type === 'twilio.callback' ? this.outbound.onTwilioCallback(event.data as never) : Promise.resolve(),
       }),
       await bus.subscribe({
         group: 'control-outbound-webhooks',

@@ -46,7 +46,7 @@ describe('bad payloads get 400 problem+json naming the failing fields, and chang
       method: 'POST',
       path: '/api/v1/spaces',
       body: { name: 'x', owner: 'me' },
-      fields: ['(root)'],
+      fields: ['owner'],
     },
     {
       name: 'space patch bad allow-list',

@@ -285,8 +285,9 @@ describe('a widget conversation end to end', () => {
       { speaker: 'agent', text: 'Hello! How can I help?', startedAt: new Date().toISOString() },
       { speaker: 'user', text: 'When are you open?', startedAt: new Date().toISOString() },
     ];
-    const post = (body: unknown, token = agentToken) =>
-      t.request('POST', `/internal/v1/calls/${callId}/transcript`, { token, body });
+    const scope = { spaceId, agentId: agent.id };
+    const post = (body: object, token = agentToken) =>
+      t.request('POST', `/internal/v1/calls/${callId}/transcript`, { token, body: { ...body, ...scope } });
     expect((await post({ sequence: 0, turns })).status).toBe(204);
     expect((await post({ sequence: 0, turns })).status).toBe(204); // a retried post
     const gap = await post({ sequence: 5, turns });
@@ -304,8 +305,8 @@ describe('a widget conversation end to end', () => {
       llmCompletionTokens: 80,
       toolCalls: 1,
     };
-    const report = (body: unknown) =>
-      t.request('POST', `/internal/v1/calls/${callId}/usage`, { token: agentToken, body });
+    const report = (body: object) =>
+      t.request('POST', `/internal/v1/calls/${callId}/usage`, { token: agentToken, body: { ...body, ...scope } });
     expect((await report(usage)).status).toBe(204);
     expect((await report(usage)).status).toBe(204);
     expect((await report({ ...usage, callSeconds: 99 })).status).toBe(409);
@@ -373,15 +374,18 @@ describe('a widget conversation end to end', () => {
       return mine.length === 4 ? mine : undefined;
     }, 'outbound webhooks');
     expect(types).toEqual(['call.ended', 'call.started', 'call.transcript.ready', 'usage.updated']);
-    const messages = await t.request('GET', `/api/v1/spaces/${spaceId}/webhooks/${webhookId}/messages?limit=50`, {
-      token: owner,
-    });
-    expect(messages.status).toBe(200);
-    const message = messages.body.items.find(
-      (m: { eventType: string; payload: { data: { callId: string } } }) =>
-        m.eventType === 'call.ended' && m.payload.data.callId === callId,
-    );
-    expect(message.status).toBe('delivered');
+    // The receiver has the event; the delivery is recorded once its answer is back.
+    const message = await eventually(async () => {
+      const messages = await t.request('GET', `/api/v1/spaces/${spaceId}/webhooks/${webhookId}/messages?limit=50`, {
+        token: owner,
+      });
+      expect(messages.status).toBe(200);
+      const found = messages.body.items.find(
+        (m: { eventType: string; payload: { data: { callId: string } } }) =>
+          m.eventType === 'call.ended' && m.payload.data.callId === callId,
+      );
+      return found?.status === 'delivered' ? found : undefined;
+    }, 'call.ended recorded as delivered');
     const one = await t.request('GET', `/api/v1/spaces/${spaceId}/webhooks/${webhookId}/messages/${message.id}`, {
       token: owner,
     });

@@ -185,6 +185,12 @@ describe('PATCH merges (JSON Merge Patch) on every resource', () => {
       'widget.appearance.title cleared': { set: { 'widget.appearance.title': null } },
       'widget.appearance.accentColor': { set: { 'widget.appearance.accentColor': '#112233' } },
       'widget.appearance.position': { set: { 'widget.appearance.position': 'inline' } },
+      'keypad.terminator': { set: { 'keypad.terminator': '*' } },
+      'interruption.falseInterruptionResumeMs off': { set: { 'interruption.falseInterruptionResumeMs': 0 } },
+      'interruption.falseInterruptionResumeMs cleared': {
+        set: { 'interruption.falseInterruptionResumeMs': null },
+        expect: { 'interruption.falseInterruptionResumeMs': 1500 },
+      },
     });
   });
 
@@ -297,12 +303,17 @@ describe('PATCH merges (JSON Merge Patch) on every resource', () => {
 
   it('member: each field alone', async () => {
     await t.userToken('patched-member');
-    const added = await api('POST', '/members', { subject: 'patched-member', role: 'viewer' });
+    const added = await api('POST', '/members', {
+      subject: 'patched-member',
+      role: 'viewer',
+      email: 'typed@example.com',
+    });
     expect(added.status).toBe(201);
     await checkEveryField(`/members/${added.body.userId}`, {
       role: { set: { role: 'editor' } },
       subject: { set: { subject: 'ignored' }, expect: { subject: 'patched-member' } },
-      email: { set: { email: null }, expect: { email: added.body.email } },
+      email: { set: { email: 'retyped@example.com' } },
+      'email cleared': { set: { email: null }, expect: { email: null } },
       userId: { set: { userId: added.body.userId } },
     });
   });

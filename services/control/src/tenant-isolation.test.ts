@@ -61,6 +61,10 @@ const OPERATIONS: Record<string, Role> = {
   endTestSession: 'editor',
   getAnalytics: 'viewer',
   getCallTurns: 'viewer',
+  createOutboundCall: 'editor',
+  listDoNotCall: 'viewer',
+  addDoNotCall: 'editor',
+  removeDoNotCall: 'editor',
   listAudit: 'viewer',
   getAuditEntry: 'viewer',
 };
@@ -94,6 +98,7 @@ const TABLES = [
   'call_transcript_turns',
   'call_events',
   'call_usage',
+  'do_not_call',
 ];
 
 describe('tenant isolation and roles: every space route', () => {
@@ -169,6 +174,7 @@ describe('tenant isolation and roles: every space route', () => {
         // A text session that does not exist: the routes must answer 404 or 403 before looking it up.
         sessionId: crypto.randomUUID(),
         entryId: audit.items[0].id,
+        number: encodeURIComponent(number),
       },
     };
   }

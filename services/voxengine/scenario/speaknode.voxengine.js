@@ -16,11 +16,17 @@
  * 4. When the bridge closes the socket (the agent ended the call), the call is hung up; when the
  *    caller hangs up, the socket is closed. `connected`, `disconnected` (duration, initiator) and
  *    `failed` are reported to the receiver, which turns them into the call record's states.
+ * 5. Outbound calls: control starts the scenario through the HTTP API (StartScenarios) with
+ *    `script_custom_data` `{"o":1,"c":<call id>,"t":<stream token>,"to":…,"from":…}`; the scenario
+ *    dials `to` from `from` (callPSTN) and, once answered, streams it to the bridge like an incoming
+ *    call. Callbacks carry Speaknode's call id; `failed` carries the SIP code (486 busy, 480 no answer).
  */
 
 const SPEAKNODE_WEBHOOK_URL = 'https://hooks.example.com/voximplant';
 const SPEAKNODE_ACCOUNT_ID = '4711';
 const SPEAKNODE_SCENARIO_SECRET = 'set-me-to-the-accounts-scenarioSecret';
+/** The media bridge's `/voximplant` WebSocket URL (outbound calls; incoming ones get it from the receiver). */
+const SPEAKNODE_BRIDGE_URL = 'wss://media.example.com/voximplant';
 
 const TAG = 'caller';
 
@@ -67,7 +73,34 @@ VoxEngine.addEventListener(AppEvents.CallAlerting, async (alerting) => {
     VoxEngine.terminate();
     return;
   }
+  connectToAgent(call, voxCallId, target);
+  call.answer();
+});
 
+/** The outbound request control started this session with, or undefined (an incoming call's session). */
+function outboundRequest() {
+  let data;
+  try {
+    data = JSON.parse(VoxEngine.customData() || 'null');
+  } catch (_) {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null) return undefined;
+  if (data.o !== 1 || typeof data.c !== 'string' || typeof data.to !== 'string') return undefined;
+  return data;
+}
+
+VoxEngine.addEventListener(AppEvents.Started, () => {
+  const request = outboundRequest();
+  if (!request) return;
+  const call = VoxEngine.callPSTN(request.to, request.from);
+  const customParameters = { callId: request.c };
+  if (typeof request.t === 'string') customParameters.streamToken = request.t;
+  connectToAgent(call, request.c, { url: SPEAKNODE_BRIDGE_URL, customParameters: customParameters });
+});
+
+/** Streams `call` to the bridge once it is connected, and reports what happens to it as `callId`. */
+function connectToAgent(call, voxCallId, target) {
   let socket;
   let agentHungUp = false;
   let ended = false;
@@ -127,7 +160,5 @@ VoxEngine.addEventListener(AppEvents.CallAlerting, async (alerting) => {
       initiator: agentHungUp ? 'agent' : 'caller',
     }),
   );
-  call.addEventListener(CallEvents.Failed, (failed) => finish('failed', { reason: failed.reason }));
-
-  call.answer();
-});
+  call.addEventListener(CallEvents.Failed, (failed) => finish('failed', { reason: failed.reason, code: failed.code }));
+}

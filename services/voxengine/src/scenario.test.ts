@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { TalkingAgent } from '@speaknode/bridge/room/memory-room.ts';
 import { type Harness, startHarness, until } from '@speaknode/bridge/testing/harness.ts';
 import { type SpeechFixture, speech } from '@speaknode/bridge/testing/speech.ts';
-import { callIdForProviderCall } from '@speaknode/contracts/node';
+import { callIdForProviderCall, signStreamToken } from '@speaknode/contracts/node';
 import { startTestReceiver, type TestReceiver } from '@speaknode/webhooks/testing/harness.ts';
 import type { RecordingBus } from '@speaknode/webhooks/testing/memory-bus.ts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +139,69 @@ describe('the VoxEngine scenario, against the real webhook receiver and media br
     expect(run.log.join('\n')).toContain('answered 403');
     expect(bus.published).toEqual([]);
     expect(bridge.metrics.active).toBe(0);
+  });
+
+  describe('outbound calls (started through the HTTP API)', () => {
+    function outbound(webhookUrl: string, bridgeUrl: string, callId: string) {
+      const run = runScenario(
+        configuredScenario({
+          webhookUrl,
+          accountId: ACCOUNT.accountId,
+          scenarioSecret: ACCOUNT.scenarioSecret,
+          bridgeUrl,
+        }),
+      );
+      const customData = JSON.stringify({
+        o: 1,
+        c: callId,
+        t: signStreamToken(STREAM_SECRET, callId),
+        to: '+442079460123',
+        from: '+74955550103',
+      });
+      // What control sends as script_custom_data: it must fit VoxImplant's 200 bytes of custom data.
+      expect(Buffer.byteLength(customData)).toBeLessThanOrEqual(200);
+      run.start(customData, { audio: caller.pcm16k });
+      return run;
+    }
+
+    it('dials the number, streams the answered call to the agent with its stream token, and reports it by our call id', async () => {
+      const { bridge, receiver, bus } = await stack();
+      const callId = randomUUID();
+      bridge.control.addCall({ callId, provider: 'voximplant' });
+      const run = outbound(`${receiver.url}/voximplant`, `${bridge.ws}/voximplant`, callId);
+      expect(run.placed.map((p) => [p.number, p.callerId])).toEqual([['+442079460123', '+74955550103']]);
+      const call = run.placed[0]!.call;
+      expect(run.sockets).toEqual([]);
+      call.calleeAnswers();
+      const room = await until(() => bridge.rooms.room(`phone-${callId}`), 'the callee in the room', 10_000);
+      await until(() => call.heard.length >= 10, 'agent audio', 10_000);
+      call.callerHangsUp();
+      await until(() => room.closed, 'the bridge to leave the room');
+      await until(() => callbacks(bus, callId).length === 2, 'connected, disconnected on the bus');
+      expect(callbacks(bus, callId).map(([event]) => event)).toEqual(['connected', 'disconnected']);
+      await until(() => run.terminated === 1, 'the session to end');
+    });
+
+    it('reports a call that does not connect as failed with the SIP code, and streams nothing', async () => {
+      const { bridge, receiver, bus } = await stack();
+      const callId = randomUUID();
+      const run = outbound(`${receiver.url}/voximplant`, `${bridge.ws}/voximplant`, callId);
+      run.placed[0]!.call.calleeFails(486, 'Busy Here');
+      await until(() => callbacks(bus, callId).length === 1, 'failed on the bus');
+      expect(callbacks(bus, callId)[0]).toEqual([
+        'failed',
+        expect.objectContaining({ code: 486, reason: 'Busy Here' }),
+      ]);
+      expect(run.sockets).toEqual([]);
+      await until(() => run.terminated === 1, 'the session to end');
+    });
+
+    it('places no call in a session without an outbound request (an incoming call, or junk custom data)', async () => {
+      for (const data of ['', 'not json', '{"o":2,"c":"x","to":"+1"}']) {
+        const run = runScenario(configuredScenario({ webhookUrl: 'http://127.0.0.1:9/voximplant', ...ACCOUNT }));
+        run.start(data, { audio: caller.pcm16k });
+        expect(run.placed, data).toEqual([]);
+      }
+    });
   });
 });

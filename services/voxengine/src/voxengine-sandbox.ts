@@ -5,14 +5,14 @@ import WebSocket from 'ws';
 /**
  * Runs a VoxEngine scenario in a Node `vm` context with a stand-in for the part of the VoxEngine
  * API it uses, as VoxImplant documents it (VoxImplant's own runtime is a cloud service and cannot
- * run here): AppEvents.CallAlerting, Call (id, answer, hangup, handleTones, sendMediaTo,
+ * run here): AppEvents.CallAlerting and Started (VoxEngine.customData, VoxEngine.callPSTN), Call (id, answer, hangup, handleTones, sendMediaTo,
  * Connected/Disconnected/Failed/ToneReceived), VoxEngine.createWebSocket (a real `ws` client; OPEN,
  * MESSAGE with `text`, CLOSE; send, close, sendMediaTo, clearMediaBuffer), Net.httpRequestAsync
  * (a real HTTP request; headers as "Name: value" strings; resolves to {code, text}),
  * Crypto.hmac_sha256 (hex) and Logger.write. `call.sendMediaTo(socket, …)` streams the call's
  * audio in VoxImplant's WebSocket media format (start, media every 20 ms, stop).
  */
-export const AppEvents = { CallAlerting: 'AppEvents.CallAlerting' } as const;
+export const AppEvents = { CallAlerting: 'AppEvents.CallAlerting', Started: 'AppEvents.Started' } as const;
 export const CallEvents = {
   Connected: 'CallEvents.Connected',
   Disconnected: 'CallEvents.Disconnected',
@@ -82,6 +82,17 @@ export class SandboxCall extends Emitter {
   /** The caller hangs up. */
   callerHangsUp(): void {
     this.end();
+  }
+
+  /** The callee of an outbound call (callPSTN) picks up. */
+  calleeAnswers(): void {
+    this.answer();
+  }
+
+  /** An outbound call that does not connect: CallEvents.Failed with the SIP code (486 busy, 480 no answer). */
+  calleeFails(code: number, reason: string): void {
+    this.hungUp = true;
+    this.emit(CallEvents.Failed, { call: this, code, reason });
   }
 
   pressKey(digit: string): void {
@@ -186,6 +197,10 @@ export interface ScenarioRun {
   terminated: number;
   /** An incoming call, as VoxImplant's AppEvents.CallAlerting announces it. */
   alert(call: { voxCallId: string; from: string; to: string; audio: Uint8Array }): SandboxCall;
+  /** A session the HTTP API started (StartScenarios): AppEvents.Started, `customData` as given. */
+  start(customData: string, callee: { audio: Uint8Array }): void;
+  /** The PSTN calls the scenario placed (VoxEngine.callPSTN), with the number and caller id it used. */
+  placed: { call: SandboxCall; number: string; callerId: string }[];
 }
 
 /** Evaluates `source` (the scenario, its constants already set) with the stand-in API. */
@@ -202,7 +217,15 @@ export function runScenario(source: string): ScenarioRun {
       engine.emit(AppEvents.CallAlerting, { call, callerid: from, destination: to });
       return call;
     },
+    placed: [],
+    start(data, callee) {
+      customData = data;
+      calleeAudio = callee.audio;
+      engine.emit(AppEvents.Started, {});
+    },
   };
+  let customData = '';
+  let calleeAudio: Uint8Array = new Uint8Array(0);
   const context = {
     AppEvents,
     CallEvents,
@@ -217,6 +240,13 @@ export function runScenario(source: string): ScenarioRun {
       },
       terminate: () => {
         run.terminated++;
+      },
+      customData: () => customData,
+      callPSTN: (number: string, callerId: string) => {
+        const call = new SandboxCall(`pstn-${run.placed.length + 1}`, calleeAudio);
+        run.calls.push(call);
+        run.placed.push({ call, number, callerId });
+        return call;
       },
     },
     Net: {

@@ -5,8 +5,9 @@
  */
 import {
   AgentRuntimeConfig,
+  CallSummary,
   type CallUpdate,
-  type CallUsage,
+  type CallUsageReport,
   InternalPaths,
   type TranscriptAppend,
 } from '@speaknode/contracts';
@@ -108,6 +109,14 @@ export class ControlClient {
     return request;
   }
 
+  /** The call as control knows it, with the variables the agent's placeholders are filled with. */
+  async callSummary(callId: string): Promise<CallSummary> {
+    const res = await this.send('GET', InternalPaths.call(callId));
+    const parsed = CallSummary.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) throw new ControlApiError(`control returned an invalid summary of call ${callId}`, 502);
+    return parsed.data;
+  }
+
   async callUpdate(callId: string, update: CallUpdate): Promise<void> {
     await this.send('POST', InternalPaths.callUpdate(callId), update);
   }
@@ -116,7 +125,7 @@ export class ControlClient {
     await this.send('POST', InternalPaths.transcript(callId), append);
   }
 
-  async reportUsage(callId: string, usage: CallUsage): Promise<void> {
+  async reportUsage(callId: string, usage: CallUsageReport): Promise<void> {
     await this.send('POST', InternalPaths.usage(callId), usage);
   }
 }

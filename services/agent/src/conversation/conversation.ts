@@ -162,8 +162,8 @@ export class Conversation {
               minDuration: input.interruption.minDurationMs,
               minWords: input.interruption.minWords,
               // A cough or an "mm-hm" pauses the agent; without words after it, the agent resumes.
-              resumeFalseInterruption: input.interruption.falseInterruptionResumeMs !== null,
-              falseInterruptionTimeout: input.interruption.falseInterruptionResumeMs ?? 2_000,
+              resumeFalseInterruption: input.interruption.falseInterruptionResumeMs > 0,
+              falseInterruptionTimeout: input.interruption.falseInterruptionResumeMs || 2_000,
             },
           }
         : { turnDetection: 'manual', interruption: { enabled: false, mode: 'vad' } },

@@ -5,7 +5,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AgentRuntimeConfig, CallUpdate, CallUsage, InternalPaths, TranscriptAppend } from '@speaknode/contracts';
+import {
+  type AgentRuntimeConfig,
+  type CallSummary,
+  CallUpdate,
+  CallUsageReport,
+  InternalPaths,
+  TranscriptAppend,
+} from '@speaknode/contracts';
 
 export interface FakeControl {
   url: string;
@@ -13,9 +20,11 @@ export interface FakeControl {
   clientId: string;
   clientSecret: string;
   configs: Map<string, AgentRuntimeConfig>;
+  /** Call summaries by call id (`GET /internal/v1/calls/{callId}`). */
+  summaries: Map<string, CallSummary>;
   updates: Array<{ callId: string; update: CallUpdate }>;
   transcripts: Array<{ callId: string; append: TranscriptAppend }>;
-  usages: Array<{ callId: string; usage: CallUsage }>;
+  usages: Array<{ callId: string; usage: CallUsageReport }>;
   configFetches: number;
   tokensIssued: number;
   rejected: string[];
@@ -32,6 +41,7 @@ export async function startFakeControl(): Promise<FakeControl> {
     clientId,
     clientSecret,
     configs: new Map(),
+    summaries: new Map(),
     updates: [],
     transcripts: [],
     usages: [],
@@ -73,6 +83,10 @@ export async function startFakeControl(): Promise<FakeControl> {
         const config = state.configs.get(id);
         return config ? json(200, config) : json(404, { title: 'Not Found' });
       }
+      if (req.method === 'GET' && url.pathname === InternalPaths.call(id)) {
+        const summary = state.summaries.get(id);
+        return summary ? json(200, summary) : json(404, { title: 'Not Found' });
+      }
       const parse = <T>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }) => {
         const result = schema.safeParse(JSON.parse(body || 'null'));
         return result.success ? (result.data as T) : undefined;
@@ -90,7 +104,7 @@ export async function startFakeControl(): Promise<FakeControl> {
         return json(204);
       }
       if (req.method === 'POST' && url.pathname === InternalPaths.usage(id)) {
-        const usage = parse<CallUsage>(CallUsage);
+        const usage = parse<CallUsageReport>(CallUsageReport);
         if (!usage) return json(400, { title: 'Bad Request' });
         state.usages.push({ callId: id, usage });
         return json(204);

@@ -17,13 +17,9 @@ import type {
 } from '@speaknode/contracts';
 import type { Resolver } from '@speaknode/runtime/address-policy';
 import { HttpProblem } from '@speaknode/runtime/problem';
+import { type CallEndpoints, scopedReporter } from '../control/call-scope.ts';
 import { ControlApiError } from '../control/control-client.ts';
-import {
-  APOLOGY_END,
-  type CallReporter,
-  Conversation,
-  type ConversationRuntime,
-} from '../conversation/conversation.ts';
+import { APOLOGY_END, Conversation, type ConversationRuntime } from '../conversation/conversation.ts';
 import { buildLlm, ProviderSetupError } from '../providers/providers.ts';
 
 /** Who called the API: control (the AGENT_API_TOKEN holder) is the only caller that may pass an inline configuration. */
@@ -43,7 +39,7 @@ export interface RuntimeConfigSource {
 }
 
 export interface TextSessionManagerOptions {
-  control?: RuntimeConfigSource & CallReporter;
+  control?: RuntimeConfigSource & CallEndpoints;
   idleMs: number;
   maxSessions: number;
   resolver?: Resolver;
@@ -171,7 +167,11 @@ export class TextSessionManager {
     runtime: ConversationRuntime,
     callId: string | undefined,
   ): Promise<WorkerTextSessionCreated> {
-    const reporter = callId ? this.options.control : undefined;
+    // Every post names the space and agent the session runs for: control refuses another space's call.
+    const reporter =
+      callId && this.options.control
+        ? scopedReporter(this.options.control, { spaceId: runtime.spaceId, agentId: runtime.agentId })
+        : undefined;
     let llmInstance: llm.LLM;
     try {
       llmInstance = this.options.llmFactory?.(runtime) ?? buildLlm(runtime.agent.llm, runtime.credentials);

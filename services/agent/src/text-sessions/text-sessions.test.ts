@@ -124,10 +124,14 @@ describe('text-session API end to end', () => {
 
     expect(control.configFetches).toBe(1);
     expect(control.tokensIssued).toBe(1);
+    // Every post names the session's space and agent, so control can refuse another space's call.
+    const scope = { spaceId: SPACE_ID, agentId: AGENT_ID };
     expect(control.updates.map((u) => u.update)).toEqual([
-      { status: 'in_progress' },
-      { status: 'ended', endReason: 'caller_hangup' },
+      { status: 'in_progress', ...scope },
+      { status: 'ended', endReason: 'caller_hangup', ...scope },
     ]);
+    for (const { append } of control.transcripts) expect(append).toMatchObject(scope);
+    expect(control.usages[0]?.usage).toMatchObject(scope);
     const turns = control.transcripts.flatMap((t) => t.append.turns);
     expect(turns.map((t) => [t.speaker, t.text])).toEqual([
       ['agent', 'Hi, this is the clinic.'],
@@ -384,6 +388,8 @@ describe('text-session API end to end', () => {
     expect(lastUpdate()).toEqual({
       status: 'ended',
       endReason: 'silence_timeout',
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
     });
     await idleManager.drain();
   });

@@ -17,6 +17,22 @@ beforeAll(async () => {
     req.on('end', () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/echo-auth') {
+        // A server that quotes the credential back, as some do in their 401s.
+        res.statusCode = 401;
+        res.end(`invalid credentials: ${req.headers.authorization ?? req.headers['x-api-key'] ?? ''}`);
+        return;
+      }
+      if (path === '/echo-all') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ authorization: req.headers.authorization, key: req.headers['x-api-key'], ok: true }));
+        return;
+      }
+      if (path === '/search' || path.startsWith('/api/')) {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ path, query: [...new URL(req.url ?? '/', 'http://x').searchParams] }));
+        return;
+      }
       if (path.startsWith('/customers/')) {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ id: decodeURIComponent(path.split('/')[2] ?? ''), tier: 'gold' }));
@@ -97,11 +113,16 @@ describe('callHttpTool against a local server (host allow-listed)', () => {
       c1: { id: 'c1', kind: 'http-tool', secret: 'tok-123', settings: {} },
     };
     const result = await callHttpTool(
-      tool({ auth: { type: 'bearer', credentialId: 'c1' }, headers: { 'X-Caller': 'agent {customerId}' } }),
+      tool({
+        auth: { type: 'bearer', credentialId: 'c1' },
+        headers: { 'X-Caller': 'agent {customerId}' },
+        parameters: { type: 'object', properties: { customerId: { type: 'string' }, verbose: { type: 'boolean' } } },
+      }),
       { customerId: 'a/b c', verbose: true },
       { ...allowLocal, credentials },
     );
-    expect(JSON.parse(result.output)).toEqual({ id: 'a/b c', tier: 'gold' });
+    // The parsed answer: the framework encodes it once for the model and the transcript.
+    expect(result.output).toEqual({ id: 'a/b c', tier: 'gold' });
     expect(result.status).toBe(200);
     const last = received.at(-1);
     expect(last?.url).toBe('/customers/a%2Fb%20c?verbose=true');
@@ -112,7 +133,11 @@ describe('callHttpTool against a local server (host allow-listed)', () => {
   it('sends unused arguments as a JSON body for POST, with header auth', async () => {
     const credentials = { k: { id: 'k', kind: 'http-tool', secret: 's3cret', settings: {} } };
     await callHttpTool(
-      tool({ method: 'POST', auth: { type: 'header', header: 'X-Api-Key', credentialId: 'k' } }),
+      tool({
+        method: 'POST',
+        auth: { type: 'header', header: 'X-Api-Key', credentialId: 'k' },
+        parameters: { type: 'object', properties: { customerId: { type: 'string' }, note: { type: 'string' } } },
+      }),
       { customerId: '42', note: 'call back' },
       { ...allowLocal, credentials },
     );

@@ -6,7 +6,7 @@ import { ControlClient } from '../control/control-client.ts';
 import { ensureFrameworkLogger } from '../framework.ts';
 import { type FakeControl, startFakeControl } from '../testing/control-server.ts';
 import { AGENT_ID, runtimeConfig, SPACE_ID } from '../testing/fixtures.ts';
-import { parseDispatchMetadata, runVoiceJob, transferTarget } from './voice-job.ts';
+import { parseDispatchMetadata, runVoiceJob, transferTarget, withCallVariables } from './voice-job.ts';
 
 let control: FakeControl;
 let client: ControlClient;
@@ -74,7 +74,13 @@ describe('a voice job that cannot start', () => {
     const { ctx, calls } = fakeJob(meta(callId));
     await runVoiceJob(ctx, deps());
     const update = control.updates.find((u) => u.callId === callId)?.update;
-    expect(update).toMatchObject({ status: 'failed', endReason: 'provider_error' });
+    // Named with the dispatch's space and agent: control refuses a post for another space's call.
+    expect(update).toMatchObject({
+      status: 'failed',
+      endReason: 'provider_error',
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
+    });
     expect(update?.failureReason).toContain(`credential ${config.agent.llm.credentialId} is missing`);
     expect(calls.deleteRoom).toEqual(['call-room-7']);
     expect(calls.connect).toBe(0);
@@ -97,6 +103,43 @@ describe('a voice job that cannot start', () => {
     const reason = control.updates.find((u) => u.callId === callId)?.update.failureReason;
     expect(reason).toContain("the agent's configuration could not be loaded");
     expect(reason).toContain('404');
+  });
+
+  it("fails the call when the agent's placeholders need variables control cannot give", async () => {
+    const config = runtimeConfig('http://127.0.0.1:1/v1');
+    control.configs.set(AGENT_ID, { ...config, agent: { ...config.agent, prompt: 'Call {{first_name}}.' } });
+    const callId = 'a0000000-0000-4000-8000-000000000004';
+    const { ctx, calls } = fakeJob(meta(callId));
+    await runVoiceJob(ctx, deps());
+    const reason = control.updates.find((u) => u.callId === callId)?.update.failureReason;
+    expect(reason).toContain("the call's variables for the agent's placeholders could not be loaded");
+    expect(calls.connect).toBe(0);
+  });
+
+  it("fills the agent's prompt and greeting with the call's variables, asking control only when needed", async () => {
+    const config = runtimeConfig('http://127.0.0.1:1/v1');
+    const callId = 'a0000000-0000-4000-8000-000000000005';
+    control.summaries.set(callId, {
+      callId,
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
+      channel: 'phone',
+      status: 'ringing',
+      roomName: 'call-room-7',
+      fromNumber: '+14155550101',
+      toNumber: '+442079460123',
+      provider: 'twilio',
+      variables: { first_name: 'Ann', phone_number: '+442079460123' },
+    });
+    const withPlaceholders = {
+      ...config,
+      agent: { ...config.agent, prompt: 'Call {{first_name}} at {{phone_number}}.', greeting: 'Hi {{first_name}}!' },
+    };
+    const filled = await withCallVariables(withPlaceholders, client, callId);
+    expect(filled.agent.prompt).toBe('Call Ann at +442079460123.');
+    expect(filled.agent.greeting).toBe('Hi Ann!');
+    // No placeholders: the configuration as it is, without a request (this call has no summary).
+    expect(await withCallVariables(config, client, 'a0000000-0000-4000-8000-000000000006')).toBe(config);
   });
 
   it('turns E.164 numbers into tel: URIs for SIP transfers', () => {

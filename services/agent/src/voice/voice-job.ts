@@ -6,9 +6,16 @@
  */
 import type { JobContext, VAD } from '@livekit/agents';
 import { ParticipantKind, RoomEvent } from '@livekit/rtc-node';
-import { AGENT_INTERRUPTED_TOPIC, type AgentRuntimeConfig, DispatchMetadata } from '@speaknode/contracts';
+import {
+  AGENT_INTERRUPTED_TOPIC,
+  type AgentRuntimeConfig,
+  DispatchMetadata,
+  fillAgentPlaceholders,
+  placeholdersIn,
+} from '@speaknode/contracts';
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
+import { scopedReporter } from '../control/call-scope.ts';
 import type { ControlClient } from '../control/control-client.ts';
 import { Conversation } from '../conversation/conversation.ts';
 import { dtmfCode } from '../conversation/keypad.ts';
@@ -44,6 +51,21 @@ export function transferTarget(destination: string): string {
   return /^\+\d+$/.test(destination) ? `tel:${destination}` : destination;
 }
 
+/**
+ * The runtime configuration with the call's variables (an outbound call's, the caller's number as
+ * `phone_number`) filled into the agent's `{{name}}` placeholders; control is asked only when the
+ * prompt or greeting has any.
+ */
+export async function withCallVariables(
+  runtime: AgentRuntimeConfig,
+  control: Pick<ControlClient, 'callSummary'>,
+  callId: string,
+): Promise<AgentRuntimeConfig> {
+  if (placeholdersIn(runtime.agent.prompt, runtime.agent.greeting).length === 0) return runtime;
+  const { variables } = await control.callSummary(callId);
+  return { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables ?? {}) };
+}
+
 export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<void> {
   let metadata: DispatchMetadata;
   try {
@@ -54,12 +76,14 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
     return;
   }
   const { callId } = metadata;
+  // Every post names the dispatch's space and agent: control refuses another space's call.
+  const reporter = scopedReporter(deps.control, { spaceId: metadata.spaceId, agentId: metadata.agentId });
   // The dispatch names the room; ctx.room has no name until it is connected.
   const roomName = ctx.job.room?.name;
   const deleteRoom = () => ctx.deleteRoom(roomName).catch(() => {});
   const fail = async (failureReason: string) => {
     deps.log(`call ${callId} failed: ${failureReason}`);
-    await deps.control
+    await reporter
       .callUpdate(callId, {
         status: 'failed',
         endReason: 'provider_error',
@@ -79,6 +103,12 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   }
   if (runtime.spaceId !== metadata.spaceId) {
     await fail(`agent ${metadata.agentId} does not belong to space ${metadata.spaceId}`);
+    return;
+  }
+  try {
+    runtime = await withCallVariables(runtime, deps.control, callId);
+  } catch (error) {
+    await fail(`the call's variables for the agent's placeholders could not be loaded: ${(error as Error).message}`);
     return;
   }
 
@@ -121,7 +151,7 @@ export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<
   conversation = new Conversation({
     runtime,
     callId,
-    reporter: deps.control,
+    reporter,
     mode: 'voice',
     llm: providers.llm,
     stt: providers.stt,

@@ -14,6 +14,7 @@ import {
   serviceCredentialsEnv,
   streamSecretEnv,
 } from './env.ts';
+import { outboundCallEnv } from './outbound-env.ts';
 
 /** A client the embedded OIDC issuer (trials only) grants client-credentials tokens to. */
 export const EmbeddedClient = z.object({
@@ -91,6 +92,8 @@ export const ControlConfig = z
       "the agent worker's API token, the same as the worker's AGENT_API_TOKEN (openssl rand -hex 32)",
       16,
     ).optional(),
+    ...outboundCallEnv,
+    ...streamSecretEnv,
   })
   .superRefine(requireLivekitKeys);
 export type ControlConfig = z.infer<typeof ControlConfig>;

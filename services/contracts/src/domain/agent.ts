@@ -66,9 +66,16 @@ export const InterruptionSettings = z.object({
   /**
    * A cut that the caller does not follow with words (a cough, "mm-hm") was a false interruption:
    * the agent pauses instead of dropping its reply, and resumes its sentence when the caller has
-   * been silent this long without a transcript. `null`: an interruption always ends the reply.
+   * been silent this long without a transcript. `0`: an interruption always ends the reply (a number,
+   * not `null`, since a merge-patch `null` restores the default).
    */
-  falseInterruptionResumeMs: z.number().int().min(200).max(10_000).nullable().default(1_500),
+  falseInterruptionResumeMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .refine((ms) => ms === 0 || ms >= 200, 'falseInterruptionResumeMs is 0 (off) or 200 to 10000 ms')
+    .default(1_500),
 });
 export const DEFAULT_INTERRUPTION = {
   enabled: true,

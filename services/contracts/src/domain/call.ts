@@ -37,6 +37,8 @@ export const CallEndReason = z.enum([
   'busy',
   'canceled',
   'error',
+  /** An outbound call answered by a voicemail greeting (answering-machine detection). */
+  'voicemail',
 ]);
 export type CallEndReason = z.infer<typeof CallEndReason>;
 

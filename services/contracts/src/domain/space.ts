@@ -27,12 +27,14 @@ export type Space = z.infer<typeof Space>;
 export const MemberInput = z.object({
   /** The OIDC subject of the user to add. */
   subject: z.string().min(1).max(255),
+  /** How this space knows the member; kept on the membership, never written to the user's profile. */
   email: z.email().optional(),
   role: Role,
 });
 export type MemberInput = z.infer<typeof MemberInput>;
 
-export const MemberUpdate = z.object({ role: Role });
+/** A PATCH of a membership: its role, and the address this space knows the member by. */
+export const MemberUpdate = z.object({ role: Role, email: z.email().optional() });
 
 export const Member = z.object({
   userId: Id,

@@ -68,22 +68,25 @@ async function webCall(status: CallStatus = 'created'): Promise<string> {
   return id;
 }
 
-function agentUpdate(callId: string, body: unknown) {
-  return t.request('POST', `/internal/v1/calls/${callId}/updates`, { token: agentToken, body });
+/** The agent worker names the space and agent of its dispatch on every post. */
+const scoped = (body: object) => ({ ...body, spaceId, agentId });
+
+function agentUpdate(callId: string, body: object) {
+  return t.request('POST', `/internal/v1/calls/${callId}/updates`, { token: agentToken, body: scoped(body) });
 }
 
 /** What the agent worker posts at the end of every call: its transcript, its end, its usage. */
 async function agentFinalReport(callId: string, end: { status: 'ended' | 'failed'; endReason: string }) {
   const transcript = await t.request('POST', `/internal/v1/calls/${callId}/transcript`, {
     token: agentToken,
-    body: { sequence: 0, turns: [{ speaker: 'agent', text: 'Goodbye.', startedAt: new Date().toISOString() }] },
+    body: scoped({ sequence: 0, turns: [{ speaker: 'agent', text: 'Goodbye.', startedAt: new Date().toISOString() }] }),
   });
   expect(transcript.status).toBe(204);
   // After a caller hang-up the call has ended already: the agent's report of it changes nothing but is accepted.
   expect((await agentUpdate(callId, end)).status).toBe(204);
   const usage = await t.request('POST', `/internal/v1/calls/${callId}/usage`, {
     token: agentToken,
-    body: { callSeconds: 12 },
+    body: scoped({ callSeconds: 12 }),
   });
   expect(usage.status).toBe(204);
 }
@@ -178,7 +181,7 @@ const endings: {
         ).status,
       ).toBe(204);
       expect(
-        (await t.request('POST', `/internal/v1/calls/${callId}/usage`, { token: agentToken, body: {} })).status,
+        (await t.request('POST', `/internal/v1/calls/${callId}/usage`, { token: agentToken, body: scoped({}) })).status,
       ).toBe(204);
     },
     finalStatus: 'in_progress → failed (provider_error): LLM key rejected',

@@ -14,6 +14,8 @@ export interface NewCall {
   providerCallId?: string | null;
   fromNumber?: string | null;
   toNumber?: string | null;
+  /** `inbound` unless the platform placed the call (outbound calls). */
+  direction?: Call['direction'];
 }
 
 interface Pending {
@@ -64,9 +66,9 @@ export class CallInserter {
   private async insertBatch(batch: Pending[]): Promise<void> {
     const column = <K extends keyof NewCall>(key: K) => batch.map((p) => p.call[key] ?? null);
     const { rows } = await this.pool.query<CallRow>(
-      `INSERT INTO calls (id, space_id, agent_id, channel, transport, status, room_name, provider, provider_call_id, from_number, to_number)
+      `INSERT INTO calls (id, space_id, agent_id, channel, transport, status, room_name, provider, provider_call_id, from_number, to_number, direction)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::text[], $10::text[], $11::text[])
+                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
        ON CONFLICT DO NOTHING RETURNING ${CALL_COLUMNS}`,
       [
         column('id'),
@@ -80,6 +82,7 @@ export class CallInserter {
         column('providerCallId'),
         column('fromNumber'),
         column('toNumber'),
+        batch.map((p) => p.call.direction ?? 'inbound'),
       ],
     );
     const inserted = new Map(rows.map((row) => [row.id, row]));

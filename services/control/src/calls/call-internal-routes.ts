@@ -1,20 +1,23 @@
 import {
+  type CallScope,
   type CallSummary,
   CallUpdate,
   CallUsage,
+  CallUsageReport,
   ParticipantTokenRequest,
   type SessionGrant,
   TranscriptAppend,
   UsageUpdated,
 } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Response, Router } from 'express';
 import type pg from 'pg';
 import { principalOf, requireService } from '../auth/principal.ts';
 import { isUuid } from '../auth/space-access.ts';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseWrite } from '../http/merge-patch.ts';
 import { inWriteTransaction } from '../http/write.ts';
 import { createParticipantToken } from '../livekit/participant-token.ts';
+import { variablesOfCall } from '../outbound/call-variables.ts';
 import { writeOutboxEvent } from '../outbox/outbox.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { type CallRow, findCall, isFinished } from './call-store.ts';
@@ -64,6 +67,7 @@ export const callInternalRoutes: RouteModule = {
           fromNumber: call.from_number,
           toNumber: call.to_number,
           provider: call.provider,
+          variables: await variablesOfCall(ctx.pool, call),
         };
         res.json(summary);
       },
@@ -73,8 +77,9 @@ export const callInternalRoutes: RouteModule = {
       '/calls/:callId/updates',
       requireService('service:webhooks', 'service:bridge', 'service:agent'),
       async (req, res) => {
-        const update = parseOrProblem(CallUpdate.strict(), jsonBodyOf(req.body));
+        const update = parseWrite(CallUpdate.strict(), req.body);
         const callId = String(req.params.callId);
+        await assertCallInScope(ctx.pool, res, callId, update);
         // The agent worker posts every turn before it reports the end, so its end completes the transcript.
         const fromAgent = isAgentWorker(res);
         const result = await inWriteTransaction(ctx, (client) =>
@@ -94,8 +99,8 @@ export const callInternalRoutes: RouteModule = {
 
     router.post('/calls/:callId/transcript', requireService('service:agent'), async (req, res) => {
       const callId = String(req.params.callId);
-      if (!(await findCall(ctx.pool, callId))) throw HttpProblem.notFound(`no call ${callId}`);
-      const input = parseOrProblem(TranscriptAppend.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(TranscriptAppend.strict(), req.body);
+      await assertCallInScope(ctx.pool, res, callId, input);
       await inWriteTransaction(ctx, async (client) => {
         await findCall(client, callId, { lock: true });
         const { rows } = await client.query<{ n: number }>(
@@ -120,9 +125,8 @@ export const callInternalRoutes: RouteModule = {
 
     router.post('/calls/:callId/usage', requireService('service:agent'), async (req, res) => {
       const callId = String(req.params.callId);
-      const call = await findCall(ctx.pool, callId);
-      if (!call) throw HttpProblem.notFound(`no call ${callId}`);
-      const usage = parseOrProblem(CallUsage.strict(), jsonBodyOf(req.body));
+      const { spaceId, agentId, ...usage } = parseWrite(CallUsageReport.strict(), req.body);
+      const call = await assertCallInScope(ctx.pool, res, callId, { spaceId, agentId });
       await inWriteTransaction(ctx, async (client) => {
         const locked = (await findCall(client, callId, { lock: true }))!;
         const inserted = await client.query(
@@ -149,7 +153,7 @@ export const callInternalRoutes: RouteModule = {
     });
 
     router.post('/calls/:callId/participant-token', requireService('service:bridge'), async (req, res) => {
-      const input = parseOrProblem(ParticipantTokenRequest.strict(), jsonBodyOf(req.body));
+      const input = parseWrite(ParticipantTokenRequest.strict(), req.body);
       const call = await waitForCall(ctx.pool, String(req.params.callId), CALL_APPEAR_WAIT_MS);
       if (isFinished(call)) {
         throw HttpProblem.conflict(`call ${call.id} has ${call.status}; no one can join its room any more`);
@@ -169,6 +173,31 @@ export const callInternalRoutes: RouteModule = {
     return router;
   },
 };
+
+/**
+ * The call, when it is the call of the space and agent the caller acts for (`CallScope`); 404
+ * otherwise, exactly like a missing call. The agent worker must name both (its dispatch's).
+ */
+async function assertCallInScope(
+  pool: pg.Pool,
+  res: Response,
+  callId: string,
+  scope: Partial<CallScope>,
+): Promise<CallRow> {
+  if (isAgentWorker(res) && (!scope.spaceId || !scope.agentId)) {
+    const missing = (['spaceId', 'agentId'] as const).filter((field) => !scope[field]);
+    throw HttpProblem.badRequest(
+      `the agent worker names the space and agent of its dispatch: ${missing.join(' and ')} missing`,
+      missing.map((path) => ({ path, message: 'is required from the agent worker' })),
+    );
+  }
+  const call = await findCall(pool, callId, {
+    ...(scope.spaceId ? { spaceId: scope.spaceId } : {}),
+    ...(scope.agentId ? { agentId: scope.agentId } : {}),
+  });
+  if (!call) throw HttpProblem.notFound(`no call ${callId}`);
+  return call;
+}
 
 function isAgentWorker(res: Response): boolean {
   const principal = principalOf(res);

@@ -29,6 +29,7 @@ import {
   e164OrNull,
   findCall,
   findCallByEgress,
+  findCallByProviderCall,
   findCallByRoom,
   noteOnCall,
 } from './call-store.ts';
@@ -39,6 +40,8 @@ const PARTICIPANT_KIND_SIP = 3;
 const PARTICIPANT_KIND_AGENT = 4;
 /** A web call still `created` this long after its token was issued (TTL 10 minutes) was never joined. */
 const ABANDONED_AFTER_MS = 60 * 60_000;
+/** An outbound call rings for a minute at most (Twilio's default timeout 60 s, LiveKit SIP's ours 45 s). */
+const UNANSWERED_OUTBOUND_AFTER_MS = 15 * 60_000;
 /** How long after a call ended its agent has to say the transcript is complete before it is announced anyway. */
 export const TRANSCRIPT_GRACE_MS = 2 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -176,9 +179,12 @@ export class CallLifecycle {
   }
 
   private async onTwilioStatus(data: { callSid: string; callStatus: string; callDurationSeconds?: number }) {
-    const callId = callIdForProviderCall('twilio', data.callSid);
     const target = TWILIO_STATUS[data.callStatus];
     if (!target) return;
+    // Inbound calls' ids derive from the CallSid; an outbound call's id was ours before Twilio named it.
+    const callId =
+      (await findCallByProviderCall(this.pool, 'twilio', data.callSid))?.id ??
+      callIdForProviderCall('twilio', data.callSid);
     if (!(await findCall(this.pool, callId))) {
       this.options.log.warn('status callback for a call control does not know', { callSid: data.callSid });
       return;
@@ -203,7 +209,10 @@ export class CallLifecycle {
     if (event === 'incoming') {
       return this.onIncoming('voximplant', data.callId, String(payload.from ?? ''), String(payload.to ?? ''));
     }
-    const callId = callIdForProviderCall('voximplant', data.callId);
+    // An outbound call's scenario reports it under our call id, its provider call id.
+    const callId =
+      (await findCallByProviderCall(this.pool, 'voximplant', data.callId))?.id ??
+      callIdForProviderCall('voximplant', data.callId);
     if (!(await findCall(this.pool, callId))) return;
     if (event === 'connected') await this.move(callId, 'in_progress');
     if (event === 'disconnected') {
@@ -214,8 +223,11 @@ export class CallLifecycle {
       });
     }
     if (event === 'failed') {
+      // The SIP code of a call the scenario placed that did not connect (CallEvents.Failed `code`).
+      const code = Number(payload.code);
       await this.move(callId, 'failed', {
-        endReason: 'provider_error',
+        endReason:
+          code === 486 || code === 600 ? 'busy' : [408, 480, 487, 603].includes(code) ? 'no_answer' : 'provider_error',
         failureReason: `VoxImplant: ${String(payload.reason ?? 'the call failed')}`.slice(0, 2000),
       });
     }
@@ -240,6 +252,10 @@ export class CallLifecycle {
         }
         const call = await findCallByRoom(this.pool, roomName);
         if (!call) return;
+        // An outbound SIP callee is in the room while LiveKit still dials it: answered means `active`.
+        const sipStatus =
+          participant.kind === PARTICIPANT_KIND_SIP ? participant.attributes['sip.callStatus'] : undefined;
+        if (sipStatus === 'dialing' || sipStatus === 'ringing') return;
         const moved = await this.move(call.id, 'in_progress', { at });
         if (moved) await this.startRecordingIfWanted(moved);
         return;
@@ -384,6 +400,28 @@ export class CallLifecycle {
     return failed;
   }
 
+  /**
+   * Outbound calls no provider status ever reached past `ringing`: the receiver is unreachable for the
+   * provider's callbacks, or control restarted while LiveKit SIP was dialling. Far past any ringing
+   * timeout, the call is failed with the reason, so it does not stay `ringing` for ever.
+   */
+  async failUnansweredOutbound(olderThanMs = UNANSWERED_OUTBOUND_AFTER_MS): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM calls WHERE direction = 'outbound' AND status IN ('created', 'ringing')
+       AND created_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at LIMIT 100`,
+      [olderThanMs],
+    );
+    let failed = 0;
+    for (const { id } of rows) {
+      const moved = await this.move(id, 'failed', {
+        endReason: 'error',
+        failureReason: `no answer and no status from the provider within ${Math.round(olderThanMs / 60_000)} minutes of dialling: check that the provider reaches the webhook receiver (WEBHOOKS_PUBLIC_URL)`,
+      });
+      if (moved) failed += 1;
+    }
+    return failed;
+  }
+
   /** Announces the transcript of calls whose agent never said it was complete (it crashed, or never joined). */
   async announceOverdueTranscripts(graceMs = TRANSCRIPT_GRACE_MS): Promise<number> {
     let announced = 0;
@@ -401,6 +439,7 @@ export class CallLifecycle {
   /** Retries what an outage left undone: rooms and dispatches of live phone calls through the bridge. */
   async reconcile(): Promise<number> {
     await this.failAbandoned();
+    await this.failUnansweredOutbound();
     await this.announceOverdueTranscripts();
     if (!this.options.livekit) return 0;
     const { rows } = await this.pool.query<CallRow>(

@@ -101,6 +101,19 @@ export async function findCall(
   return rows[0];
 }
 
+/** The call a provider knows by `providerCallId` (an outbound call's id is ours, not derived from the provider's). */
+export async function findCallByProviderCall(
+  db: Queryable,
+  provider: NonNullable<Call['provider']>,
+  providerCallId: string,
+): Promise<CallRow | undefined> {
+  const { rows } = await db.query<CallRow>(
+    `SELECT ${CALL_COLUMNS} FROM calls WHERE provider = $1 AND provider_call_id = $2`,
+    [provider, providerCallId],
+  );
+  return rows[0];
+}
+
 /** The newest call in a LiveKit room (LiveKit webhooks name rooms, not calls). */
 export async function findCallByRoom(db: Queryable, roomName: string): Promise<CallRow | undefined> {
   const { rows } = await db.query<CallRow>(

@@ -36,7 +36,11 @@ export const consoleRoutes: RouteModule = {
       res.setHeader('referrer-policy', 'no-referrer');
       next();
     });
-    router.get('/console', (_req, res) => res.redirect(301, '/console/'));
+    // Routing is not strict, so `/console/` matches here too: only the bare path redirects.
+    router.get('/console', (req, res, next) => {
+      if (req.originalUrl.split('?')[0] !== '/console') return next();
+      res.redirect(301, '/console/');
+    });
     // Where the console signs in: control's issuer and the console's public client there.
     router.get('/console/config.json', (_req, res) => {
       res.setHeader('cache-control', 'no-cache');

@@ -1,4 +1,4 @@
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { type FieldError, HttpProblem } from '@speaknode/runtime/problem';
 import type { z } from 'zod';
 
 /** PATCH bodies are JSON Merge Patch documents (RFC 7396); plain `application/json` is accepted too. */
@@ -6,6 +6,26 @@ export const MERGE_PATCH_MEDIA_TYPE = 'application/merge-patch+json';
 export const PATCH_MEDIA_TYPES = [MERGE_PATCH_MEDIA_TYPE, 'application/json'] as const;
 
 type JsonObject = Record<string, unknown>;
+
+/**
+ * Parses `value` or throws a 400 listing every failing field; an unknown key is named by its own
+ * path (`owner`, `llm.extra`), not as "(root)".
+ */
+function parseFields<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors: FieldError[] = result.error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a field of this resource' }));
+    }
+    return [{ path: at.join('.') || '(root)', message: issue.message }];
+  });
+  throw HttpProblem.badRequest(
+    `the request body is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    errors,
+  );
+}
 
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -56,7 +76,7 @@ function refuseUnknown(sent: unknown, kept: unknown, stored: unknown): void {
 /** Parses a POST/PUT body; unknown fields are refused at every depth, not stripped. */
 export function parseWrite<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   if (body === undefined) throw HttpProblem.badRequest('a JSON body (Content-Type: application/json) is required');
-  const parsed = parseOrProblem(schema, body);
+  const parsed = parseFields(schema, body);
   refuseUnknown(body, parsed, undefined);
   return parsed;
 }
@@ -95,7 +115,7 @@ export function parseMergePatch<S extends z.ZodType>(
   }
   const patch = withoutReadOnly(body, options.readOnly);
   const merged = applyMergePatch(current, patch);
-  const parsed = parseOrProblem(schema, merged);
+  const parsed = parseFields(schema, merged);
   refuseUnknown(patch, parsed, current);
   return parsed;
 }

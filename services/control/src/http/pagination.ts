@@ -12,10 +12,44 @@ export function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** PostgreSQL's `timestamptz::text` (what cursors carry) or ISO 8601: `2026-01-02 03:04:05.123456+00`. */
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2})(?::?(\d{2}))?)?$/;
+
+/** A timestamp PostgreSQL accepts the same way: a real calendar date and time, years 1 to 9999. */
+function isCursorTimestamp(text: string): boolean {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  date.setUTCFullYear(year);
+  return (
+    year >= 1 &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    Number(m[9] ?? 0) <= 15 &&
+    Number(m[10] ?? 0) < 60
+  );
+}
+
+/** The position a cursor names; 400 naming `cursor` for anything this API did not issue. */
 export function decodeCursor(cursor: string): Position {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(decoded) && decoded.length === 2) {
+      const [at, id] = decoded as [unknown, unknown];
+      if (typeof at === 'string' && typeof id === 'string' && UUID.test(id) && isCursorTimestamp(at)) return { at, id };
+    }
   } catch {}
   throw HttpProblem.badRequest('the cursor is not valid; pass back the nextCursor of a previous page', [
     { path: 'cursor', message: 'is not a cursor this API issued' },

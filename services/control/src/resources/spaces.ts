@@ -89,10 +89,11 @@ export const spaceListRoutes: RouteModule = {
            RETURNING *, created_at::text AS cursor_at`,
           [id, input.name, JSON.stringify(input.toolHostAllowList), JSON.stringify(input.webhookHostAllowList)],
         );
-        await client.query("INSERT INTO members (space_id, user_id, role) VALUES ($1, $2, 'owner')", [
-          id,
-          principal.userId,
-        ]);
+        // The creator's address comes from their own token (users.email), the only source of it.
+        await client.query(
+          "INSERT INTO members (space_id, user_id, role, email) SELECT $1, id, 'owner', email FROM users WHERE id = $2",
+          [id, principal.userId],
+        );
         const space = toSpace(rows[0]!, 'owner');
         await recordChange(client, {
           principal,
@@ -251,9 +252,10 @@ function toMember(row: MemberRow): Member {
 }
 
 /** Fields of a member's representation a PATCH may send back unchanged. */
-const MEMBER_READ_ONLY = ['userId', 'subject', 'email', 'createdAt'];
+const MEMBER_READ_ONLY = ['userId', 'subject', 'createdAt'];
 
-const MEMBERS_VIEW = `(SELECT m.user_id AS id, m.user_id, m.space_id, u.subject, u.email, m.role, m.created_at
+/** A member's email is the membership's (what this space's admin typed, or the creator's own token's). */
+const MEMBERS_VIEW = `(SELECT m.user_id AS id, m.user_id, m.space_id, u.subject, m.email, m.role, m.created_at
   FROM members m JOIN users u ON u.id = m.user_id) AS t`;
 
 /**
@@ -303,15 +305,18 @@ export const memberRoutes: RouteModule = {
       if (input.role === 'owner' && access.role !== 'owner')
         throw HttpProblem.forbidden('only an owner can add an owner');
       const member = await inWriteTransaction(ctx, async (client) => {
-        const { rows: users } = await client.query<{ id: string }>(
-          `INSERT INTO users (id, subject, email) VALUES ($1, $2, $3)
-           ON CONFLICT (subject) DO UPDATE SET email = COALESCE(EXCLUDED.email, users.email) RETURNING id`,
-          [crypto.randomUUID(), input.subject, input.email ?? null],
-        );
+        // A user's profile is theirs: adding them creates the user if unknown, and never writes to it.
+        await client.query('INSERT INTO users (id, subject) VALUES ($1, $2) ON CONFLICT (subject) DO NOTHING', [
+          crypto.randomUUID(),
+          input.subject,
+        ]);
+        const { rows: users } = await client.query<{ id: string }>('SELECT id FROM users WHERE subject = $1', [
+          input.subject,
+        ]);
         const userId = users[0]!.id;
         const inserted = await client.query(
-          'INSERT INTO members (space_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [access.spaceId, userId, input.role],
+          'INSERT INTO members (space_id, user_id, role, email) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+          [access.spaceId, userId, input.role, input.email ?? null],
         );
         if (inserted.rowCount === 0) {
           throw HttpProblem.conflict(`${input.subject} is already a member; change the role with PATCH instead`);
@@ -337,20 +342,24 @@ export const memberRoutes: RouteModule = {
       const member = await inWriteTransaction(ctx, async (client) => {
         const before = await findMember(access.spaceId, req.params.userId, client);
         if (!before) throw HttpProblem.notFound(`no member ${req.params.userId} in this space`);
-        const { role } = parseMergePatch(MemberUpdate.strict(), { role: before.role }, req.body, {
-          readOnly: MEMBER_READ_ONLY,
-        });
+        const { role, email } = parseMergePatch(
+          MemberUpdate.strict(),
+          { role: before.role, ...(before.email ? { email: before.email } : {}) },
+          req.body,
+          { readOnly: MEMBER_READ_ONLY },
+        );
         if ((before.role === 'owner' || role === 'owner') && access.role !== 'owner') {
           throw HttpProblem.forbidden('only an owner can grant or change the owner role');
         }
         if (before.role === 'owner' && role !== 'owner')
           await assertAnotherOwner(client, access.spaceId, before.user_id);
-        await client.query('UPDATE members SET role = $3 WHERE space_id = $1 AND user_id = $2', [
+        await client.query('UPDATE members SET role = $3, email = $4 WHERE space_id = $1 AND user_id = $2', [
           access.spaceId,
           before.user_id,
           role,
+          email ?? null,
         ]);
-        const after = { ...before, role };
+        const after = { ...before, role, email: email ?? null };
         await recordChange(client, {
           principal: principalOf(res),
           role: access.role,
@@ -420,7 +429,8 @@ export const memberRoutes: RouteModule = {
     });
     doc.add('patch', '/api/v1/spaces/:spaceId/members/:userId', {
       operationId: 'updateMember',
-      summary: 'Change a member’s role, as a JSON Merge Patch (admin; owner role: owner)',
+      summary:
+        'Change a member’s role or the address this space knows them by, as a JSON Merge Patch (admin; owner role: owner)',
       tags,
       body: MemberUpdate,
       mergePatch: true,

@@ -9,6 +9,7 @@ import { callInternalRoutes } from '../calls/call-internal-routes.ts';
 import { callRoutes } from '../calls/call-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
+import { outboundCallRoutes } from '../outbound/outbound-call-routes.ts';
 import { webhookMessageRoutes } from '../outbound-webhooks/message-routes.ts';
 import { recordingFileRoutes, recordingRoutes } from '../recordings/recording-routes.ts';
 import { agentRoutes } from '../resources/agents.ts';
@@ -35,6 +36,7 @@ export const routeModules: RouteModule[] = [
   webhookMessageRoutes,
   apiKeyRoutes,
   callRoutes,
+  outboundCallRoutes,
   recordingRoutes,
   usageRoutes,
   auditRoutes,

@@ -1,8 +1,8 @@
 import { acceptsEventStream, TEXT_MESSAGE_MAX_CHARS, TextMessage, type TextStreamEvent } from '@speaknode/contracts';
 import { respondWithEventStream } from '@speaknode/runtime/event-stream';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import type { Request, Response } from 'express';
-import { jsonBodyOf } from '../http/json-body.ts';
+import { parseWrite } from '../http/merge-patch.ts';
 import type { OpenTextSession, ReplyAudience, TextSessions } from './text-sessions.ts';
 
 /** `{"text"}`: empty or not text is 400, longer than a message may be is 413, naming the field. */
@@ -16,7 +16,7 @@ export function messageOf(body: unknown): string {
       { errors: [{ path: 'text', message: `must be at most ${TEXT_MESSAGE_MAX_CHARS} characters` }] },
     );
   }
-  return parseOrProblem(TextMessage, jsonBodyOf(body)).text;
+  return parseWrite(TextMessage.strict(), body).text;
 }
 
 /** Answers a message of a text session: the whole reply as JSON, or Server-Sent Events when the client asks for them. */

@@ -1,9 +1,10 @@
 import { SessionGrant, SessionRequest, TextMessage, TextSessionEnded, TextSessionGrant } from '@speaknode/contracts';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole } from '../auth/space-access.ts';
+import { parseWrite } from '../http/merge-patch.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { answerMessage } from './message-replies.ts';
 import { createSessionCall, randomIdentity } from './session-calls.ts';
@@ -33,7 +34,7 @@ export const testSessionRoutes: RouteModule = {
       const access = requireRole(res, 'editor');
       const agentId = String(req.params.agentId);
       await agentInSpace(access.spaceId, agentId);
-      const { mode } = parseOrProblem(SessionRequest, req.body ?? {});
+      const { mode } = parseWrite(SessionRequest.strict(), req.body ?? {});
       if (mode === 'voice') {
         const grant = await createSessionCall(ctx, {
           spaceId: access.spaceId,

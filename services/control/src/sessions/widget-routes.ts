@@ -8,10 +8,11 @@ import {
   WidgetTextSessionGrant,
 } from '@speaknode/contracts';
 import { bearerTokenOf } from '@speaknode/runtime/auth';
-import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
+import { HttpProblem } from '@speaknode/runtime/problem';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { ControlContext, RateLimit } from '../context.ts';
+import { parseWrite } from '../http/merge-patch.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { answerMessage } from './message-replies.ts';
 import { createSessionCall, randomIdentity } from './session-calls.ts';
@@ -149,7 +150,7 @@ export const widgetRoutes: RouteModule = {
       await enforce(ctx, `widget:ip:${req.ip}`, perIp, 'too many sessions from your address');
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
       checkOrigin(req, res, agent, true);
-      const { mode } = parseOrProblem(SessionRequest, req.body ?? {});
+      const { mode } = parseWrite(SessionRequest.strict(), req.body ?? {});
       const widget = agent.config.widget;
       if (!(mode === 'voice' ? widget.voiceEnabled : widget.textEnabled)) {
         throw HttpProblem.forbidden(

@@ -68,7 +68,6 @@ export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIs
   const issuerPath = new URL(options.issuer).pathname.replace(/\/$/, '');
   const login = options.login;
   const usersByName = new Map((login?.users ?? []).map((u) => [u.username, u]));
-  const firstParty = new Set((login?.clients ?? []).map((c) => c.clientId));
   const provider = new Provider(options.issuer, {
     clients: [
       ...options.clients.map((c) => ({
@@ -106,22 +105,6 @@ export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIs
       };
     },
     interactions: { url: async (_ctx, interaction) => `${issuerPath}/interaction/${interaction.uid}` },
-    // The console is first party: signing in is consent enough, so grant what it asks for.
-    loadExistingGrant: async (ctx) => {
-      const clientId = ctx.oidc.client?.clientId;
-      const accountId = ctx.oidc.session?.accountId;
-      if (!clientId || !accountId || !firstParty.has(clientId)) return undefined;
-      const existing = ctx.oidc.session?.grantIdFor(clientId);
-      if (existing) {
-        const grant = await ctx.oidc.provider.Grant.find(existing);
-        if (grant) return grant;
-      }
-      const grant = new ctx.oidc.provider.Grant({ clientId, accountId });
-      grant.addOIDCScope('openid email profile offline_access');
-      grant.addResourceScope(resource, 'api');
-      await grant.save();
-      return grant;
-    },
     // Public clients get a (rotating) refresh token so the console can renew silently.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     pkce: { required: () => true },

@@ -42,7 +42,7 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c as '&'] ?? c,
   );
 
-function loginPage(action: string, clientName: string, error?: string): string {
+function loginPage(action: string, clientName: string, error?: string, username = ''): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Sign in · Speaknode</title>
@@ -61,8 +61,8 @@ small{opacity:.7}
 <h1>Sign in to Speaknode</h1>
 <small>${escapeHtml(clientName)} asks you to sign in.</small>
 ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
-<label>Username<input name="username" autocomplete="username" required autofocus></label>
-<label>Password<input name="password" type="password" autocomplete="current-password" required></label>
+<label>Username<input name="username" autocomplete="username" required ${username ? `value="${escapeHtml(username)}"` : 'autofocus'}></label>
+<label>Password<input name="password" type="password" autocomplete="current-password" required${username ? ' autofocus' : ''}></label>
 <button type="submit">Sign in</button>
 <small>Trial sign-in (embedded issuer). The admin password was printed when control first started and is kept in its data directory.</small>
 </form></body></html>`;
@@ -79,8 +79,9 @@ async function readForm(req: IncomingMessage, limit = 8_192): Promise<URLSearchP
 
 /**
  * The interactive part of the embedded issuer: a login page at `<issuer>/interaction/<uid>` that
- * checks a username and password and finishes oidc-provider's interaction. First-party clients
- * skip consent (see `loadExistingGrant` in embedded-issuer.ts). Failed attempts per interaction
+ * checks a username and password and finishes oidc-provider's interaction. Its clients are first
+ * party (the console), so the consent prompt is answered by granting what was asked, without a
+ * page. Failed attempts per interaction
  * are capped, so a login page left open cannot be used to guess passwords at leisure.
  */
 export function createLoginInteractions(provider: Provider, users: EmbeddedUser[], issuerPath: string) {
@@ -105,6 +106,24 @@ export function createLoginInteractions(provider: Provider, users: EmbeddedUser[
       });
       res.end(html);
     };
+    if (details.prompt.name === 'consent' && details.session?.accountId) {
+      const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
+      const grant =
+        (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ??
+        new provider.Grant({ accountId: details.session.accountId, clientId });
+      if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+      if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) {
+        grant.addResourceScope(indicator, scopes.join(' '));
+      }
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      return;
+    }
     if (req.method === 'GET') return send(200, loginPage(action, clientName));
     if (req.method !== 'POST') return send(405, loginPage(action, clientName, 'Use the form to sign in.'));
 
@@ -119,9 +138,10 @@ export function createLoginInteractions(provider: Provider, users: EmbeddedUser[
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoy));
     if (!user || !ok) {
       failures.set(details.uid, attempts + 1);
-      return send(401, loginPage(action, clientName, 'The username or password is wrong.'));
+      return send(401, loginPage(action, clientName, 'The username or password is wrong.', username.slice(0, 200)));
     }
     failures.delete(details.uid);
+    if (failures.size > 10_000) failures.clear();
     await provider.interactionFinished(
       req,
       res,

@@ -6,6 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export type RefusedAddressClass =
   | 'loopback'
@@ -55,59 +56,96 @@ const CLASSES: Array<[RefusedAddressClass, BlockList]> = [
   ],
 ];
 
-function parseIpv6Groups(address: string): number[] | undefined {
-  let text = address.toLowerCase();
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  // A dotted IPv4 tail (::ffff:127.0.0.1) becomes two hex groups.
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const octets = (dotted[1] as string).split('.').map(Number);
-    const hi = (((octets[0] ?? 0) << 8) | (octets[1] ?? 0)).toString(16);
-    const lo = (((octets[2] ?? 0) << 8) | (octets[3] ?? 0)).toString(16);
-    text = `${text.slice(0, dotted.index)}${hi}:${lo}`;
+type Ipv6 = ipaddr.IPv6;
+
+const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+
+function parseIp(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  // Only the canonical literal forms: ipaddr.js also reads "127.1" or "0x7f.0.0.1", which no resolver returns.
+  if (isIP(bare) === 0) return undefined;
+  try {
+    return ipaddr.parse(bare);
+  } catch {
+    return undefined;
   }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const head = halves[0] ? (halves[0] as string).split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? (halves[1] as string).split(':') : [];
-  const missing = 8 - head.length - tail.length;
-  if (missing < 0 || (halves.length === 1 && missing !== 0)) return undefined;
-  const groups = [...head, ...Array(missing).fill('0'), ...tail].map((g) => Number.parseInt(g, 16));
-  return groups.some((g) => Number.isNaN(g) || g < 0 || g > 0xffff) ? undefined : groups;
 }
 
-/** The IPv4 address an IPv6 address carries (IPv4-mapped, IPv4-compatible, NAT64, 6to4), if any. */
-export function embeddedIpv4(address: string): string | undefined {
-  const g = parseIpv6Groups(address);
-  if (!g) return undefined;
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+/**
+ * Every IPv4 address an IPv6 address carries or translates to, by the forms in use: IPv4-mapped
+ * (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d, RFC 6145), NAT64
+ * (64:ff9b::/96 and the local-use 64:ff9b:1::/48 with the address in the last 32 bits, RFC 6052 /
+ * 8215), 6to4 (2002:AABB:CCDD::/48) and Teredo (2001::/32: the server, and the client with its
+ * bits inverted). A connection to such an address may reach that IPv4 host.
+ */
+function embeddedIpv4s(ip: Ipv6): string[] {
+  const g = ip.parts;
   const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
-  // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (deprecated compatible form)
-  if (zeros(0, 5) && (g[5] === 0xffff || (g[5] === 0 && (g[6] !== 0 || (g[7] ?? 0) > 1)))) {
-    return v4(g[6] as number, g[7] as number);
+  const last32 = v4(g[6] as number, g[7] as number);
+  if (zeros(0, 5) && g[5] === 0xffff) return [last32]; // mapped
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return [last32]; // translated
+  if (zeros(0, 6) && ((g[6] as number) !== 0 || (g[7] as number) > 1)) return [last32]; // compatible
+  if (g[0] === 0x64 && g[1] === 0xff9b) return [last32];
+  if (g[0] === 0x2002) return [v4(g[1] as number, g[2] as number)];
+  if (g[0] === 0x2001 && g[1] === 0) {
+    return [v4(g[2] as number, g[3] as number), v4(~(g[6] as number) & 0xffff, ~(g[7] as number) & 0xffff)];
   }
-  // 64:ff9b::a.b.c.d (NAT64 well-known prefix)
-  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4(g[6] as number, g[7] as number);
-  // 2002:AABB:CCDD::/48 (6to4)
-  if (g[0] === 0x2002) return v4(g[1] as number, g[2] as number);
-  return undefined;
+  return [];
 }
 
-/** Why an address may not be reached without an allow-list entry, or undefined when it may. */
+/** The IPv4 address an IPv6 address carries (see `embeddedIpv4s`), if any: the first one. */
+export function embeddedIpv4(address: string): string | undefined {
+  const ip = parseIp(address);
+  return ip?.kind() === 'ipv6' ? embeddedIpv4s(ip as Ipv6)[0] : undefined;
+}
+
+/** ipaddr.js's range names that are not the public internet, as our classes (everything else is reachable). */
+const RANGE_CLASSES: Record<string, RefusedAddressClass> = {
+  unspecified: 'unspecified',
+  broadcast: 'reserved',
+  multicast: 'multicast',
+  linkLocal: 'link-local',
+  loopback: 'loopback',
+  carrierGradeNat: 'cgnat',
+  private: 'private',
+  reserved: 'reserved',
+  uniqueLocal: 'private',
+  deprecatedSiteLocal: 'private',
+  discard: 'reserved',
+  benchmarking: 'reserved',
+  deprecatedOrchid: 'reserved',
+  orchid2: 'reserved',
+  droneRemoteIdProtocolEntityTags: 'reserved',
+  segmentRouting: 'reserved',
+};
+
+/**
+ * Why an address may not be reached without an allow-list entry, or undefined when it may: our own
+ * list (cloud metadata endpoints first, so they are named as such), then ipaddr.js's classification
+ * of special ranges; an IPv6 address carrying an IPv4 one is refused when that IPv4 address is.
+ * Refused outright, whatever they carry: IPv4-translated addresses (::ffff:0:0:0/96, used only
+ * inside SIIT translators) and local-use NAT64 (64:ff9b:1::/48, an operator's own translator, which
+ * reaches its private networks).
+ */
 export function refusedClassOf(address: string): RefusedAddressClass | undefined {
-  const family = isIP(address);
-  if (family === 0) return 'reserved';
-  if (family === 6) {
-    const inner = embeddedIpv4(address);
-    if (inner) return refusedClassOf(inner);
+  const ip = parseIp(address);
+  if (!ip) return 'reserved';
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as Ipv6;
+    for (const inner of embeddedIpv4s(v6)) {
+      const refused = refusedClassOf(inner);
+      if (refused) return refused;
+    }
+    const range = v6.range();
+    if (range === 'rfc6145') return 'reserved';
+    if (range === 'rfc6052' && v6.parts[2] === 1) return 'private';
   }
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  const bare = family === 6 ? address.replace(/%.*$/, '') : address;
+  const text = ip.toString();
+  const type = ip.kind();
   for (const [name, list] of CLASSES) {
-    if (list.check(bare, type)) return name;
+    if (list.check(text, type)) return name;
   }
-  return undefined;
+  return RANGE_CLASSES[ip.range()];
 }
 
 function ipInCidr(address: string, cidr: string): boolean {

@@ -37,7 +37,7 @@ export interface paths {
         delete: operations["deleteSpace"];
         options?: never;
         head?: never;
-        /** Rename a space or change its tool host allow-list (admin) */
+        /** Rename a space or change its tool and webhook host allow-lists, as a JSON Merge Patch (admin) */
         patch: operations["updateSpace"];
         trace?: never;
     };
@@ -74,7 +74,7 @@ export interface paths {
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** Change a member’s role (admin; owner role: owner) */
+        /** Change a member’s role or the address this space knows them by, as a JSON Merge Patch (admin; owner role: owner) */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -112,7 +112,7 @@ export interface paths {
         delete: operations["deleteAgent"];
         options?: never;
         head?: never;
-        /** Change some top-level fields of an agent (editor) */
+        /** Change the fields sent, as a JSON Merge Patch: nested objects merge, null clears (editor) */
         patch: operations["updateAgent"];
         trace?: never;
     };
@@ -150,7 +150,7 @@ export interface paths {
         delete: operations["deleteTool"];
         options?: never;
         head?: never;
-        /** Change some top-level fields of a tool (editor) */
+        /** Change the fields sent, as a JSON Merge Patch: nested objects merge, null clears (editor) */
         patch: operations["updateTool"];
         trace?: never;
     };
@@ -188,7 +188,7 @@ export interface paths {
         delete: operations["deletePhoneNumber"];
         options?: never;
         head?: never;
-        /** Change some fields of a number, e.g. the agent that answers (admin) */
+        /** Change the fields sent, e.g. the agent that answers, as a JSON Merge Patch (admin) */
         patch: operations["updatePhoneNumber"];
         trace?: never;
     };
@@ -225,7 +225,7 @@ export interface paths {
         delete: operations["deleteCredential"];
         options?: never;
         head?: never;
-        /** Rename, change settings or replace the secret (admin) */
+        /** Rename, change settings or replace the secret, as a JSON Merge Patch (admin) */
         patch: operations["updateCredential"];
         trace?: never;
     };
@@ -262,7 +262,7 @@ export interface paths {
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        /** Change, enable or disable a subscription (admin) */
+        /** Change, enable or disable a subscription, as a JSON Merge Patch (admin) */
         patch: operations["updateWebhook"];
         trace?: never;
     };
@@ -350,7 +350,8 @@ export interface paths {
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a key or change its role (at most yours), as a JSON Merge Patch (admin) */
+        patch: operations["updateApiKey"];
         trace?: never;
     };
     "/api/v1/spaces/{spaceId}/calls": {
@@ -363,7 +364,8 @@ export interface paths {
         /** Calls of the space, newest first; filter by status, channel, agent */
         get: operations["listCalls"];
         put?: never;
-        post?: never;
+        /** The agent calls a number from one of the space's numbers (editor); the call then runs like any other. 422 for a number that is not valid, on the do-not-call list, or a {{variable}} the agent needs and the request lacks. An Idempotency-Key header makes a retry return the first request's call instead of dialling again */
+        post: operations["createOutboundCall"];
         delete?: never;
         options?: never;
         head?: never;
@@ -416,6 +418,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/do-not-call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Numbers this space never calls */
+        get: operations["listDoNotCall"];
+        put?: never;
+        /** Adds a number to the do-not-call list (editor); adding it again changes nothing */
+        post: operations["addDoNotCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/do-not-call/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Takes a number off the do-not-call list (editor) */
+        delete: operations["removeDoNotCall"];
         options?: never;
         head?: never;
         patch?: never;
@@ -694,6 +731,8 @@ export interface components {
             name: string;
             /** @default [] */
             toolHostAllowList: string[];
+            /** @default [] */
+            webhookHostAllowList: string[];
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -707,6 +746,8 @@ export interface components {
             name: string;
             /** @default [] */
             toolHostAllowList?: string[];
+            /** @default [] */
+            webhookHostAllowList?: string[];
         };
         Member: {
             /** Format: uuid */
@@ -836,17 +877,44 @@ export interface components {
             /**
              * @default {
              *       "enabled": true,
-             *       "minDurationMs": 500,
-             *       "minWords": 0
+             *       "minDurationMs": 200,
+             *       "minWords": 0,
+             *       "falseInterruptionResumeMs": 1500
              *     }
              */
             interruption: {
                 /** @default true */
                 enabled: boolean;
-                /** @default 500 */
+                /** @default 200 */
                 minDurationMs: number;
                 /** @default 0 */
                 minWords: number;
+                /** @default 1500 */
+                falseInterruptionResumeMs: number;
+            };
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "terminator": "#",
+             *       "interDigitTimeoutMs": 2000,
+             *       "maxDigits": 16,
+             *       "sendDtmfEnabled": false
+             *     }
+             */
+            keypad: {
+                /** @default true */
+                enabled: boolean;
+                /**
+                 * @default #
+                 * @enum {string}
+                 */
+                terminator: "#" | "*" | "none";
+                /** @default 2000 */
+                interDigitTimeoutMs: number;
+                /** @default 16 */
+                maxDigits: number;
+                /** @default false */
+                sendDtmfEnabled: boolean;
             };
             /**
              * @default {
@@ -1020,17 +1088,44 @@ export interface components {
             /**
              * @default {
              *       "enabled": true,
-             *       "minDurationMs": 500,
-             *       "minWords": 0
+             *       "minDurationMs": 200,
+             *       "minWords": 0,
+             *       "falseInterruptionResumeMs": 1500
              *     }
              */
             interruption?: {
                 /** @default true */
                 enabled?: boolean;
-                /** @default 500 */
+                /** @default 200 */
                 minDurationMs?: number;
                 /** @default 0 */
                 minWords?: number;
+                /** @default 1500 */
+                falseInterruptionResumeMs?: number;
+            };
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "terminator": "#",
+             *       "interDigitTimeoutMs": 2000,
+             *       "maxDigits": 16,
+             *       "sendDtmfEnabled": false
+             *     }
+             */
+            keypad?: {
+                /** @default true */
+                enabled?: boolean;
+                /**
+                 * @default #
+                 * @enum {string}
+                 */
+                terminator?: "#" | "*" | "none";
+                /** @default 2000 */
+                interDigitTimeoutMs?: number;
+                /** @default 16 */
+                maxDigits?: number;
+                /** @default false */
+                sendDtmfEnabled?: boolean;
             };
             /**
              * @default {
@@ -1346,9 +1441,22 @@ export interface components {
             startedAt: string | null;
             endedAt: string | null;
             durationSeconds: number | null;
-            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error") | null;
+            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail") | null;
             failureReason: string | null;
             recordingKey: string | null;
+        };
+        OutboundCallInput: {
+            /** Format: uuid */
+            agentId: string;
+            /** Format: uuid */
+            from: string;
+            to: string;
+            /** @default {} */
+            variables: {
+                [key: string]: string;
+            };
+            /** @default false */
+            answeringMachineDetection: boolean;
         };
         AuditEntry: {
             /** Format: uuid */
@@ -1382,7 +1490,7 @@ export interface components {
             }[];
             ended: boolean;
             /** @enum {string} */
-            endReason?: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error";
+            endReason?: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail";
         };
         TextToolCall: {
             name: string;
@@ -1434,6 +1542,8 @@ export interface operations {
                             name: string;
                             /** @default [] */
                             toolHostAllowList: string[];
+                            /** @default [] */
+                            webhookHostAllowList: string[];
                             /** Format: uuid */
                             id: string;
                             /** Format: date-time */
@@ -1560,12 +1670,18 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
         requestBody: {
             content: {
+                "application/merge-patch+json": {
+                    name?: string | null;
+                    toolHostAllowList?: string[] | null;
+                    webhookHostAllowList?: string[] | null;
+                };
                 "application/json": {
-                    name?: string;
-                    /** @default [] */
-                    toolHostAllowList?: string[];
+                    name?: string | null;
+                    toolHostAllowList?: string[] | null;
+                    webhookHostAllowList?: string[] | null;
                 };
             };
         };
@@ -1752,11 +1868,16 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
         requestBody: {
             content: {
+                "application/merge-patch+json": {
+                    role?: ("viewer" | "editor" | "admin" | "owner") | null;
+                    email?: string | null;
+                };
                 "application/json": {
-                    /** @enum {string} */
-                    role: "viewer" | "editor" | "admin" | "owner";
+                    role?: ("viewer" | "editor" | "admin" | "owner") | null;
+                    email?: string | null;
                 };
             };
         };
@@ -1919,17 +2040,44 @@ export interface operations {
                             /**
                              * @default {
                              *       "enabled": true,
-                             *       "minDurationMs": 500,
-                             *       "minWords": 0
+                             *       "minDurationMs": 200,
+                             *       "minWords": 0,
+                             *       "falseInterruptionResumeMs": 1500
                              *     }
                              */
                             interruption: {
                                 /** @default true */
                                 enabled: boolean;
-                                /** @default 500 */
+                                /** @default 200 */
                                 minDurationMs: number;
                                 /** @default 0 */
                                 minWords: number;
+                                /** @default 1500 */
+                                falseInterruptionResumeMs: number;
+                            };
+                            /**
+                             * @default {
+                             *       "enabled": true,
+                             *       "terminator": "#",
+                             *       "interDigitTimeoutMs": 2000,
+                             *       "maxDigits": 16,
+                             *       "sendDtmfEnabled": false
+                             *     }
+                             */
+                            keypad: {
+                                /** @default true */
+                                enabled: boolean;
+                                /**
+                                 * @default #
+                                 * @enum {string}
+                                 */
+                                terminator: "#" | "*" | "none";
+                                /** @default 2000 */
+                                interDigitTimeoutMs: number;
+                                /** @default 16 */
+                                maxDigits: number;
+                                /** @default false */
+                                sendDtmfEnabled: boolean;
                             };
                             /**
                              * @default {
@@ -2145,171 +2293,194 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    /** @default  */
-                    description?: string;
-                    prompt?: string;
-                    greeting?: string;
-                    /** @default en-US */
-                    language?: string;
+                "application/merge-patch+json": {
+                    name?: string | null;
+                    description?: string | null;
+                    prompt?: string | null;
+                    greeting?: string | null;
+                    language?: string | null;
                     llm?: {
-                        /** @constant */
-                        provider: "openai-compatible";
-                        /** Format: uri */
-                        baseUrl?: string;
-                        model: string;
-                        /** Format: uuid */
-                        credentialId?: string;
-                        /** @default 0.7 */
-                        temperature?: number;
-                        maxOutputTokens?: number;
-                    };
-                    stt?: {
-                        /** @constant */
-                        provider: "speaknode-models";
-                        /** @default parakeet-tdt-0.6b-v2 */
-                        model?: string;
+                        provider?: "openai-compatible" | null;
+                        baseUrl?: string | null;
+                        model?: string | null;
+                        credentialId?: string | null;
+                        temperature?: number | null;
+                        maxOutputTokens?: number | null;
+                    } | null;
+                    stt?: ({
+                        provider?: "speaknode-models" | null;
+                        model?: string | null;
                     } | {
-                        /** @constant */
-                        provider: "openai";
-                        /** @default gpt-4o-mini-transcribe */
-                        model?: string;
-                        /** Format: uri */
-                        baseUrl?: string;
-                        /** Format: uuid */
-                        credentialId: string;
+                        provider?: "openai" | null;
+                        model?: string | null;
+                        baseUrl?: string | null;
+                        credentialId?: string | null;
                     } | {
-                        /** @constant */
-                        provider: "deepgram";
-                        /** @default nova-3 */
-                        model?: string;
-                        /** Format: uuid */
-                        credentialId: string;
-                    };
-                    tts?: {
-                        /** @constant */
-                        provider: "speaknode-models";
-                        /** @default piper */
-                        model?: string;
-                        voice: string;
+                        provider?: "deepgram" | null;
+                        model?: string | null;
+                        credentialId?: string | null;
+                    }) | null;
+                    tts?: ({
+                        provider?: "speaknode-models" | null;
+                        model?: string | null;
+                        voice?: string | null;
                     } | {
-                        /** @constant */
-                        provider: "openai";
-                        /** Format: uri */
-                        baseUrl?: string;
-                        model: string;
-                        voice: string;
-                        /** Format: uuid */
-                        credentialId: string;
+                        provider?: "openai" | null;
+                        baseUrl?: string | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
                     } | {
-                        /** @constant */
-                        provider: "elevenlabs";
-                        model: string;
-                        voice: string;
-                        /** Format: uuid */
-                        credentialId: string;
+                        provider?: "elevenlabs" | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
                     } | {
-                        /** @constant */
-                        provider: "cartesia";
-                        model: string;
-                        voice: string;
-                        /** Format: uuid */
-                        credentialId: string;
+                        provider?: "cartesia" | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
                     } | {
-                        /** @constant */
-                        provider: "deepgram";
-                        model: string;
-                        voice: string;
-                        /** Format: uuid */
-                        credentialId: string;
-                    };
-                    /** @default [] */
-                    toolIds?: string[];
-                    /** @default true */
-                    endCallEnabled?: boolean;
-                    /**
-                     * @default {
-                     *       "enabled": false,
-                     *       "destinations": []
-                     *     }
-                     */
+                        provider?: "deepgram" | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
+                    }) | null;
+                    toolIds?: string[] | null;
+                    endCallEnabled?: boolean | null;
                     transfer?: {
-                        /** @default false */
-                        enabled?: boolean;
-                        /** @default [] */
-                        destinations?: string[];
-                    };
-                    /**
-                     * @default {
-                     *       "detection": "vad",
-                     *       "minEndpointingDelayMs": 500,
-                     *       "maxEndpointingDelayMs": 6000
-                     *     }
-                     */
+                        enabled?: boolean | null;
+                        destinations?: string[] | null;
+                    } | null;
                     turn?: {
-                        /**
-                         * @default vad
-                         * @enum {string}
-                         */
-                        detection?: "vad" | "stt";
-                        /** @default 500 */
-                        minEndpointingDelayMs?: number;
-                        /** @default 6000 */
-                        maxEndpointingDelayMs?: number;
-                    };
-                    /**
-                     * @default {
-                     *       "enabled": true,
-                     *       "minDurationMs": 500,
-                     *       "minWords": 0
-                     *     }
-                     */
+                        detection?: ("vad" | "stt") | null;
+                        minEndpointingDelayMs?: number | null;
+                        maxEndpointingDelayMs?: number | null;
+                    } | null;
                     interruption?: {
-                        /** @default true */
-                        enabled?: boolean;
-                        /** @default 500 */
-                        minDurationMs?: number;
-                        /** @default 0 */
-                        minWords?: number;
-                    };
-                    /**
-                     * @default {
-                     *       "maxDurationSeconds": 1800,
-                     *       "silenceTimeoutSeconds": 30
-                     *     }
-                     */
+                        enabled?: boolean | null;
+                        minDurationMs?: number | null;
+                        minWords?: number | null;
+                        falseInterruptionResumeMs?: number | null;
+                    } | null;
+                    keypad?: {
+                        enabled?: boolean | null;
+                        terminator?: ("#" | "*" | "none") | null;
+                        interDigitTimeoutMs?: number | null;
+                        maxDigits?: number | null;
+                        sendDtmfEnabled?: boolean | null;
+                    } | null;
                     limits?: {
-                        /** @default 1800 */
-                        maxDurationSeconds?: number;
-                        /** @default 30 */
-                        silenceTimeoutSeconds?: number;
-                    };
-                    /** @default false */
-                    recordingEnabled?: boolean;
+                        maxDurationSeconds?: number | null;
+                        silenceTimeoutSeconds?: number | null;
+                    } | null;
+                    recordingEnabled?: boolean | null;
                     widget?: {
-                        allowedOrigins?: string[];
-                        /** @default true */
-                        voiceEnabled?: boolean;
-                        /** @default true */
-                        textEnabled?: boolean;
-                        /**
-                         * @default {
-                         *       "position": "bottom-right"
-                         *     }
-                         */
+                        allowedOrigins?: string[] | null;
+                        voiceEnabled?: boolean | null;
+                        textEnabled?: boolean | null;
                         appearance?: {
-                            title?: string;
-                            accentColor?: string;
-                            /**
-                             * @default bottom-right
-                             * @enum {string}
-                             */
-                            position?: "bottom-right" | "bottom-left" | "inline";
-                        };
-                    };
+                            title?: string | null;
+                            accentColor?: string | null;
+                            position?: ("bottom-right" | "bottom-left" | "inline") | null;
+                        } | null;
+                    } | null;
+                };
+                "application/json": {
+                    name?: string | null;
+                    description?: string | null;
+                    prompt?: string | null;
+                    greeting?: string | null;
+                    language?: string | null;
+                    llm?: {
+                        provider?: "openai-compatible" | null;
+                        baseUrl?: string | null;
+                        model?: string | null;
+                        credentialId?: string | null;
+                        temperature?: number | null;
+                        maxOutputTokens?: number | null;
+                    } | null;
+                    stt?: ({
+                        provider?: "speaknode-models" | null;
+                        model?: string | null;
+                    } | {
+                        provider?: "openai" | null;
+                        model?: string | null;
+                        baseUrl?: string | null;
+                        credentialId?: string | null;
+                    } | {
+                        provider?: "deepgram" | null;
+                        model?: string | null;
+                        credentialId?: string | null;
+                    }) | null;
+                    tts?: ({
+                        provider?: "speaknode-models" | null;
+                        model?: string | null;
+                        voice?: string | null;
+                    } | {
+                        provider?: "openai" | null;
+                        baseUrl?: string | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
+                    } | {
+                        provider?: "elevenlabs" | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
+                    } | {
+                        provider?: "cartesia" | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
+                    } | {
+                        provider?: "deepgram" | null;
+                        model?: string | null;
+                        voice?: string | null;
+                        credentialId?: string | null;
+                    }) | null;
+                    toolIds?: string[] | null;
+                    endCallEnabled?: boolean | null;
+                    transfer?: {
+                        enabled?: boolean | null;
+                        destinations?: string[] | null;
+                    } | null;
+                    turn?: {
+                        detection?: ("vad" | "stt") | null;
+                        minEndpointingDelayMs?: number | null;
+                        maxEndpointingDelayMs?: number | null;
+                    } | null;
+                    interruption?: {
+                        enabled?: boolean | null;
+                        minDurationMs?: number | null;
+                        minWords?: number | null;
+                        falseInterruptionResumeMs?: number | null;
+                    } | null;
+                    keypad?: {
+                        enabled?: boolean | null;
+                        terminator?: ("#" | "*" | "none") | null;
+                        interDigitTimeoutMs?: number | null;
+                        maxDigits?: number | null;
+                        sendDtmfEnabled?: boolean | null;
+                    } | null;
+                    limits?: {
+                        maxDurationSeconds?: number | null;
+                        silenceTimeoutSeconds?: number | null;
+                    } | null;
+                    recordingEnabled?: boolean | null;
+                    widget?: {
+                        allowedOrigins?: string[] | null;
+                        voiceEnabled?: boolean | null;
+                        textEnabled?: boolean | null;
+                        appearance?: {
+                            title?: string | null;
+                            accentColor?: string | null;
+                            position?: ("bottom-right" | "bottom-left" | "inline") | null;
+                        } | null;
+                    } | null;
                 };
             };
         };
@@ -2577,62 +2748,66 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    description?: string;
-                    /**
-                     * @default {
-                     *       "type": "object",
-                     *       "properties": {}
-                     *     }
-                     */
-                    parameters?: {
-                        /** @constant */
-                        type: "object";
+                "application/merge-patch+json": {
+                    name?: string | null;
+                    description?: string | null;
+                    parameters?: ({
+                        type?: "object" | null;
                     } & {
                         [key: string]: unknown;
-                    };
-                    /**
-                     * @default POST
-                     * @enum {string}
-                     */
-                    method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-                    urlTemplate?: string;
-                    /** @default {} */
+                    }) | null;
+                    method?: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE") | null;
+                    urlTemplate?: string | null;
                     headers?: {
                         [key: string]: string;
-                    };
-                    /**
-                     * @default {
-                     *       "type": "none"
-                     *     }
-                     */
-                    auth?: {
-                        /** @constant */
-                        type: "none";
+                    } | null;
+                    auth?: ({
+                        type?: "none" | null;
                     } | {
-                        /** @constant */
-                        type: "bearer";
-                        /** Format: uuid */
-                        credentialId: string;
+                        type?: "bearer" | null;
+                        credentialId?: string | null;
                     } | {
-                        /** @constant */
-                        type: "basic";
-                        /** Format: uuid */
-                        credentialId: string;
+                        type?: "basic" | null;
+                        credentialId?: string | null;
                     } | {
-                        /** @constant */
-                        type: "header";
-                        header: string;
-                        /** Format: uuid */
-                        credentialId: string;
-                    };
-                    /** @default 10000 */
-                    timeoutMs?: number;
-                    /** @default 65536 */
-                    maxResponseBytes?: number;
+                        type?: "header" | null;
+                        header?: string | null;
+                        credentialId?: string | null;
+                    }) | null;
+                    timeoutMs?: number | null;
+                    maxResponseBytes?: number | null;
+                };
+                "application/json": {
+                    name?: string | null;
+                    description?: string | null;
+                    parameters?: ({
+                        type?: "object" | null;
+                    } & {
+                        [key: string]: unknown;
+                    }) | null;
+                    method?: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE") | null;
+                    urlTemplate?: string | null;
+                    headers?: {
+                        [key: string]: string;
+                    } | null;
+                    auth?: ({
+                        type?: "none" | null;
+                    } | {
+                        type?: "bearer" | null;
+                        credentialId?: string | null;
+                    } | {
+                        type?: "basic" | null;
+                        credentialId?: string | null;
+                    } | {
+                        type?: "header" | null;
+                        header?: string | null;
+                        credentialId?: string | null;
+                    }) | null;
+                    timeoutMs?: number | null;
+                    maxResponseBytes?: number | null;
                 };
             };
         };
@@ -2856,9 +3031,23 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PhoneNumberInput"];
+                "application/merge-patch+json": {
+                    provider?: ("twilio" | "voximplant") | null;
+                    number?: string | null;
+                    mode?: ("sip" | "stream") | null;
+                    agentId?: string | null;
+                    credentialId?: string | null;
+                };
+                "application/json": {
+                    provider?: ("twilio" | "voximplant") | null;
+                    number?: string | null;
+                    mode?: ("sip" | "stream") | null;
+                    agentId?: string | null;
+                    credentialId?: string | null;
+                };
             };
         };
         responses: {
@@ -3043,17 +3232,24 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    /** @enum {string} */
-                    kind?: "openai" | "deepgram" | "elevenlabs" | "cartesia" | "twilio" | "voximplant" | "http-tool" | "generic";
-                    secret?: string;
-                    /** @default {} */
+                "application/merge-patch+json": {
+                    name?: string | null;
+                    kind?: ("openai" | "deepgram" | "elevenlabs" | "cartesia" | "twilio" | "voximplant" | "http-tool" | "generic") | null;
+                    secret?: string | null;
                     settings?: {
                         [key: string]: string;
-                    };
+                    } | null;
+                };
+                "application/json": {
+                    name?: string | null;
+                    kind?: ("openai" | "deepgram" | "elevenlabs" | "cartesia" | "twilio" | "voximplant" | "http-tool" | "generic") | null;
+                    secret?: string | null;
+                    settings?: {
+                        [key: string]: string;
+                    } | null;
                 };
             };
         };
@@ -3241,17 +3437,20 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
         requestBody: {
             content: {
+                "application/merge-patch+json": {
+                    url?: string | null;
+                    description?: string | null;
+                    eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[] | null;
+                    enabled?: boolean | null;
+                };
                 "application/json": {
-                    /** Format: uri */
-                    url?: string;
-                    /** @default  */
-                    description?: string;
-                    /** @default [] */
-                    eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[];
-                    /** @default true */
-                    enabled?: boolean;
+                    url?: string | null;
+                    description?: string | null;
+                    eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[] | null;
+                    enabled?: boolean | null;
                 };
             };
         };
@@ -3529,6 +3728,50 @@ export interface operations {
             };
         };
     };
+    updateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                apiKeyId: string;
+            };
+            cookie?: never;
+        };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": {
+                    name?: string | null;
+                    role?: ("viewer" | "editor" | "admin") | null;
+                };
+                "application/json": {
+                    name?: string | null;
+                    role?: ("viewer" | "editor" | "admin") | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The API key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listCalls: {
         parameters: {
             query?: {
@@ -3581,12 +3824,68 @@ export interface operations {
                             startedAt: string | null;
                             endedAt: string | null;
                             durationSeconds: number | null;
-                            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error") | null;
+                            endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail") | null;
                             failureReason: string | null;
                             recordingKey: string | null;
                         }[];
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOutboundCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    agentId: string;
+                    /** Format: uuid */
+                    from: string;
+                    to: string;
+                    /** @default {} */
+                    variables?: {
+                        [key: string]: string;
+                    };
+                    /** @default false */
+                    answeringMachineDetection?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description A repeat with the same Idempotency-Key: the call the first request placed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description The call, dialling */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
                 };
             };
             /** @description An error (RFC 9457 problem details) */
@@ -3646,7 +3945,7 @@ export interface operations {
                         startedAt: string | null;
                         endedAt: string | null;
                         durationSeconds: number | null;
-                        endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error") | null;
+                        endReason: ("caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail") | null;
                         failureReason: string | null;
                         recordingKey: string | null;
                         transcript: {
@@ -3783,6 +4082,137 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDoNotCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            spaceId: string;
+                            number: string;
+                            reason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addDoNotCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    number: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Already on the list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        spaceId: string;
+                        number: string;
+                        reason: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        spaceId: string;
+                        number: string;
+                        reason: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeDoNotCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error (RFC 9457 problem details) */
             default: {
@@ -4159,7 +4589,7 @@ export interface operations {
                         /** Format: uuid */
                         callId: string;
                         /** @enum {string} */
-                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error";
+                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail";
                     };
                 };
             };
@@ -4430,7 +4860,7 @@ export interface operations {
                         /** Format: uuid */
                         callId: string;
                         /** @enum {string} */
-                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error";
+                        endReason: "caller_hangup" | "agent_hangup" | "transferred" | "max_duration" | "silence_timeout" | "provider_error" | "no_answer" | "busy" | "canceled" | "error" | "voicemail";
                     };
                 };
             };

@@ -7,6 +7,7 @@ import {
   CreateRoomRequest,
   CreateSIPDispatchRuleRequest,
   CreateSIPInboundTrunkRequest,
+  CreateSIPParticipantRequest,
   DeleteAgentDispatchRequest,
   DeleteRoomRequest,
   DeleteSIPDispatchRuleRequest,
@@ -25,6 +26,7 @@ import {
   RoomCompositeEgressRequest,
   SIPDispatchRuleInfo,
   SIPInboundTrunkInfo,
+  SIPParticipantInfo,
   StopEgressRequest,
 } from '@livekit/protocol';
 import { type ClaimGrants, TokenVerifier } from 'livekit-server-sdk';
@@ -34,12 +36,16 @@ class TwirpFailure extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly meta?: Record<string, string>,
   ) {
     super(message);
   }
 }
 
-type Handler = (body: unknown, grants: ClaimGrants) => unknown;
+/** How the callee of an outbound SIP call answers: picks up, or the SIP status LiveKit reports. */
+export type SipCallee = { answer: true } | { answer: false; sipStatusCode: number; sipStatus: string };
+
+type Handler = (body: unknown, grants: ClaimGrants) => unknown | Promise<unknown>;
 
 /**
  * A local HTTP server speaking LiveKit's server API as documented: Twirp, `POST
@@ -55,6 +61,10 @@ export class FakeLivekitServer {
   readonly rules: SIPDispatchRuleInfo[] = [];
   readonly egresses: EgressInfo[] = [];
   readonly calls: { method: string; body: unknown }[] = [];
+  /** Outbound SIP calls placed (CreateSIPParticipant), in order. */
+  readonly sipCalls: CreateSIPParticipantRequest[] = [];
+  /** Who answers an outbound SIP call to a number (default: everyone picks up). */
+  sipCallee: (number: string) => SipCallee | Promise<SipCallee> = () => ({ answer: true });
   down = false;
   private server: Server | undefined;
   private readonly verifier: TokenVerifier;
@@ -180,6 +190,30 @@ export class FakeLivekitServer {
         if (index < 0) throw new TwirpFailure(404, 'not_found', 'dispatch rule not found');
         return this.rules.splice(index, 1)[0]!.toJson();
       },
+      'livekit.SIP/CreateSIPParticipant': async (body, grants) => {
+        need(grants.sip?.call, 'sip call');
+        const request = CreateSIPParticipantRequest.fromJson(body as never);
+        if (!request.sipTrunkId) throw new TwirpFailure(400, 'invalid_argument', 'sip_trunk_id is required');
+        if (!request.sipCallTo) throw new TwirpFailure(400, 'invalid_argument', 'sip_call_to is required');
+        if (!this.rooms.has(request.roomName)) {
+          throw new TwirpFailure(404, 'not_found', `room ${request.roomName} does not exist`);
+        }
+        this.sipCalls.push(request);
+        const callee = await this.sipCallee(request.sipCallTo);
+        if (!callee.answer) {
+          // What LiveKit answers when waitUntilAnswered is set and the callee does not take the call.
+          throw new TwirpFailure(400, 'failed_precondition', 'call was not answered', {
+            sip_status_code: String(callee.sipStatusCode),
+            sip_status: callee.sipStatus,
+          });
+        }
+        return new SIPParticipantInfo({
+          participantId: `PA_${randomUUID().slice(0, 12)}`,
+          participantIdentity: request.participantIdentity,
+          roomName: request.roomName,
+          sipCallId: `SCL_${randomUUID().slice(0, 12)}`,
+        }).toJson();
+      },
       'livekit.Egress/StartRoomCompositeEgress': (body, grants) => {
         need(grants.video?.roomRecord, 'roomRecord');
         const request = RoomCompositeEgressRequest.fromJson(body as never);
@@ -251,7 +285,7 @@ export class FakeLivekitServer {
       }
       let result: unknown;
       try {
-        result = handler(body, grants);
+        result = await handler(body, grants);
       } catch (error) {
         if (error instanceof TwirpFailure) throw error;
         throw new TwirpFailure(400, 'malformed', (error as Error).message);
@@ -263,7 +297,9 @@ export class FakeLivekitServer {
         error instanceof TwirpFailure ? error : new TwirpFailure(500, 'internal', (error as Error).message);
       res
         .writeHead(failure.status, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ code: failure.code, msg: failure.message }));
+        .end(
+          JSON.stringify({ code: failure.code, msg: failure.message, ...(failure.meta ? { meta: failure.meta } : {}) }),
+        );
     }
   }
 }
