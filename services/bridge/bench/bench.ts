@@ -14,8 +14,10 @@ import { payloadProblem } from '../src/leg.ts';
 import { LatenessHistogram } from '../src/metrics.ts';
 import { decodeBase64 } from '../src/protocols/session.ts';
 import { speech } from '../src/testing/speech.ts';
+import { bargeIns } from './barge-in.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const BARGE_INS = Number(process.env.BENCH_BARGE_INS ?? 20);
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const BASELINE_SECONDS = Math.min(10, SECONDS);
 
@@ -317,8 +319,16 @@ console.log(
   `  baseline: ${baseline.cpuPerCallPercent}% of a core per call (${baseline.cpuMsPerCallSecond} ms CPU per call-second)`,
 );
 
+console.log(`\n${BARGE_INS} barge-ins with the real agent session (Silero VAD) over a real Twilio socket…`);
+const bargeIn = await bargeIns(BARGE_INS);
+console.log(
+  `  caller's speech start → clear p50 ${bargeIn.speechStartToClearP50Ms} ms, p99 ${bargeIn.speechStartToClearP99Ms} ms, max ${bargeIn.speechStartToClearMaxMs} ms; ` +
+    `peak of the first frame after a clear ${bargeIn.firstFrameAfterClearPeakMax} (over ${bargeIn.clears} clears)`,
+);
+
 const summary = {
   bench: '@speaknode/bridge',
+  bargeIn,
   calibration19200MacUs: calibrationUs,
   perFrameUs: {
     twilioCallerToRoom: twilio.inboundUs,
@@ -345,6 +355,8 @@ const summary = {
   },
   loadAverage: { start: Math.round(loadAtStart * 100) / 100, end: Math.round((loadavg()[0] as number) * 100) / 100 },
   targets: {
+    bargeInP50MsMax: 350,
+    bargeInMet: bargeIn.speechStartToClearP50Ms <= 350 && bargeIn.firstFrameAfterClearPeakMax === 0,
     perFrameUsMax: 10,
     p99DeviationMsMax: 5,
     perFrameMet: [twilio.inboundUs, twilio.outboundUs, vox.inboundUs, vox.outboundUs].every((us) => us <= 10),

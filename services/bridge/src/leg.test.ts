@@ -102,6 +102,63 @@ describe('PhoneLeg pacing', () => {
   }, 60_000);
 });
 
+describe('PhoneLeg pacing with a jittery agent', () => {
+  it('sends one frame per slot: a frame that misses its slot goes one slot later, never as a double send', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    let agent: MemoryAgentContext | undefined;
+    const rooms = new MemoryRoomConnector({
+      agent: () => ({
+        start: (context) => {
+          agent = context;
+        },
+        onCallerAudio() {},
+        stop() {},
+      }),
+    });
+    const sent: number[] = [];
+    const marks: string[] = [];
+    const leg = new PhoneLeg(
+      'twilio',
+      callId,
+      { codec: 'mulaw', sampleRate: 8000 },
+      {
+        sendMedia: () => sent.push(performance.now()),
+        sendClear() {},
+        hangUp() {},
+        sendMark: (name) => marks.push(name),
+      },
+      { control, rooms, metrics: new BridgeMetrics(), settings: DEFAULT_LEG_SETTINGS },
+    );
+    await leg.begin();
+    const frame = new Int16Array(960).fill(3000);
+    // The agent's frames come every 20 ms on its own clock, each 0–30 ms late (network, event loop),
+    // so now and then one arrives after the bridge's slot for it: where the double sends came from.
+    let seed = 7;
+    const jitter = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return (seed / 2147483648) * 30;
+    };
+    const frames = 3000;
+    const arrivals = Array.from({ length: frames }, (_, k) => k * 20 + jitter()).sort((a, b) => a - b);
+    let next = 0;
+    for (let t = 0; t < frames * 20 + 500; t += 1) {
+      while (next < frames && (arrivals[next] as number) <= t) {
+        agent?.say(frame);
+        next++;
+      }
+      for (const name of marks.splice(0)) leg.markPlayed(name);
+      vi.advanceTimersByTime(1);
+    }
+    expect(sent.length).toBe(frames);
+    // After the first tick (which fills Twilio's buffer with what gathered in the jitter delay),
+    // frames leave exactly one per 20 ms slot.
+    const firstTickFrames = sent.filter((at) => at === sent[0]).length;
+    const intervals = sent.slice(firstTickFrames).map((at, k, rest) => (k === 0 ? 20 : at - (rest[k - 1] as number)));
+    expect(Math.min(...intervals)).toBeGreaterThanOrEqual(19);
+    leg.end('caller_hangup', 1000, 'done', false);
+  });
+});
+
 describe('PhoneLeg caller audio while joining', () => {
   it('keeps what the caller says before the room is joined, then works the delay off in their pauses', async () => {
     const rooms = new MemoryRoomConnector({

@@ -146,6 +146,12 @@ export class PhoneLeg {
   /** The next tick of the send grid; undefined while no agent audio is flowing. */
   private tickAt: number | undefined;
   private idleTicks = 0;
+  /**
+   * Frames the next tick may send: what fits at the start of a stretch, then one per slot of the
+   * grid since the previous tick (more only after a stall skipped slots). A slot whose frame had
+   * not arrived yet stays empty: its frame goes one slot later, not as a second frame in a tick.
+   */
+  private tickAllowance = Number.POSITIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   /** Whether an agent has shown itself in the room (a state attribute or audio). */
   private agentSeen = false;
@@ -397,6 +403,10 @@ export class PhoneLeg {
     this.marks.clear();
     // Audio already in flight from the agent belongs to the cut speech.
     this.squelchUntil = now + 100;
+    // What the agent says next starts a stretch of its own (jitter delay, provider buffer filled).
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.tickAt = undefined;
     this.sink.sendClear();
   }
 
@@ -423,6 +433,7 @@ export class PhoneLeg {
       const jitter = this.deps.settings.jitterMs;
       this.tickAt = this.now() + jitter;
       this.idleTicks = 0;
+      this.tickAllowance = Number.POSITIVE_INFINITY;
       this.timer = setTimeout(this.tick, jitter);
     }
   }
@@ -444,7 +455,7 @@ export class PhoneLeg {
     let sent = 0;
     // Decisions are taken at the tick's slot, not at the moment the timer happened to fire: a timer
     // a little late one tick and on time the next must not skip a frame and then send two.
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && sent < this.tickAllowance) {
       // An idle provider starts playing a frame when it arrives, not at the slot it was due.
       if (this.playoutEndsAt < now) this.playoutEndsAt = now;
       if (this.playoutEndsAt + FRAME_MS - scheduled > maxQueuedMs) break;
@@ -471,6 +482,7 @@ export class PhoneLeg {
     // The next tick on the grid; after a stall, missed ticks are skipped rather than caught up in a burst.
     const next = scheduled + FRAME_MS * Math.max(1, Math.ceil((now - scheduled) / FRAME_MS));
     this.tickAt = next;
+    this.tickAllowance = Math.round((next - scheduled) / FRAME_MS);
     this.timer = setTimeout(this.tick, next - now);
   };
 

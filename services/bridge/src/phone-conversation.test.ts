@@ -13,6 +13,13 @@ import { PacedCaller, withGain } from './testing/paced-caller.ts';
 import { bestCorrelation, rms, type SpeechFixture, speech } from './testing/speech.ts';
 import { TwilioTestClient } from './testing/twilio-client.ts';
 
+const KEYPAD = {
+  enabled: true,
+  terminator: '#',
+  interDigitTimeoutMs: 2000,
+  maxDigits: 16,
+  sendDtmfEnabled: false,
+} as const;
 const GREETING =
   'Thank you for calling the clinic. Our opening hours are from nine in the morning until six in the evening, from Monday to Friday, and we are closed on public holidays.';
 const REPLY = 'Of course, how can I help?';
@@ -29,7 +36,7 @@ beforeAll(async () => {
   hello = speech('Hello, I would like to book an appointment for tomorrow.');
   mmHm = speech('mm');
   // Warm espeak's cache so the stand-in TTS never blocks the event loop mid-call.
-  for (const line of [GREETING, REPLY]) speech(line);
+  for (const line of [GREETING, REPLY, 'Done.']) speech(line);
 }, 60_000);
 
 afterEach(async () => {
@@ -158,4 +165,59 @@ describe('a phone call with the real agent session', () => {
     // And the agent heard it as speech from the start (the VAD's first utterance begins with it).
     expect(agent.stt.utterances[0]?.text).toBe('I have a question.');
   }, 60_000);
+
+  it("gives the caller's keys to the agent as their input, and plays the keys the agent presses", async () => {
+    const asked: string[] = [];
+    const { client, agent } = await call({
+      agent: { greeting: undefined, keypad: { ...KEYPAD, sendDtmfEnabled: true } },
+      reply: (chatCtx) => {
+        const last = chatCtx.items.at(-1) as { type: string; textContent?: string };
+        if (last.type === 'message') asked.push(last.textContent ?? '');
+        // Keys in → the agent presses 4 then 2 (as on an IVR), then says so.
+        return last.type === 'message' && last.textContent?.startsWith('[keypad]')
+          ? { toolCalls: [{ name: 'send_dtmf', args: { digits: '42' } }] }
+          : { text: 'Done.' };
+      },
+    });
+    await until(() => harness?.rooms.rooms[0]?.handlers, 'the room');
+    for (const digit of ['1', '2', '3', '#']) client.dtmf(digit);
+    await until(() => asked.length > 0, 'the keys to reach the model', 10_000);
+    expect(asked[0]).toBe('[keypad] The caller pressed: 123');
+    await until(() => agent.keysSent.length === 2, 'the agent to press its keys', 10_000);
+    expect(agent.keysSent).toEqual(['4', '2']);
+    // Twilio Media Streams cannot carry keys out of band: the bridge plays them as tones.
+    await until(() => keysHeard(heard(client)).join('') === '42', 'the tones of 4 and 2 on the line', 10_000);
+  }, 60_000);
 });
+
+/** The DTMF keys in 8 kHz audio, by Goertzel power at the row and column frequencies per 20 ms. */
+function keysHeard(samples: number[]): string[] {
+  const rows = [697, 770, 852, 941];
+  const columns = [1209, 1336, 1477, 1633];
+  const keys = ['123A', '456B', '789C', '*0#D'];
+  const power = (from: number, f: number) => {
+    const w = (2 * Math.PI * f) / 8000;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = from; i < from + 160; i++) {
+      const s0 = (samples[i] as number) + 2 * Math.cos(w) * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    return s1 * s1 + s2 * s2 - 2 * Math.cos(w) * s1 * s2;
+  };
+  const found: string[] = [];
+  let previous = '';
+  for (let from = 0; from + 160 <= samples.length; from += 160) {
+    const r = rows.map((f) => power(from, f));
+    const c = columns.map((f) => power(from, f));
+    const row = r.indexOf(Math.max(...r));
+    const column = c.indexOf(Math.max(...c));
+    // A tone at −11 dBFS gives about 1e11 here; speech and silence stay far below in one of the two bands.
+    const strong = (r[row] as number) > 1e10 && (c[column] as number) > 1e10;
+    const key = strong ? ((keys[row] as string)[column] as string) : '';
+    if (key && key !== previous) found.push(key);
+    previous = key;
+  }
+  return found;
+}

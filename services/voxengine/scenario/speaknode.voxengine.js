@@ -11,7 +11,8 @@
  * 2. It answers, opens a WebSocket to the bridge, sends the caller's audio there (PCM16, 16 kHz,
  *    tag `caller`) and plays what the bridge sends back under the same tag.
  * 3. The bridge's `{"customEvent":"clear"}` (the caller interrupted the agent) empties the
- *    playback buffer; DTMF digits go to the bridge as `{"customEvent":"dtmf","digit":…}`.
+ *    playback buffer; DTMF digits go to the bridge as `{"customEvent":"dtmf","digit":…}`, and the
+ *    agent's key presses (`{"customEvent":"sendDtmf","digit":…}`) go onto the call with `call.sendDigits`.
  * 4. When the bridge closes the socket (the agent ended the call), the call is hung up; when the
  *    caller hangs up, the socket is closed. `connected`, `disconnected` (duration, initiator) and
  *    `failed` are reported to the receiver, which turns them into the call record's states.
@@ -135,7 +136,11 @@ function connectToAgent(call, voxCallId, target) {
         return;
       }
       if (parsed.customEvent === 'clear') socket.clearMediaBuffer({ tag: parsed.tag });
-      else if (parsed.customEvent === 'error') Logger.write(`speaknode: bridge error ${parsed.code}: ${parsed.reason}`);
+      else if (parsed.customEvent === 'sendDtmf' && /^[0-9*#A-D]$/.test(String(parsed.digit))) {
+        // The agent pressed a key (an IVR on the line): DTMF on the call itself.
+        call.sendDigits(String(parsed.digit));
+      } else if (parsed.customEvent === 'error')
+        Logger.write(`speaknode: bridge error ${parsed.code}: ${parsed.reason}`);
     });
     socket.addEventListener(WebSocketEvents.CLOSE, () => {
       socket = undefined;

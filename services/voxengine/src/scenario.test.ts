@@ -82,6 +82,9 @@ describe('the VoxEngine scenario, against the real webhook receiver and media br
 
     call.pressKey('7');
     await until(() => room.dtmf.includes('7'), 'the digit in the room');
+    // The agent presses a key: the bridge asks the scenario, which presses it on the call.
+    room.handlers.onAgentDtmf('9');
+    await until(() => call.digitsSent.includes('9'), "the agent's key on the call");
 
     room.agentLeaves();
     await until(() => call.hungUp, 'the scenario to hang up', 10_000);

@@ -63,6 +63,13 @@ export class SandboxCall extends Emitter {
     setImmediate(() => this.emit(CallEvents.Connected, { call: this }));
   }
 
+  /** Keys the scenario pressed on the call (`Call.sendDigits`). */
+  readonly digitsSent: string[] = [];
+
+  sendDigits(digits: string): void {
+    this.digitsSent.push(digits);
+  }
+
   handleTones(enabled: boolean): void {
     this.tonesHandled = enabled;
   }

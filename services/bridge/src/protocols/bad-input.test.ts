@@ -74,17 +74,21 @@ describe('bad input on the Twilio socket', () => {
     expect(room?.callerFrames).toBe(1);
   });
 
-  it('ignores and counts media, DTMF and marks before start', async () => {
+  it('ignores and counts media, DTMF, marks and stop before start', async () => {
     harness = await startHarness();
     const client = await open(harness);
     client.connected();
     client.media(new Uint8Array(160));
     client.dtmf('5');
     client.send({ event: 'mark', streamSid: client.streamSid, mark: { name: 'm1' } });
+    client.stop();
     const callId = harness.control.addCall();
     client.start({ callId });
     await until(() => harness?.rooms.room(`phone-${callId}`), 'the join');
-    expect(rejected('media_before_start')).toBe(3);
+    expect(rejected('media_before_start')).toBe(4);
+    // The early stop did not end the stream: the call goes on.
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+    expect(harness.metrics.active).toBe(1);
     expect(harness.rooms.room(`phone-${callId}`)?.callerFrames).toBe(0);
   });
 

@@ -82,7 +82,12 @@ export class TwilioSession extends ProviderSession {
         return;
       }
       case 'stop':
-        this.leg?.end('caller_hangup', CloseCode.normal, 'stream stopped', false);
+        // Before `start` there is no stream to stop: ignored and counted like other early messages.
+        if (!this.leg) {
+          this.reject('media_before_start');
+          return;
+        }
+        this.leg.end('caller_hangup', CloseCode.normal, 'stream stopped', false);
         this.close(CloseCode.normal, 'stream stopped');
         return;
       default:

@@ -233,6 +233,9 @@ export class VoxImplantSession extends ProviderSession {
       {
         sendMedia: (payload) => this.sendMedia(stream, payload),
         sendClear: () => this.send({ customEvent: 'clear', ...(stream.tag === undefined ? {} : { tag: stream.tag }) }),
+        // The scenario presses the key on the call (`call.sendDigits`).
+        sendDtmf: (digit) =>
+          this.send({ customEvent: 'sendDtmf', digit, ...(stream.tag === undefined ? {} : { tag: stream.tag }) }),
         hangUp: (code, reason) => this.hangUp(stream, code, reason),
       },
       this.deps,
