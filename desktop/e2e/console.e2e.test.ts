@@ -289,7 +289,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
     await page.goto(`${control.url}/console/${toolPath}`);
     await expect.poll(() => page.getByLabel('Tool name *').isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Save tool' }).count()).toBe(0);
-    await page.getByRole('link', { name: 'Tools' }).click();
+    await page.getByRole('link', { name: 'Tools', exact: true }).click();
     expect(await page.getByRole('button', { name: 'New tool' }).count()).toBe(0);
     await page.goto(`${control.url}/console/${callPath}`);
     await text(page.getByRole('list', { name: 'Timeline' })).toContain('ships tomorrow');
