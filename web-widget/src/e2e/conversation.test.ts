@@ -2,7 +2,7 @@
  * A visitor's conversations in Chromium, against real control and agent worker processes and a
  * stand-in LLM: text end to end (events in order, the reply streamed, the transcript on the call in
  * control), each refusal with its message and code, and voice up to the LiveKit connection (which
- * fails here: control is given a LiveKit URL nobody listens on).
+ * fails here: control's LiveKit is a stand-in of its room API, with no signalling).
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

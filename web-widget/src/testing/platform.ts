@@ -1,8 +1,9 @@
 /**
  * The real platform for the widget's browser tests: control and the agent worker as processes
  * (embedded defaults: PGlite, in-process store, embedded issuer), a stand-in OpenAI-compatible LLM,
- * an agent whose widget allows the test pages' origin, and the test pages. Control is told a
- * LiveKit URL nobody listens on, so voice sessions are granted and the room connection fails.
+ * an agent whose widget allows the test pages' origin, and the test pages. Without a real LiveKit,
+ * control creates rooms on a stand-in of LiveKit's room API, whose signalling the browser cannot
+ * join: voice sessions are granted and the room connection fails.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { FakeLivekitServer } from '../../../services/control/src/livekit/testing/fake-livekit-server.ts';
 import {
   type AgentWorkerProcess,
   freePort,
@@ -145,14 +147,19 @@ export async function startPlatform(
   const llm = await startOpenAIChatServer(
     options.reply ?? ((request) => ({ text: `You said: ${lastUserText(request)}` })),
   );
-  const [controlPort, agentPort, deadLivekitPort] = [await freePort(), await freePort(), await freePort()];
+  const [controlPort, agentPort] = [await freePort(), await freePort()];
+  // Without a real LiveKit: control creates its rooms on a stand-in of LiveKit's room API (it does so
+  // before it issues a token), and the browser's signalling connection to it fails.
+  const livekitApiKey = 'widget-test-key';
+  const livekitApiSecret = randomBytes(24).toString('base64url');
+  const roomApi = options.livekit ? undefined : await new FakeLivekitServer(livekitApiKey, livekitApiSecret).start();
   const apiToken = randomBytes(24).toString('hex');
   const agentSecret = randomBytes(24).toString('base64url');
   const controlUrl = `http://127.0.0.1:${controlPort}`;
   const livekitEnv = {
-    LIVEKIT_URL: options.livekit?.url ?? `ws://127.0.0.1:${deadLivekitPort}`,
-    LIVEKIT_API_KEY: options.livekit?.apiKey ?? 'widget-test-key',
-    LIVEKIT_API_SECRET: options.livekit?.apiSecret ?? randomBytes(24).toString('base64url'),
+    LIVEKIT_URL: options.livekit?.url ?? (roomApi as FakeLivekitServer).url.replace(/^http/, 'ws'),
+    LIVEKIT_API_KEY: options.livekit?.apiKey ?? livekitApiKey,
+    LIVEKIT_API_SECRET: options.livekit?.apiSecret ?? livekitApiSecret,
   };
   const controlEnv = {
     PORT: String(controlPort),
@@ -163,6 +170,8 @@ export async function startPlatform(
     SPEAKNODE_WIDGET_DIR: widgetDir,
     AGENT_URL: `http://127.0.0.1:${agentPort}`,
     AGENT_API_TOKEN: apiToken,
+    // The visitor proxy (on loopback) gives each test its own visitor address in X-Forwarded-For.
+    TRUSTED_PROXIES: 'loopback',
     ...livekitEnv,
   };
   let control: ServiceProcess | undefined;
@@ -175,6 +184,7 @@ export async function startPlatform(
     await worker?.stop();
     await control?.stop();
     await llm.close();
+    await roomApi?.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
   const started = Date.now();
