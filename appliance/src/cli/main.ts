@@ -8,7 +8,7 @@ import { renderCompose } from '../compose/render.ts';
 import { validateCompose } from '../compose/validate.ts';
 import { buildServiceImages } from '../images/build.ts';
 import { listStackImages } from '../images/list.ts';
-import { SERVICE_IMAGES, serviceImage, serviceImageTag } from '../images/service-images.ts';
+import { serviceImage, serviceImageTag, stackServiceImages } from '../images/service-images.ts';
 import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
 import { parseImageReference } from '../stack/image-source.ts';
 import { MissingSecretError } from '../stack/secrets.ts';
@@ -208,13 +208,20 @@ async function runCommand(
             generated: init.generated,
             providerKeys: init.providerKeys,
             files: init.files,
+            ...(init.firstAdmin ? { firstAdmin: init.firstAdmin } : {}),
           },
           () => {
             line(`Speaknode set up for ${init.settings.domain} in ${stateDir.root}`);
             line(
               `  secrets: ${init.generated.length} generated, ${init.kept} kept, in ${init.secretStore} (${chosen.reason})`,
             );
-            for (const file of init.files) line(`  wrote ${file} (0600)`);
+            for (const file of init.files) line(`  wrote ${file}`);
+            if (init.firstAdmin) {
+              line(
+                `  first admin: ${init.firstAdmin.email}, temporary password ${init.firstAdmin.temporaryPassword}` +
+                  ' (shown once; it must be changed at the first sign-in to the console)',
+              );
+            }
             line('Next: `speaknode doctor`, then `speaknode up`.');
           },
         );
@@ -230,7 +237,7 @@ async function runCommand(
         (await stateDir.readSettings().catch(() => undefined)) ?? { domain: 'localhost' },
       );
       const names = args.slice(1);
-      const images = names.length > 0 ? names.map(serviceImage) : [...SERVICE_IMAGES];
+      const images = names.length > 0 ? names.map(serviceImage) : stackServiceImages(settings);
       const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
       await pingOrExplain(docker);
       const built = await buildServiceImages({
