@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { renderCompose } from '../compose/render.ts';
 import { validateCompose } from '../compose/validate.ts';
 import { buildServiceImages } from '../images/build.ts';
+import { installBundledModels } from '../images/bundle-models.ts';
 import { listStackImages } from '../images/list.ts';
 import { serviceImage, serviceImageTag, stackServiceImages } from '../images/service-images.ts';
 import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
@@ -49,7 +50,8 @@ Commands:
   down                       stop and remove the containers (--volumes also deletes the data)
   upgrade                    recreate changed services one at a time, rolling back one whose health fails
   compose                    write docker-compose.yml and .env (--out DIR) and validate them with docker-compose
-  bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest)
+  bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest; --models DIR
+                             adds the models host's folder, its manifest.json included)
   watch                      follow the engine's events: crashes, health changes; restart unhealthy services
   images list                the images the stack needs and whether the engine has them
   images build [name…]       compile our services and build their images on the engine (from a checkout;
@@ -62,7 +64,8 @@ Options:
   --secret-store KIND        auto | keychain | file [auto]
   --json                     machine-readable output: events as JSON lines, the result as the last line
   --health-timeout SECONDS   how long a service may take to become healthy [180]
-  --bundle FILE              (up, upgrade) load images from an offline bundle instead of pulling
+  --bundle FILE              (up, upgrade) load images from an offline bundle instead of pulling (up also
+                             copies its model files into the models host's volume)
 
 init options:
   --domain NAME --tls off|external --gpu | --no-gpu --profile models|lago|langfuse (repeatable)
@@ -136,6 +139,7 @@ async function runCommand(
         json: { type: 'boolean', default: false },
         'health-timeout': { type: 'string' },
         bundle: { type: 'string' },
+        models: { type: 'string' },
         domain: { type: 'string' },
         tls: { type: 'string' },
         gpu: { type: 'boolean' },
@@ -358,8 +362,13 @@ async function runCommand(
       case 'up': {
         for (const name of args) supervisor.service(name);
         printer.expect(args.length > 0 ? args.length : resolved.services.length);
+        // Model files in the bundle go into the models host's volume before it starts.
+        const models = values.bundle
+          ? await installBundledModels(docker, resolved, values.bundle, printer.handle)
+          : { files: 0 };
         const report = await supervisor.up({ bundle: values.bundle, only: args });
-        result({ ...report }, () => {
+        result({ ...report, ...(models.files > 0 ? { modelFiles: models.files } : {}) }, () => {
+          if (models.files > 0) line(`installed ${models.files} model files from the bundle into ${models.volume}`);
           line(report.ok ? `stack up in ${(report.durationMs / 1000).toFixed(1)} s` : 'stack is NOT fully up:');
           for (const s of report.services.filter((s) => s.error)) line(`  ${s.service}: ${s.error}`);
         });
@@ -429,10 +438,13 @@ async function runCommand(
           );
         }
         const images = [...new Set(activeServices(stack, settings.profiles).map((s) => imageReference(s.image)))];
-        const manifest = await writeBundle(docker, images, resolve(values.out));
+        const manifest = await writeBundle(docker, images, resolve(values.out), {
+          ...(values.models ? { modelsDir: resolve(values.models) } : {}),
+        });
+        const modelFiles = Object.keys(manifest.models?.files ?? {}).length;
         result({ ok: true, ...manifest }, () =>
           line(
-            `wrote ${values.out}: ${manifest.images.length} images, ${manifest.bytes} bytes, sha256 ${manifest.sha256}`,
+            `wrote ${values.out}: ${manifest.images.length} images${modelFiles > 0 ? `, ${modelFiles} model files` : ''}, ${manifest.bytes} bytes, sha256 ${manifest.sha256}`,
           ),
         );
         return ExitCode.ok;

@@ -23,7 +23,7 @@ export interface ServiceImage {
   web?: WebBuild[];
   /** Files that must be in the checkout's node_modules, with what to do when they are not. */
   requires?: { path: string; fix: string }[];
-  /** The image the service runs on, when not the Node base (Node is copied onto it). */
+  /** A CUDA runtime the service runs on instead of the Node base (the Dockerfile copies Node onto it). */
   runtimeBase?: string;
 }
 
@@ -116,7 +116,8 @@ export function buildArgs(image: ServiceImage, nodeBase: string): Record<string,
     MAIN: bundlePath(image.entries[0]!),
     MIGRATE: (image.migrate ?? []).join(' '),
     NODE_BASE: nodeBase,
-    RUNTIME_BASE: image.runtimeBase ?? nodeBase,
+    CUDA_BASE: image.runtimeBase ?? nodeBase,
+    RUNTIME: image.runtimeBase ? 'cuda-runtime' : 'node-runtime',
   };
 }
 

@@ -130,7 +130,7 @@ describe('speaknode init', () => {
       email: 'it@example.com',
       temporaryPassword: secrets.KEYCLOAK_FIRST_ADMIN_PASSWORD,
     });
-    expect(first.firstAdmin!.temporaryPassword.length).toBeGreaterThanOrEqual(16);
+    expect(first.firstAdmin!.temporaryPassword.length).toBeGreaterThanOrEqual(12);
     const second = await runInit({ stateDir: state, secretStore: store, settings });
     expect(second).not.toHaveProperty('firstAdmin');
   });
