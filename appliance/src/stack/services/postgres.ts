@@ -2,7 +2,7 @@ import { ref } from '../secrets.ts';
 import type { ServiceDefinition } from '../types.ts';
 import { daemon, health, type StackContext } from './common.ts';
 
-/** Databases created at first start by `postgres-init.sql`, one owner each. */
+/** Databases created at first start by `postgres-init.sh`, one owner each. */
 export const DATABASES = {
   speaknode: { user: 'speaknode', password: 'SPEAKNODE_DB_PASSWORD' },
   keycloak: { user: 'keycloak', password: 'KEYCLOAK_DB_PASSWORD' },
