@@ -27,11 +27,12 @@ import { runInit } from '../state/init.ts';
 import { defaultStateDir, NotInitializedError, StateDir, writePrivateFile } from '../state/state-dir.ts';
 import { EngineAddressError, engineOptions } from '../supervisor/engine-address.ts';
 import { writeBundle } from '../supervisor/images.ts';
+import { OperationAborted } from '../supervisor/operation-queue.ts';
 import { preflight } from '../supervisor/preflight.ts';
 import { resolveStack } from '../supervisor/resolve.ts';
 import { StackSupervisor } from '../supervisor/supervisor.ts';
-import { StackWatcher } from '../supervisor/watch.ts';
 import { ExitCode } from './exit-codes.ts';
+import { runFromProcess } from './process.ts';
 import { type Output, ProgressPrinter } from './progress.ts';
 
 const USAGE = `speaknode — set up and run the Speaknode stack on this server
@@ -92,6 +93,11 @@ export interface CliIo extends Output {
   /** Interactive prompts read here; absent or not a TTY means no prompts. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   env: NodeJS.ProcessEnv;
+  /**
+   * Aborts the running command (Ctrl-C: see `runFromProcess`): an operation stops before its next step
+   * and the command exits 130; `watch` and `logs --follow` end.
+   */
+  signal?: AbortSignal;
 }
 
 function dockerFrom(host: string | undefined, env: NodeJS.ProcessEnv): Docker {
@@ -301,6 +307,8 @@ async function runCommand(
     }
 
     const resolved = resolveStack(stack, settings.profiles, secrets, stateDir.configDir);
+    // What `speaknode watch` did (restarts, giving up), for `status` in another process.
+    const watchJournal = join(stateDir.root, 'watch.json');
     const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
 
     await pingOrExplain(docker);
@@ -309,7 +317,9 @@ async function runCommand(
       stack: resolved,
       onEvent: printer.handle,
       healthTimeoutMs: healthTimeoutS * 1000,
+      watchJournal: watchJournal,
     });
+    const signal = io.signal;
     const serviceArg = () => {
       const name = args[0];
       if (!name) throw new UsageError(`${command} needs a service name`);
@@ -337,7 +347,7 @@ async function runCommand(
         return ExitCode.ok;
       }
       case 'pull': {
-        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry, signal });
         result({ ok: pulled.missing.length === 0, ...pulled }, () => {
           line(`pulled ${pulled.pulled.length} images, ${pulled.present.length} already present`);
           if (pulled.missing.length > 0) {
@@ -351,7 +361,7 @@ async function runCommand(
       case 'up': {
         for (const name of args) supervisor.service(name);
         printer.expect(args.length > 0 ? args.length : resolved.services.length);
-        const report = await supervisor.up({ bundle: values.bundle, only: args });
+        const report = await supervisor.up({ bundle: values.bundle, only: args, signal });
         result({ ...report }, () => {
           line(report.ok ? `stack up in ${(report.durationMs / 1000).toFixed(1)} s` : 'stack is NOT fully up:');
           for (const s of report.services.filter((s) => s.error)) line(`  ${s.service}: ${s.error}`);
@@ -367,7 +377,10 @@ async function runCommand(
             line(
               `${s.service.padEnd(16)} ${s.state.padEnd(10)} ${(s.health ?? '-').padEnd(10)} ${String(s.restarts).padEnd(8)} ${uptime.padEnd(8)} ${s.image}${s.current || s.state === 'missing' ? '' : ' (outdated: run up)'}`,
             );
-            if (s.healthDetail) line(`${''.padEnd(16)} unhealthy: last health check ${s.healthDetail}`);
+            if (s.restartsByWatcher)
+              line(`${''.padEnd(16)} ${s.restartsByWatcher} of the restarts by \`speaknode watch\``);
+            if (s.healthDetail) line(`${''.padEnd(16)} ${s.health}: last health check ${s.healthDetail}`);
+            if (s.watcherGaveUp) line(`${''.padEnd(16)} watch gave up: ${s.watcherGaveUp}`);
           }
         });
         return ExitCode.ok;
@@ -379,30 +392,30 @@ async function runCommand(
         if (values.follow) {
           const follow = await supervisor.followLogs(name, { tail });
           const stop = () => follow.stop();
-          process.once('SIGINT', stop);
+          signal?.addEventListener('abort', stop, { once: true });
           for await (const l of follow.lines) line(json ? JSON.stringify(l) : l.text);
-          process.off('SIGINT', stop);
+          signal?.removeEventListener('abort', stop);
           return ExitCode.ok;
         }
         for (const l of await supervisor.logs(name, { tail })) line(json ? JSON.stringify(l) : l.text);
         return ExitCode.ok;
       }
       case 'restart': {
-        const report = await supervisor.restart(serviceArg());
+        const report = await supervisor.restart(serviceArg(), { signal });
         result({ ok: report.outcome !== 'failed', ...report }, () => {
           if (report.error) errorLine(report.error);
         });
         return report.outcome === 'failed' ? ExitCode.failed : ExitCode.ok;
       }
       case 'down': {
-        const report = await supervisor.down({ removeVolumes: values.volumes });
+        const report = await supervisor.down({ removeVolumes: values.volumes, signal });
         result({ ok: true, ...report, volumesRemoved: values.volumes }, () =>
           line(`removed ${report.removed.length} containers${values.volumes ? ' and the volumes' : '; volumes kept'}`),
         );
         return ExitCode.ok;
       }
       case 'upgrade': {
-        const report = await supervisor.upgrade(resolved, { bundle: values.bundle });
+        const report = await supervisor.upgrade(resolved, { bundle: values.bundle, signal });
         result({ ...report }, () => {
           for (const s of report.services.filter((s) => s.result !== 'unchanged')) {
             line(`  ${s.service}: ${s.result}${s.error ? ` — ${s.error}` : ''}`);
@@ -414,7 +427,7 @@ async function runCommand(
       case 'bundle': {
         if (!values.out) throw new UsageError('bundle needs --out FILE.tar');
         // What is missing is pulled first; ours must have been built (`images build`).
-        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry, signal });
         if (pulled.missing.length > 0) {
           return fail(
             ExitCode.failed,
@@ -431,14 +444,14 @@ async function runCommand(
         return ExitCode.ok;
       }
       case 'watch': {
-        const watcher = await new StackWatcher({
-          docker,
-          stack: resolved,
-          onEvent: printer.handle,
-          restartUnhealthy: true,
-        }).start();
-        await new Promise<void>((done) => process.once('SIGINT', () => done()));
+        // Its counts go to the journal that `status` (another process) reads.
+        const watcher = await supervisor.watch({ restartUnhealthy: true, journal: watchJournal });
+        await new Promise<void>((done) => {
+          if (!signal || signal.aborted) done();
+          else signal.addEventListener('abort', () => done(), { once: true });
+        });
         watcher.dispose();
+        await watcher.flushed();
         return ExitCode.ok;
       }
       default:
@@ -452,6 +465,13 @@ async function runCommand(
       return fail(ExitCode.usage, `${settingsProblem(error)}\nRun \`speaknode --help\` for usage.`);
     if (error instanceof EngineAddressError) return fail(ExitCode.usage, error.message);
     if (error instanceof EngineUnavailableError) return fail(ExitCode.engineUnavailable, error.message);
+    if (error instanceof OperationAborted) {
+      return fail(
+        ExitCode.cancelled,
+        `${error.operation} cancelled; what it had done stays, and the next \`speaknode ${error.operation.split(' ')[0]}\` takes it from there`,
+        { cancelled: error.operation },
+      );
+    }
     if (error instanceof NotInitializedError || error instanceof MissingSecretError) {
       return fail(ExitCode.notInitialized, (error as Error).message);
     }
@@ -630,20 +650,4 @@ async function initSettings(
 }
 
 const isEntry = import.meta.url === `file://${process.argv[1]}`;
-if (isEntry) {
-  // `speaknode status | head -1`: the reader went away, which is no error of ours.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
-  const code = await main(process.argv.slice(2), {
-    write: (t) => process.stdout.write(t),
-    writeErr: (t) => process.stderr.write(t),
-    isTTY: !!process.stdout.isTTY,
-    stdin: process.stdin,
-    env: process.env,
-  });
-  process.exitCode = code;
-}
+if (isEntry) await runFromProcess(main);
