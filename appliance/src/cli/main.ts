@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { ZodError } from 'zod';
@@ -34,6 +36,8 @@ import { StackSupervisor } from '../supervisor/supervisor.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runFromProcess } from './process.ts';
 import { type Output, ProgressPrinter } from './progress.ts';
+import { printStatus } from './status-output.ts';
+import { planSources, writeStatusPlan } from './status-plan.ts';
 
 const USAGE = `speaknode — set up and run the Speaknode stack on this server
 
@@ -77,7 +81,21 @@ Exit codes: 0 ok, 1 an operation failed, 2 doctor found problems, 64 usage, 69 e
 class UsageError extends Error {}
 class EngineUnavailableError extends Error {}
 
-const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+/** This module's file: the compiled bundle (dist/speaknode.mjs) when run from it. */
+const CODE = fileURLToPath(import.meta.url);
+
+/** The checkout `images build` compiles: the folder above this package (src/cli/ or dist/) with the root package.json. */
+const REPO_ROOT = (() => {
+  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { workspaces?: unknown }).workspaces)
+        return dir;
+    } catch {
+      // no package.json here
+    }
+  }
+  return resolve(import.meta.dirname, '../../..');
+})();
 
 async function pingOrExplain(docker: Docker): Promise<void> {
   try {
@@ -284,7 +302,10 @@ async function runCommand(
       return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
     }
 
-    // Every other command works on an initialised state directory.
+    // Every other command works on an initialised state directory. The files it reads, as they are
+    // before reading them (a plan for the fast `status` must not claim a change made meanwhile).
+    const planSourcesAtStart = planSources(stateDir.root, CODE);
+    planSourcesAtStart.catch(() => {});
     const settings = await stateDir.readSettings();
     const stack = defineStack(settings);
     const secretStore = (await chooseSecretStore(stateDir.root, preference, io.env)).store;
@@ -320,6 +341,17 @@ async function runCommand(
       watchJournal: watchJournal,
     });
     const signal = io.signal;
+    /** For the fast `status` (status-fast.ts): what it compares the containers with, and what that was derived from. */
+    const rememberPlan = async () => {
+      const engine = (docker.modem as { socketPath?: string }).socketPath;
+      if (!engine) return;
+      try {
+        const [services, sources] = await Promise.all([supervisor.expected(), planSourcesAtStart]);
+        await writeStatusPlan(stateDir.root, { format: 1, project: resolved.project, engine, services, sources });
+      } catch {
+        // Only a shortcut: without it `status` takes the full path.
+      }
+    };
     const serviceArg = () => {
       const name = args[0];
       if (!name) throw new UsageError(`${command} needs a service name`);
@@ -362,6 +394,7 @@ async function runCommand(
         for (const name of args) supervisor.service(name);
         printer.expect(args.length > 0 ? args.length : resolved.services.length);
         const report = await supervisor.up({ bundle: values.bundle, only: args, signal });
+        await rememberPlan();
         result({ ...report }, () => {
           line(report.ok ? `stack up in ${(report.durationMs / 1000).toFixed(1)} s` : 'stack is NOT fully up:');
           for (const s of report.services.filter((s) => s.error)) line(`  ${s.service}: ${s.error}`);
@@ -370,19 +403,8 @@ async function runCommand(
       }
       case 'status': {
         const status = await supervisor.status();
-        result({ ok: true, services: status }, () => {
-          line(`${'SERVICE'.padEnd(16)} ${'STATE'.padEnd(10)} ${'HEALTH'.padEnd(10)} RESTARTS UPTIME   IMAGE`);
-          for (const s of status) {
-            const uptime = s.uptimeS !== undefined ? `${s.uptimeS}s` : '-';
-            line(
-              `${s.service.padEnd(16)} ${s.state.padEnd(10)} ${(s.health ?? '-').padEnd(10)} ${String(s.restarts).padEnd(8)} ${uptime.padEnd(8)} ${s.image}${s.current || s.state === 'missing' ? '' : ' (outdated: run up)'}`,
-            );
-            if (s.restartsByWatcher)
-              line(`${''.padEnd(16)} ${s.restartsByWatcher} of the restarts by \`speaknode watch\``);
-            if (s.healthDetail) line(`${''.padEnd(16)} ${s.health}: last health check ${s.healthDetail}`);
-            if (s.watcherGaveUp) line(`${''.padEnd(16)} watch gave up: ${s.watcherGaveUp}`);
-          }
-        });
+        await rememberPlan();
+        result({ ok: true, services: status }, () => printStatus(status, line));
         return ExitCode.ok;
       }
       case 'logs': {
@@ -650,4 +672,4 @@ async function initSettings(
 }
 
 const isEntry = import.meta.url === `file://${process.argv[1]}`;
-if (isEntry) await runFromProcess(main);
+if (isEntry) void runFromProcess(main);

@@ -10,12 +10,7 @@ type Main = (argv: string[], io: CliIo) => Promise<number>;
  * quietly with the exit code it has.
  */
 export async function runFromProcess(main: Main, argv = process.argv.slice(2)): Promise<void> {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
+  guardOutput();
   const controller = new AbortController();
   const interrupt = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
@@ -26,15 +21,36 @@ export async function runFromProcess(main: Main, argv = process.argv.slice(2)): 
   process.on('SIGTERM', interrupt);
   try {
     process.exitCode = await main(argv, {
-      write: (text) => process.stdout.write(text),
-      writeErr: (text) => process.stderr.write(text),
-      isTTY: Boolean(process.stdout.isTTY),
-      stdin: process.stdin,
-      env: process.env,
+      ...processIo(),
       signal: controller.signal,
     });
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
+  }
+}
+
+/** This process's output, input and environment as the CLI takes them. */
+export function processIo(): CliIo {
+  return {
+    write: (text) => process.stdout.write(text),
+    writeErr: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stdout.isTTY),
+    stdin: process.stdin,
+    env: process.env,
+  };
+}
+
+let guarded = false;
+
+/** A reader that goes away (EPIPE) ends the process quietly with the exit code it has. */
+export function guardOutput(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
   }
 }

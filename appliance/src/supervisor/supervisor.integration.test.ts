@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
+import { fastStatus } from '../cli/status-fast.ts';
 import { importBusyboxImage, type PrivateEngine, startPrivateEngine } from '../testing/private-engine.ts';
 import { STAND_IN_IMAGE, slowToBecomeHealthy, standIn, standInStack } from '../testing/stand-in-stack.ts';
 import { containerName } from './container-spec.ts';
@@ -508,6 +509,22 @@ suite('StackSupervisor against a real Docker Engine', () => {
     }[];
     expect(services.map((s) => s.service)).toContain('control');
     expect(services.every((s) => s.state === 'missing')).toBe(true);
+    // The full status left a plan: the fast path (what bin/speaknode.js runs) answers the same.
+    let fast = '';
+    const fastCode = await fastStatus(
+      ['--state-dir', join(tmp, 'cli-state'), '--docker-host', `unix://${engine!.socket}`, '--json', 'status'],
+      {
+        write: (t) => {
+          fast += t;
+        },
+        writeErr: () => {},
+        isTTY: false,
+        env: {},
+      },
+      join(import.meta.dirname, '../cli/main.ts'),
+    );
+    expect(fastCode).toBe(0);
+    expect(JSON.parse(fast).services).toEqual(services);
     // `speaknode status | head -1` through the installed command: the header line, no EPIPE crash.
     const bin = join(import.meta.dirname, '../../bin/speaknode.js');
     const base = `--state-dir ${join(tmp, 'cli-state')} --docker-host unix://${engine!.socket}`;

@@ -1,20 +1,22 @@
 import type Docker from 'dockerode';
 import { dependencyOrder } from '../stack/stack.ts';
 import { imageReference } from '../stack/types.ts';
-import { containerName, containerSpec, fitToHost, type HostCapacity, LABEL_HASH, specHash } from './container-spec.ts';
+import { containerName, containerSpec, fitToHost, type HostCapacity, specHash } from './container-spec.ts';
 import { EngineEventStream } from './engine-events.ts';
 import type { EventSink } from './events.ts';
-import { HealthWaiter, lastProbe, lastProbeFailed } from './health-waiter.ts';
+import { HealthWaiter } from './health-waiter.ts';
 import { imagePresent } from './images.ts';
 import { demuxAll, followLines, type LogLine } from './logs.ts';
 import { checkAborted, OperationQueue } from './operation-queue.ts';
 import { pullAll, Reconciler, selectServices } from './reconciler.ts';
 import type { ServiceOutcome, ServiceReport, UpgradeReport, UpReport } from './reports.ts';
 import { type ResolvedService, type ResolvedStack, snapshotStack } from './resolve.ts';
+import { type ExpectedService, type ServiceStatus, serviceStatus } from './status.ts';
 import { UpgradeCancelled, Upgrader } from './upgrader.ts';
 import { readWatchJournal, StackWatcher, type WatchedService, type WatchOptions } from './watch.ts';
 
 export * from './reports.ts';
+export * from './status.ts';
 
 export interface SupervisorOptions {
   docker: Docker;
@@ -37,26 +39,6 @@ export interface UpOptions {
   only?: string[];
   /** Cancels the operation: while queued it never runs; while running it stops before its next step. */
   signal?: AbortSignal;
-}
-
-export interface ServiceStatus {
-  service: string;
-  state: 'running' | 'exited' | 'restarting' | 'created' | 'paused' | 'dead' | 'missing' | 'removing';
-  health?: 'healthy' | 'unhealthy' | 'starting' | 'none';
-  exitCode?: number;
-  /** Restarts of this container: the engine's (its restart policy) plus the watcher's. */
-  restarts: number;
-  /** Of `restarts`, those the watcher made (a service stopped by `docker kill`, one that turned unhealthy). */
-  restartsByWatcher?: number;
-  /** Set when the watcher stopped bringing the service back: why, and what to do. */
-  watcherGaveUp?: string;
-  startedAt?: string;
-  uptimeS?: number;
-  image: string;
-  /** false when the running container was created from another definition (an `up` would recreate it). */
-  current: boolean;
-  /** Why it is unhealthy (or why its last probe failed): the last health check's exit code and output. */
-  healthDetail?: string;
 }
 
 /**
@@ -265,33 +247,23 @@ export class StackSupervisor {
       Promise.all(ordered.map((service) => this.reconciler.inspect(this.definitions, service.name))),
       this.watched(),
     ]);
-    const fitted = new Map(stack.services.map((s) => [s.name, s]));
-    return ordered.map((service, index): ServiceStatus => {
-      const info = infos[index];
-      const image = imageReference(service.image);
-      if (!info) return { service: service.name, state: 'missing', restarts: 0, image, current: false };
-      const running = info.State.Running;
-      const startedAt = info.State.StartedAt;
-      const watch = watched[service.name];
-      const byWatcher = watch && watch.containerId === info.Id ? watch : undefined;
-      const health = (info.State.Health?.Status as ServiceStatus['health']) ?? 'none';
-      return {
-        service: service.name,
-        state: info.State.Status as ServiceStatus['state'],
-        health,
-        exitCode: running ? undefined : info.State.ExitCode,
-        restarts: info.RestartCount + (byWatcher?.restarts ?? 0),
-        ...(byWatcher ? { restartsByWatcher: byWatcher.restarts } : {}),
-        ...(byWatcher?.gaveUp ? { watcherGaveUp: byWatcher.gaveUp } : {}),
-        startedAt,
-        uptimeS: running ? Math.max(0, Math.round((Date.now() - Date.parse(startedAt)) / 1000)) : undefined,
-        image: info.Config.Image,
-        current: info.Config.Labels?.[LABEL_HASH] === specHash(containerSpec(stack, fitted.get(service.name)!)),
-        ...(health === 'unhealthy' || (health === 'starting' && lastProbeFailed(info))
-          ? { healthDetail: lastProbe(info) }
-          : {}),
-      };
-    });
+    const expected = new Map(this.expectedOf(stack).map((e) => [e.name, e]));
+    return ordered.map((service, index) =>
+      serviceStatus(expected.get(service.name)!, infos[index], watched[service.name]),
+    );
+  }
+
+  /** What `status` compares each container with: its image and the hash of its create request, on this host. */
+  async expected(): Promise<ExpectedService[]> {
+    return this.expectedOf(await this.snapshot());
+  }
+
+  private expectedOf(stack: Readonly<ResolvedStack>): ExpectedService[] {
+    return dependencyOrder(stack.services).map((service) => ({
+      name: service.name,
+      image: imageReference(service.image),
+      hash: specHash(containerSpec(stack, service)),
+    }));
   }
 
   /** What a watcher did per service: the one in this process, else the journal of `speaknode watch`. */
