@@ -217,3 +217,34 @@ describe('Reconciler on an in-memory engine', () => {
     expect(engine.volumes.size).toBe(0);
   });
 });
+
+describe('Reconciler and a concurrent start', () => {
+  it('takes a container started meanwhile by somebody else (304) as started', async () => {
+    const engine = new FakeEngine();
+    engine.images.add('speaknode-test/busybox:1');
+    const r = reconciler(engine);
+    const stack = snapshotStack(standInStack('p', [standIn('db', { healthcheck: { test: ['CMD', 'true'] } })]));
+    await r.up(stack);
+    engine.kill('db');
+    const docker = engine.docker;
+    const original = docker.getContainer.bind(docker);
+    // The watcher of another process starts it between our inspection and our start.
+    docker.getContainer = ((name: string) => {
+      const container = original(name);
+      return {
+        ...container,
+        inspect: container.inspect,
+        start: async () => {
+          await container.start();
+          await container.start();
+        },
+      };
+    }) as typeof docker.getContainer;
+    try {
+      const report = await r.up(stack);
+      expect(report.services[0]).toMatchObject({ service: 'db', action: 'started', outcome: 'healthy' });
+    } finally {
+      docker.getContainer = original;
+    }
+  });
+});

@@ -330,7 +330,13 @@ export class Reconciler {
       if (state.Running || state.Restarting) return 'unchanged';
       if (service.kind === 'oneshot' && state.Status === 'exited' && state.ExitCode === 0) return 'unchanged';
       this.phase(service.name, 'starting');
-      await this.docker.getContainer(name).start();
+      // Started meanwhile by somebody else (a watcher in another process): the engine answers 304.
+      await this.docker
+        .getContainer(name)
+        .start()
+        .catch((error) => {
+          if (!isNotModified(error)) throw error;
+        });
       return 'started';
     }
     if (existing) {
