@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -103,4 +104,27 @@ describe('Ctrl-C', () => {
     expect(stderr).toMatch(/up cancelled; .*next `speaknode up`/);
     expect(engine.state.pulls).toBe(0);
   });
+
+  it('a command with nothing to cancel cleanly (doctor on an engine that never answers) ends at once', async () => {
+    const silent = createTcpServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const host = `tcp://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const bin = join(import.meta.dirname, '../../bin/speaknode.js');
+      const child = spawn(process.execPath, [bin, '--state-dir', join(dir, 'state'), '--docker-host', host, 'doctor'], {
+        env: { PATH: process.env.PATH, DBUS_SESSION_BUS_ADDRESS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let connected = false;
+      silent.on('connection', () => {
+        connected = true;
+      });
+      await expect.poll(() => connected, { timeout: 20_000 }).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(ExitCode.cancelled);
+    } finally {
+      silent.close();
+    }
+  }, 60_000);
 });

@@ -116,6 +116,8 @@ export interface CliIo extends Output {
    * and the command exits 130; `watch` and `logs --follow` end.
    */
   signal?: AbortSignal;
+  /** Told when the command from now on stops cleanly on `signal` (before that, Ctrl-C may just end the process). */
+  cancellable?: () => void;
 }
 
 function dockerFrom(host: string | undefined, env: NodeJS.ProcessEnv): Docker {
@@ -341,6 +343,7 @@ async function runCommand(
       watchJournal: watchJournal,
     });
     const signal = io.signal;
+    io.cancellable?.();
     /** For the fast `status` (status-fast.ts): what it compares the containers with, and what that was derived from. */
     const rememberPlan = async () => {
       const engine = (docker.modem as { socketPath?: string }).socketPath;
@@ -456,6 +459,7 @@ async function runCommand(
             `cannot bundle ${pulled.missing.join(', ')}: not on this engine; build them with \`speaknode images build\``,
           );
         }
+        if (signal?.aborted) throw new OperationAborted('bundle');
         const images = [...new Set(activeServices(stack, settings.profiles).map((s) => imageReference(s.image)))];
         const manifest = await writeBundle(docker, images, resolve(values.out));
         result({ ok: true, ...manifest }, () =>

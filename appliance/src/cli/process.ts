@@ -12,8 +12,11 @@ type Main = (argv: string[], io: CliIo) => Promise<number>;
 export async function runFromProcess(main: Main, argv = process.argv.slice(2)): Promise<void> {
   guardOutput();
   const controller = new AbortController();
+  // Until the command says it stops on the signal (the engine's operations do), Ctrl-C quits at once,
+  // as it always has: a prompt of `init` or a `compose` has nothing to cancel cleanly.
+  let cancellable = false;
   const interrupt = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
+    if (!cancellable || controller.signal.aborted) process.exit(130);
     if (signal === 'SIGINT') process.stderr.write('\ncancelling (Ctrl-C again quits at once)…\n');
     controller.abort();
   };
@@ -23,6 +26,9 @@ export async function runFromProcess(main: Main, argv = process.argv.slice(2)): 
     process.exitCode = await main(argv, {
       ...processIo(),
       signal: controller.signal,
+      cancellable: () => {
+        cancellable = true;
+      },
     });
   } finally {
     process.off('SIGINT', interrupt);
