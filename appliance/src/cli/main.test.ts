@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,18 +27,32 @@ async function run(argv: string[], stdin?: NodeJS.ReadableStream & { isTTY?: boo
 }
 
 describe('speaknode CLI as a process', () => {
-  it('ends quietly when the reader of its output goes away (`speaknode status | head -1`)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--help'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const bin = join(import.meta.dirname, '../../bin/speaknode.js');
+  const entries = [
+    ['the installed command (bin/speaknode.js)', [bin]],
+    ['main.ts run directly', ['--import', 'tsx', join(import.meta.dirname, 'main.ts')]],
+  ] as const;
+  for (const [name, command] of entries) {
+    it(`${name} ends quietly when the reader of its output goes away (\`speaknode status | head -1\`)`, async () => {
+      const child = spawn(process.execPath, [...command, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.destroy();
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(stderr).not.toMatch(/EPIPE|Error/);
+      expect(code).toBe(0);
+    }, 30_000);
+  }
+
+  it('a piped `| head -1` gets the first line and the pipeline succeeds', () => {
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" --help | head -1`], {
+      encoding: 'utf8',
     });
-    child.stdout!.destroy();
-    let stderr = '';
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code] = (await once(child, 'exit')) as [number];
-    expect(stderr).not.toMatch(/EPIPE|Error/);
-    expect(code).toBe(0);
+    expect(piped.stderr).not.toMatch(/EPIPE|Error/);
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).toBe('speaknode — set up and run the Speaknode stack on this server\n');
   }, 30_000);
 });
 

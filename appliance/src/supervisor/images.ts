@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type { EventSink } from './events.ts';
+import { checkAborted, OperationAborted } from './operation-queue.ts';
 
 const run = promisify(execFile);
 
@@ -30,8 +31,18 @@ interface ProgressMessage {
   progressDetail?: { current?: number; total?: number };
 }
 
-/** Pulls one image, reporting progress per layer. Fails with what to do when no registry is reachable. */
-export async function pullImage(docker: Docker, image: string, onEvent: EventSink): Promise<void> {
+/**
+ * Pulls one image, reporting progress per layer. Fails with what to do when no registry is reachable.
+ * `signal` ends a pull in flight (its response stream is closed) with `OperationAborted`.
+ */
+export async function pullImage(
+  docker: Docker,
+  image: string,
+  onEvent: EventSink,
+  signal?: AbortSignal,
+  operation = 'pull',
+): Promise<void> {
+  checkAborted(signal, operation);
   onEvent({ type: 'image', image, action: 'pulling' });
   let stream: Readable;
   try {
@@ -42,10 +53,17 @@ export async function pullImage(docker: Docker, image: string, onEvent: EventSin
         'load the offline bundle: `speaknode up --bundle <file>`',
     );
   }
+  const abort = () => stream.destroy();
+  signal?.addEventListener('abort', abort, { once: true });
   await new Promise<void>((resolve, reject) => {
+    // A destroyed stream may end without an error: the signal says it was cancelled.
+    stream.once('close', () => {
+      if (signal?.aborted) reject(new OperationAborted(operation));
+    });
     docker.modem.followProgress(
       stream,
       (error: Error | null, output: ProgressMessage[]) => {
+        if (signal?.aborted) return reject(new OperationAborted(operation));
         const failed = error?.message ?? output.find((m) => m.error)?.error;
         if (failed) reject(new Error(`pulling ${image} failed: ${failed}`));
         else resolve();
@@ -63,7 +81,7 @@ export async function pullImage(docker: Docker, image: string, onEvent: EventSin
         }
       },
     );
-  });
+  }).finally(() => signal?.removeEventListener('abort', abort));
   onEvent({ type: 'image', image, action: 'pulled' });
 }
 
