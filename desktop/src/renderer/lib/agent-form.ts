@@ -192,8 +192,3 @@ export function credentialsFor(provider: string, credentials: Credential[]): Cre
   const kinds = CREDENTIAL_KINDS[provider] ?? [];
   return credentials.filter((c) => kinds.includes(c.kind));
 }
-
-/** The embed snippet for a site that shows this agent (its publishable key is public by design). */
-export function embedSnippet(controlUrl: string, publishableKey: string): string {
-  return `<script type="module" src="${controlUrl}/widget/v1/speaknode-agent.js"></script>\n<speaknode-agent agent-key="${publishableKey}" api-base="${controlUrl}"></speaknode-agent>`;
-}
