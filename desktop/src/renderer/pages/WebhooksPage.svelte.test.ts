@@ -102,7 +102,7 @@ describe('WebhookDeliveriesPage', () => {
               attemptedAt: '2026-03-01T10:00:00Z',
               durationMs: 12.4,
               statusCode: 500,
-              error: null,
+              error: 'the endpoint answered 500',
               responseExcerpt: 'boom',
               outcome: 'retry',
               nextAttemptAt: null,
@@ -122,6 +122,7 @@ describe('WebhookDeliveriesPage', () => {
 
     await fireEvent.click(rows[0]!);
     const attempts = await screen.findByRole('table', { name: 'Attempts' });
+    expect(attempts.textContent).toContain('the endpoint answered 500');
     expect(attempts.textContent).toContain('boom');
     expect(attempts.textContent).toContain('12 ms');
 
