@@ -81,7 +81,7 @@ describe('speaknode CLI', () => {
     expect(status.last().error).toMatch(/run `speaknode init` first/);
   });
 
-  it('init --json writes settings, config and secrets (0600) into the state dir', async () => {
+  it('init --json writes settings and secrets (0600) and config files without secrets (0644) into the state dir', async () => {
     const init = await run([
       ...state,
       '--json',
@@ -101,11 +101,16 @@ describe('speaknode CLI', () => {
     const result = init.last();
     expect(result).toMatchObject({ ok: true, secretStore: 'file', providerKeys: ['OPENAI_API_KEY'] });
     expect(result.generated).toContain('LIVEKIT_API_SECRET');
-    for (const file of result.files as string[]) expect((await stat(file)).mode & 0o777).toBe(0o600);
+    for (const file of result.files as string[]) {
+      expect((await stat(file)).mode & 0o777, file).toBe(file.endsWith('settings.json') ? 0o600 : 0o644);
+    }
     expect((await stat(join(dir, 'state', 'secrets.json'))).mode & 0o777).toBe(0o600);
+    // The first admin's temporary password is given once, on the run that made it.
+    expect(result.firstAdmin).toEqual({ email: 'admin@example.com', temporaryPassword: expect.any(String) });
     const again = await run([...state, '--json', 'init', '--yes']);
     expect(again.code).toBe(ExitCode.ok);
     expect(again.last().generated).toEqual([]);
+    expect(again.last()).not.toHaveProperty('firstAdmin');
   });
 
   it('init on a terminal asks for domain, TLS, GPU, ports and provider keys', async () => {

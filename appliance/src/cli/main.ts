@@ -9,8 +9,9 @@ import { ZodError } from 'zod';
 import { renderCompose } from '../compose/render.ts';
 import { validateCompose } from '../compose/validate.ts';
 import { buildServiceImages } from '../images/build.ts';
+import { installBundledModels } from '../images/bundle-models.ts';
 import { listStackImages } from '../images/list.ts';
-import { SERVICE_IMAGES, serviceImage, serviceImageTag } from '../images/service-images.ts';
+import { serviceImage, serviceImageTag, stackServiceImages } from '../images/service-images.ts';
 import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
 import { parseImageReference } from '../stack/image-source.ts';
 import { MissingSecretError } from '../stack/secrets.ts';
@@ -54,7 +55,8 @@ Commands:
   down                       stop and remove the containers (--volumes also deletes the data)
   upgrade                    recreate changed services one at a time, rolling back one whose health fails
   compose                    write docker-compose.yml and .env (--out DIR) and validate them with docker-compose
-  bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest)
+  bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest; --models DIR
+                             adds the models host's folder, its manifest.json included)
   watch                      follow the engine's events: crashes, health changes; restart unhealthy services
   images list                the images the stack needs and whether the engine has them
   images build [name…]       compile our services and build their images on the engine (from a checkout;
@@ -67,7 +69,8 @@ Options:
   --secret-store KIND        auto | keychain | file [auto]
   --json                     machine-readable output: events as JSON lines, the result as the last line
   --health-timeout SECONDS   how long a service may take to become healthy [180]
-  --bundle FILE              (up, upgrade) load images from an offline bundle instead of pulling
+  --bundle FILE              (up, upgrade) load images from an offline bundle instead of pulling (up also
+                             copies its model files into the models host's volume)
 
 init options:
   --domain NAME --tls off|external --gpu | --no-gpu --profile models|lago|langfuse (repeatable)
@@ -162,6 +165,7 @@ async function runCommand(
         json: { type: 'boolean', default: false },
         'health-timeout': { type: 'string' },
         bundle: { type: 'string' },
+        models: { type: 'string' },
         domain: { type: 'string' },
         tls: { type: 'string' },
         gpu: { type: 'boolean' },
@@ -234,13 +238,20 @@ async function runCommand(
             generated: init.generated,
             providerKeys: init.providerKeys,
             files: init.files,
+            ...(init.firstAdmin ? { firstAdmin: init.firstAdmin } : {}),
           },
           () => {
             line(`Speaknode set up for ${init.settings.domain} in ${stateDir.root}`);
             line(
               `  secrets: ${init.generated.length} generated, ${init.kept} kept, in ${init.secretStore} (${chosen.reason})`,
             );
-            for (const file of init.files) line(`  wrote ${file} (0600)`);
+            for (const file of init.files) line(`  wrote ${file}`);
+            if (init.firstAdmin) {
+              line(
+                `  first admin: ${init.firstAdmin.email}, temporary password ${init.firstAdmin.temporaryPassword}` +
+                  ' (shown once; it must be changed at the first sign-in to the console)',
+              );
+            }
             line('Next: `speaknode doctor`, then `speaknode up`.');
           },
         );
@@ -256,7 +267,7 @@ async function runCommand(
         (await stateDir.readSettings().catch(() => undefined)) ?? { domain: 'localhost' },
       );
       const names = args.slice(1);
-      const images = names.length > 0 ? names.map(serviceImage) : [...SERVICE_IMAGES];
+      const images = names.length > 0 ? names.map(serviceImage) : stackServiceImages(settings);
       const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
       await pingOrExplain(docker);
       const built = await buildServiceImages({
@@ -396,9 +407,14 @@ async function runCommand(
       case 'up': {
         for (const name of args) supervisor.service(name);
         printer.expect(args.length > 0 ? args.length : resolved.services.length);
+        // Model files in the bundle go into the models host's volume before it starts.
+        const models = values.bundle
+          ? await installBundledModels(docker, resolved, values.bundle, printer.handle)
+          : { files: 0 };
         const report = await supervisor.up({ bundle: values.bundle, only: args, signal });
         await rememberPlan();
-        result({ ...report }, () => {
+        result({ ...report, ...(models.files > 0 ? { modelFiles: models.files } : {}) }, () => {
+          if (models.files > 0) line(`installed ${models.files} model files from the bundle into ${models.volume}`);
           line(report.ok ? `stack up in ${(report.durationMs / 1000).toFixed(1)} s` : 'stack is NOT fully up:');
           for (const s of report.services.filter((s) => s.error)) line(`  ${s.service}: ${s.error}`);
         });
@@ -461,10 +477,13 @@ async function runCommand(
         }
         if (signal?.aborted) throw new OperationAborted('bundle');
         const images = [...new Set(activeServices(stack, settings.profiles).map((s) => imageReference(s.image)))];
-        const manifest = await writeBundle(docker, images, resolve(values.out));
+        const manifest = await writeBundle(docker, images, resolve(values.out), {
+          ...(values.models ? { modelsDir: resolve(values.models) } : {}),
+        });
+        const modelFiles = Object.keys(manifest.models?.files ?? {}).length;
         result({ ok: true, ...manifest }, () =>
           line(
-            `wrote ${values.out}: ${manifest.images.length} images, ${manifest.bytes} bytes, sha256 ${manifest.sha256}`,
+            `wrote ${values.out}: ${manifest.images.length} images${modelFiles > 0 ? `, ${modelFiles} model files` : ''}, ${manifest.bytes} bytes, sha256 ${manifest.sha256}`,
           ),
         );
         return ExitCode.ok;
