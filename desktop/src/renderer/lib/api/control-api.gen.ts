@@ -154,6 +154,23 @@ export interface paths {
         patch: operations["updateTool"];
         trace?: never;
     };
+    "/api/v1/spaces/{spaceId}/tools/{toolId}/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the saved tool once with sample arguments, through the agent worker’s executor (editor); shows the request and the answer, secrets redacted */
+        post: operations["tryTool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/spaces/{spaceId}/phone-numbers": {
         parameters: {
             query?: never;
@@ -1280,6 +1297,36 @@ export interface components {
             timeoutMs?: number;
             /** @default 65536 */
             maxResponseBytes?: number;
+        };
+        ToolTryInput: {
+            /**
+             * @description the sample arguments, as the model would pass them (the tool's parameter schema)
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+        };
+        ToolTryResult: {
+            request: {
+                method: string;
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string | null;
+            } | null;
+            response: {
+                status: number;
+                durationMs: number;
+                output: unknown;
+            } | null;
+            error: {
+                /** @enum {string} */
+                kind: "bad_arguments" | "credential" | "refused" | "timeout" | "too_large" | "http_status" | "bad_response" | "network";
+                message: string;
+                status: number | null;
+            } | null;
         };
         PhoneNumber: {
             /** Format: uuid */
@@ -2820,6 +2867,49 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HttpTool"];
                 };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tryTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                toolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTryInput"];
+            };
+        };
+        responses: {
+            /** @description What was sent and what came back (a failure of the tool is an answer too: `error`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTryResult"];
+                };
+            };
+            /** @description The agent worker is not configured or cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error (RFC 9457 problem details) */
             default: {
