@@ -3,6 +3,7 @@
  * Agent (or defaults) and turned back into the API's AgentInput. Validation is the API's: the
  * builder shows its `errors[]` beside the fields whose paths they name.
  */
+import { CREDENTIAL_KINDS_FOR } from '@speaknode/contracts/credential-uses';
 import type { Schemas } from './api/control-client.ts';
 
 export type Agent = Schemas['Agent'];
@@ -12,13 +13,9 @@ export type Credential = Schemas['Credential'];
 export const STT_PROVIDERS = ['speaknode-models', 'openai', 'deepgram'] as const;
 export const TTS_PROVIDERS = ['speaknode-models', 'openai', 'elevenlabs', 'cartesia', 'deepgram'] as const;
 
-/** Which credential kinds a provider can use (what the credential pickers offer). */
-export const CREDENTIAL_KINDS: Record<string, string[]> = {
-  'openai-compatible': ['openai', 'generic'],
-  openai: ['openai'],
-  deepgram: ['deepgram'],
-  elevenlabs: ['elevenlabs'],
-  cartesia: ['cartesia'],
+/** Which credential kinds a provider can use (what the credential pickers offer; control refuses the rest). */
+export const CREDENTIAL_KINDS: Readonly<Record<string, readonly string[]>> = {
+  ...CREDENTIAL_KINDS_FOR,
   'speaknode-models': [],
 };
 
