@@ -1,6 +1,6 @@
 /**
  * Analytics on ClickHouse (the stack): the same facts as the PostgreSQL store, in the tables of
- * clickhouse-schema.ts. Reads never use FINAL (it merges every part at query time: 3 s over a million
+ * contracts' `analyticsClickHouseSchema`. Reads never use FINAL (it merges every part at query time: 3 s over a million
  * turns): a row is written once, since `write`/`writeCalls` leave out the span (call) ids already
  * stored, one write at a time per store; the ReplacingMergeTree still folds the copies a race
  * between two control processes could leave. ClickHouse 18.16 has no query parameters, so every value
@@ -8,8 +8,7 @@
  * anyway. Percentiles are nearest-rank, the PostgreSQL store's `percentile_disc` (see `LEVELS`).
  */
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import type { Percentiles } from '@speaknode/contracts';
-import { analyticsClickHouseSchema } from './clickhouse-schema.ts';
+import { analyticsClickHouseSchema, type Percentiles } from '@speaknode/contracts';
 import type { CallRef, CallTelemetryFact, Placed, ToolFact, TurnFact } from './facts.ts';
 import { assembleCallTurns } from './postgres-store.ts';
 import {
