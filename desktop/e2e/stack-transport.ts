@@ -7,8 +7,9 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { extname, join, normalize } from 'node:path';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer as WebSocketServerType } from 'ws';
 import type { IpcRegistrar } from '../src/main/ipc-handlers.ts';
 import { isAppUrl } from '../src/main/security.ts';
 import { registerStackHandlers, type StackPushHub } from '../src/main/stack/stack-handlers.ts';
@@ -16,6 +17,9 @@ import type { StackHost } from '../src/main/stack/stack-host.ts';
 import { APP_ORIGIN } from '../src/shared/ipc.ts';
 
 type Listener = Parameters<IpcRegistrar['handle']>[1];
+
+// Through require: the desktop test config resolves with browser conditions, where `ws` has no server.
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as { WebSocketServer: typeof WebSocketServerType };
 
 export interface StackTransport {
   /** The web build's page, with `?stack-ws=` set: open this in the browser. */
