@@ -6,8 +6,8 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { WebSocket, WebSocketServer as WebSocketServerType } from 'ws';
 import type { IpcRegistrar } from '../src/main/ipc-handlers.ts';
