@@ -2,6 +2,7 @@ export * from './agent.ts';
 export * from './call.ts';
 export * from './common.ts';
 export * from './credential.ts';
+export * from './credential-uses.ts';
 export * from './outbound-call.ts';
 export * from './phone-number.ts';
 export * from './prompt-variables.ts';
