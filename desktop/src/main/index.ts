@@ -9,7 +9,8 @@ import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'ele
 import { APP_ORIGIN, APP_SCHEME } from '../shared/ipc.ts';
 import { appFileFor, deepLinkTarget, withAppCors } from './app-protocol.ts';
 import { registerConsoleHandlers } from './console-handlers.ts';
-import { contentSecurityPolicy, hardenWebContents, secureWebPreferences } from './security.ts';
+import { contentSecurityPolicy, hardenWebContents, isAppUrl, secureWebPreferences } from './security.ts';
+import { startStackSupervision } from './stack/electron-stack.ts';
 
 const controlUrl = (process.env.SPEAKNODE_CONTROL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
@@ -65,6 +66,16 @@ if (!app.requestSingleInstanceLock()) {
       info: () => ({ version: app.getVersion(), controlUrl, platform: process.platform }),
       openExternal: (url) => shell.openExternal(url),
     });
+    const stack = startStackSupervision({
+      ipc: ipcMain,
+      isTrustedSender: isAppUrl,
+      window: () => window,
+      openStackPage: () => {
+        window?.show();
+        void window?.loadURL(`${APP_ORIGIN}/index.html#/stack`);
+      },
+    });
+    app.on('before-quit', () => stack.dispose());
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
         [
