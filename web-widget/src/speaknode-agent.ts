@@ -188,6 +188,19 @@ export class SpeaknodeAgentElement extends HTMLElement {
     if (hadFocus) this.focusStart();
   }
 
+  /**
+   * The inline panel's close button: ends a running conversation and puts the panel back as it was
+   * before one started (the transcript cleared), focus on the start button.
+   */
+  private async closeInline(): Promise<void> {
+    await this.end();
+    this.clearMessages();
+    this.clearError();
+    this.conversation = undefined;
+    this.setState('idle');
+    this.focusStart();
+  }
+
   private focusStart(): void {
     const v = this.view;
     const target = [v.startVoice, v.startText].find((button) => !button.hidden) ?? v.close;
@@ -236,6 +249,7 @@ export class SpeaknodeAgentElement extends HTMLElement {
 
     v.launcher.addEventListener('click', () => this.setOpen(!this.open));
     v.close.addEventListener('click', () => {
+      if (this.position() === 'inline') return void this.closeInline();
       this.setOpen(false);
       v.launcher.focus();
     });
@@ -286,6 +300,9 @@ export class SpeaknodeAgentElement extends HTMLElement {
     v.launcher.setAttribute('aria-expanded', String(this.open));
     v.launcher.textContent = this.open ? 'Close chat' : this.startLabel(name);
     v.panel.setAttribute('aria-label', name);
+    // Floating: hides the panel. Inline: ends the conversation and clears it; shown once there is one.
+    v.close.setAttribute('aria-label', inline ? 'Close conversation' : 'Close');
+    v.close.hidden = inline && (!agent || this.state === 'idle');
     if (!inline) v.panel.setAttribute('role', 'dialog');
     else v.panel.removeAttribute('role');
     v.title.textContent = name;

@@ -30,6 +30,9 @@ export class VoiceConversation implements Conversation {
     private readonly events: ConversationEvents,
     private readonly audioParent: HTMLElement,
     private readonly joinTimeoutMs = AGENT_JOIN_TIMEOUT_MS,
+    /** The LiveKit side, loaded on demand (its own chunk); a test hands in a stand-in. */
+    private readonly loadRoom: () => Promise<Pick<typeof import('./voice-room.ts'), 'joinVoiceRoom'>> = () =>
+      import('./voice-room.ts'),
   ) {}
 
   async start(): Promise<void> {
@@ -37,7 +40,7 @@ export class VoiceConversation implements Conversation {
     this.stream = await askForMicrophone();
     try {
       const grant = await this.client.startVoice();
-      const { joinVoiceRoom } = await import('./voice-room.ts').catch(() => {
+      const { joinVoiceRoom } = await this.loadRoom().catch(() => {
         throw new WidgetError('voice_connection_failed', 'The voice call could not be loaded. Please try again later.');
       });
       const microphone = this.stream.getAudioTracks()[0]!;

@@ -11,5 +11,7 @@ export const ExitCode = {
   engineUnavailable: 69,
   /** Not set up: no settings or secrets in the state directory; run `speaknode init` (EX_CONFIG). */
   notInitialized: 78,
+  /** Cancelled with Ctrl-C (128 + SIGINT): the operation stopped before its next step; the next run repairs. */
+  cancelled: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,18 +27,32 @@ async function run(argv: string[], stdin?: NodeJS.ReadableStream & { isTTY?: boo
 }
 
 describe('speaknode CLI as a process', () => {
-  it('ends quietly when the reader of its output goes away (`speaknode status | head -1`)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--help'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const bin = join(import.meta.dirname, '../../bin/speaknode.js');
+  const entries = [
+    ['the installed command (bin/speaknode.js)', [bin]],
+    ['main.ts run directly', ['--import', 'tsx', join(import.meta.dirname, 'main.ts')]],
+  ] as const;
+  for (const [name, command] of entries) {
+    it(`${name} ends quietly when the reader of its output goes away (\`speaknode status | head -1\`)`, async () => {
+      const child = spawn(process.execPath, [...command, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.destroy();
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(stderr).not.toMatch(/EPIPE|Error/);
+      expect(code).toBe(0);
+    }, 30_000);
+  }
+
+  it('a piped `| head -1` gets the first line and the pipeline succeeds', () => {
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" --help | head -1`], {
+      encoding: 'utf8',
     });
-    child.stdout!.destroy();
-    let stderr = '';
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code] = (await once(child, 'exit')) as [number];
-    expect(stderr).not.toMatch(/EPIPE|Error/);
-    expect(code).toBe(0);
+    expect(piped.stderr).not.toMatch(/EPIPE|Error/);
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).toBe('speaknode — set up and run the Speaknode stack on this server\n');
   }, 30_000);
 });
 
@@ -67,7 +81,7 @@ describe('speaknode CLI', () => {
     expect(status.last().error).toMatch(/run `speaknode init` first/);
   });
 
-  it('init --json writes settings, config and secrets (0600) into the state dir', async () => {
+  it('init --json writes settings and secrets (0600) and config files without secrets (0644) into the state dir', async () => {
     const init = await run([
       ...state,
       '--json',
@@ -87,11 +101,16 @@ describe('speaknode CLI', () => {
     const result = init.last();
     expect(result).toMatchObject({ ok: true, secretStore: 'file', providerKeys: ['OPENAI_API_KEY'] });
     expect(result.generated).toContain('LIVEKIT_API_SECRET');
-    for (const file of result.files as string[]) expect((await stat(file)).mode & 0o777).toBe(0o600);
+    for (const file of result.files as string[]) {
+      expect((await stat(file)).mode & 0o777, file).toBe(file.endsWith('settings.json') ? 0o600 : 0o644);
+    }
     expect((await stat(join(dir, 'state', 'secrets.json'))).mode & 0o777).toBe(0o600);
+    // The first admin's temporary password is given once, on the run that made it.
+    expect(result.firstAdmin).toEqual({ email: 'admin@example.com', temporaryPassword: expect.any(String) });
     const again = await run([...state, '--json', 'init', '--yes']);
     expect(again.code).toBe(ExitCode.ok);
     expect(again.last().generated).toEqual([]);
+    expect(again.last()).not.toHaveProperty('firstAdmin');
   });
 
   it('init on a terminal asks for domain, TLS, GPU, ports and provider keys', async () => {

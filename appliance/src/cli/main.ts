@@ -1,14 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { ZodError } from 'zod';
 import { renderCompose } from '../compose/render.ts';
 import { validateCompose } from '../compose/validate.ts';
 import { buildServiceImages } from '../images/build.ts';
+import { installBundledModels } from '../images/bundle-models.ts';
 import { listStackImages } from '../images/list.ts';
-import { SERVICE_IMAGES, serviceImage, serviceImageTag } from '../images/service-images.ts';
+import { serviceImage, serviceImageTag, stackServiceImages } from '../images/service-images.ts';
 import { chooseSecretStore, type SecretStorePreference } from '../secrets/choose-secret-store.ts';
 import { parseImageReference } from '../stack/image-source.ts';
 import { MissingSecretError } from '../stack/secrets.ts';
@@ -27,12 +30,15 @@ import { runInit } from '../state/init.ts';
 import { defaultStateDir, NotInitializedError, StateDir, writePrivateFile } from '../state/state-dir.ts';
 import { EngineAddressError, engineOptions } from '../supervisor/engine-address.ts';
 import { writeBundle } from '../supervisor/images.ts';
+import { OperationAborted } from '../supervisor/operation-queue.ts';
 import { preflight } from '../supervisor/preflight.ts';
 import { resolveStack } from '../supervisor/resolve.ts';
 import { StackSupervisor } from '../supervisor/supervisor.ts';
-import { StackWatcher } from '../supervisor/watch.ts';
 import { ExitCode } from './exit-codes.ts';
+import { runFromProcess } from './process.ts';
 import { type Output, ProgressPrinter } from './progress.ts';
+import { printStatus } from './status-output.ts';
+import { planSources, writeStatusPlan } from './status-plan.ts';
 
 const USAGE = `speaknode — set up and run the Speaknode stack on this server
 
@@ -49,7 +55,8 @@ Commands:
   down                       stop and remove the containers (--volumes also deletes the data)
   upgrade                    recreate changed services one at a time, rolling back one whose health fails
   compose                    write docker-compose.yml and .env (--out DIR) and validate them with docker-compose
-  bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest)
+  bundle --out FILE.tar      write the offline image bundle (docker save + checksum manifest; --models DIR
+                             adds the models host's folder, its manifest.json included)
   watch                      follow the engine's events: crashes, health changes; restart unhealthy services
   images list                the images the stack needs and whether the engine has them
   images build [name…]       compile our services and build their images on the engine (from a checkout;
@@ -62,7 +69,8 @@ Options:
   --secret-store KIND        auto | keychain | file [auto]
   --json                     machine-readable output: events as JSON lines, the result as the last line
   --health-timeout SECONDS   how long a service may take to become healthy [180]
-  --bundle FILE              (up, upgrade) load images from an offline bundle instead of pulling
+  --bundle FILE              (up, upgrade) load images from an offline bundle instead of pulling (up also
+                             copies its model files into the models host's volume)
 
 init options:
   --domain NAME --tls off|external --gpu | --no-gpu --profile models|lago|langfuse (repeatable)
@@ -76,7 +84,21 @@ Exit codes: 0 ok, 1 an operation failed, 2 doctor found problems, 64 usage, 69 e
 class UsageError extends Error {}
 class EngineUnavailableError extends Error {}
 
-const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+/** This module's file: the compiled bundle (dist/speaknode.mjs) when run from it. */
+const CODE = fileURLToPath(import.meta.url);
+
+/** The checkout `images build` compiles: the folder above this package (src/cli/ or dist/) with the root package.json. */
+const REPO_ROOT = (() => {
+  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { workspaces?: unknown }).workspaces)
+        return dir;
+    } catch {
+      // no package.json here
+    }
+  }
+  return resolve(import.meta.dirname, '../../..');
+})();
 
 async function pingOrExplain(docker: Docker): Promise<void> {
   try {
@@ -92,6 +114,13 @@ export interface CliIo extends Output {
   /** Interactive prompts read here; absent or not a TTY means no prompts. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   env: NodeJS.ProcessEnv;
+  /**
+   * Aborts the running command (Ctrl-C: see `runFromProcess`): an operation stops before its next step
+   * and the command exits 130; `watch` and `logs --follow` end.
+   */
+  signal?: AbortSignal;
+  /** Told when the command from now on stops cleanly on `signal` (before that, Ctrl-C may just end the process). */
+  cancellable?: () => void;
 }
 
 function dockerFrom(host: string | undefined, env: NodeJS.ProcessEnv): Docker {
@@ -136,6 +165,7 @@ async function runCommand(
         json: { type: 'boolean', default: false },
         'health-timeout': { type: 'string' },
         bundle: { type: 'string' },
+        models: { type: 'string' },
         domain: { type: 'string' },
         tls: { type: 'string' },
         gpu: { type: 'boolean' },
@@ -208,13 +238,20 @@ async function runCommand(
             generated: init.generated,
             providerKeys: init.providerKeys,
             files: init.files,
+            ...(init.firstAdmin ? { firstAdmin: init.firstAdmin } : {}),
           },
           () => {
             line(`Speaknode set up for ${init.settings.domain} in ${stateDir.root}`);
             line(
               `  secrets: ${init.generated.length} generated, ${init.kept} kept, in ${init.secretStore} (${chosen.reason})`,
             );
-            for (const file of init.files) line(`  wrote ${file} (0600)`);
+            for (const file of init.files) line(`  wrote ${file}`);
+            if (init.firstAdmin) {
+              line(
+                `  first admin: ${init.firstAdmin.email}, temporary password ${init.firstAdmin.temporaryPassword}` +
+                  ' (shown once; it must be changed at the first sign-in to the console)',
+              );
+            }
             line('Next: `speaknode doctor`, then `speaknode up`.');
           },
         );
@@ -230,7 +267,7 @@ async function runCommand(
         (await stateDir.readSettings().catch(() => undefined)) ?? { domain: 'localhost' },
       );
       const names = args.slice(1);
-      const images = names.length > 0 ? names.map(serviceImage) : [...SERVICE_IMAGES];
+      const images = names.length > 0 ? names.map(serviceImage) : stackServiceImages(settings);
       const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
       await pingOrExplain(docker);
       const built = await buildServiceImages({
@@ -278,7 +315,10 @@ async function runCommand(
       return report.ok ? ExitCode.ok : ExitCode.preflightFailed;
     }
 
-    // Every other command works on an initialised state directory.
+    // Every other command works on an initialised state directory. The files it reads, as they are
+    // before reading them (a plan for the fast `status` must not claim a change made meanwhile).
+    const planSourcesAtStart = planSources(stateDir.root, CODE);
+    planSourcesAtStart.catch(() => {});
     const settings = await stateDir.readSettings();
     const stack = defineStack(settings);
     const secretStore = (await chooseSecretStore(stateDir.root, preference, io.env)).store;
@@ -301,6 +341,8 @@ async function runCommand(
     }
 
     const resolved = resolveStack(stack, settings.profiles, secrets, stateDir.configDir);
+    // What `speaknode watch` did (restarts, giving up), for `status` in another process.
+    const watchJournal = join(stateDir.root, 'watch.json');
     const docker = dockerFrom(values['docker-host'] ?? io.env.DOCKER_HOST, io.env);
 
     await pingOrExplain(docker);
@@ -309,7 +351,21 @@ async function runCommand(
       stack: resolved,
       onEvent: printer.handle,
       healthTimeoutMs: healthTimeoutS * 1000,
+      watchJournal: watchJournal,
     });
+    const signal = io.signal;
+    io.cancellable?.();
+    /** For the fast `status` (status-fast.ts): what it compares the containers with, and what that was derived from. */
+    const rememberPlan = async () => {
+      const engine = (docker.modem as { socketPath?: string }).socketPath;
+      if (!engine) return;
+      try {
+        const [services, sources] = await Promise.all([supervisor.expected(), planSourcesAtStart]);
+        await writeStatusPlan(stateDir.root, { format: 1, project: resolved.project, engine, services, sources });
+      } catch {
+        // Only a shortcut: without it `status` takes the full path.
+      }
+    };
     const serviceArg = () => {
       const name = args[0];
       if (!name) throw new UsageError(`${command} needs a service name`);
@@ -337,7 +393,7 @@ async function runCommand(
         return ExitCode.ok;
       }
       case 'pull': {
-        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry, signal });
         result({ ok: pulled.missing.length === 0, ...pulled }, () => {
           line(`pulled ${pulled.pulled.length} images, ${pulled.present.length} already present`);
           if (pulled.missing.length > 0) {
@@ -351,8 +407,14 @@ async function runCommand(
       case 'up': {
         for (const name of args) supervisor.service(name);
         printer.expect(args.length > 0 ? args.length : resolved.services.length);
-        const report = await supervisor.up({ bundle: values.bundle, only: args });
-        result({ ...report }, () => {
+        // Model files in the bundle go into the models host's volume before it starts.
+        const models = values.bundle
+          ? await installBundledModels(docker, resolved, values.bundle, printer.handle)
+          : { files: 0 };
+        const report = await supervisor.up({ bundle: values.bundle, only: args, signal });
+        await rememberPlan();
+        result({ ...report, ...(models.files > 0 ? { modelFiles: models.files } : {}) }, () => {
+          if (models.files > 0) line(`installed ${models.files} model files from the bundle into ${models.volume}`);
           line(report.ok ? `stack up in ${(report.durationMs / 1000).toFixed(1)} s` : 'stack is NOT fully up:');
           for (const s of report.services.filter((s) => s.error)) line(`  ${s.service}: ${s.error}`);
         });
@@ -360,16 +422,8 @@ async function runCommand(
       }
       case 'status': {
         const status = await supervisor.status();
-        result({ ok: true, services: status }, () => {
-          line(`${'SERVICE'.padEnd(16)} ${'STATE'.padEnd(10)} ${'HEALTH'.padEnd(10)} RESTARTS UPTIME   IMAGE`);
-          for (const s of status) {
-            const uptime = s.uptimeS !== undefined ? `${s.uptimeS}s` : '-';
-            line(
-              `${s.service.padEnd(16)} ${s.state.padEnd(10)} ${(s.health ?? '-').padEnd(10)} ${String(s.restarts).padEnd(8)} ${uptime.padEnd(8)} ${s.image}${s.current || s.state === 'missing' ? '' : ' (outdated: run up)'}`,
-            );
-            if (s.healthDetail) line(`${''.padEnd(16)} unhealthy: last health check ${s.healthDetail}`);
-          }
-        });
+        await rememberPlan();
+        result({ ok: true, services: status }, () => printStatus(status, line));
         return ExitCode.ok;
       }
       case 'logs': {
@@ -379,30 +433,30 @@ async function runCommand(
         if (values.follow) {
           const follow = await supervisor.followLogs(name, { tail });
           const stop = () => follow.stop();
-          process.once('SIGINT', stop);
+          signal?.addEventListener('abort', stop, { once: true });
           for await (const l of follow.lines) line(json ? JSON.stringify(l) : l.text);
-          process.off('SIGINT', stop);
+          signal?.removeEventListener('abort', stop);
           return ExitCode.ok;
         }
         for (const l of await supervisor.logs(name, { tail })) line(json ? JSON.stringify(l) : l.text);
         return ExitCode.ok;
       }
       case 'restart': {
-        const report = await supervisor.restart(serviceArg());
+        const report = await supervisor.restart(serviceArg(), { signal });
         result({ ok: report.outcome !== 'failed', ...report }, () => {
           if (report.error) errorLine(report.error);
         });
         return report.outcome === 'failed' ? ExitCode.failed : ExitCode.ok;
       }
       case 'down': {
-        const report = await supervisor.down({ removeVolumes: values.volumes });
+        const report = await supervisor.down({ removeVolumes: values.volumes, signal });
         result({ ok: true, ...report, volumesRemoved: values.volumes }, () =>
           line(`removed ${report.removed.length} containers${values.volumes ? ' and the volumes' : '; volumes kept'}`),
         );
         return ExitCode.ok;
       }
       case 'upgrade': {
-        const report = await supervisor.upgrade(resolved, { bundle: values.bundle });
+        const report = await supervisor.upgrade(resolved, { bundle: values.bundle, signal });
         result({ ...report }, () => {
           for (const s of report.services.filter((s) => s.result !== 'unchanged')) {
             line(`  ${s.service}: ${s.result}${s.error ? ` — ${s.error}` : ''}`);
@@ -414,31 +468,35 @@ async function runCommand(
       case 'bundle': {
         if (!values.out) throw new UsageError('bundle needs --out FILE.tar');
         // What is missing is pulled first; ours must have been built (`images build`).
-        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry });
+        const pulled = await supervisor.pull({ ourRegistry: settings.imageRegistry, signal });
         if (pulled.missing.length > 0) {
           return fail(
             ExitCode.failed,
             `cannot bundle ${pulled.missing.join(', ')}: not on this engine; build them with \`speaknode images build\``,
           );
         }
+        if (signal?.aborted) throw new OperationAborted('bundle');
         const images = [...new Set(activeServices(stack, settings.profiles).map((s) => imageReference(s.image)))];
-        const manifest = await writeBundle(docker, images, resolve(values.out));
+        const manifest = await writeBundle(docker, images, resolve(values.out), {
+          ...(values.models ? { modelsDir: resolve(values.models) } : {}),
+        });
+        const modelFiles = Object.keys(manifest.models?.files ?? {}).length;
         result({ ok: true, ...manifest }, () =>
           line(
-            `wrote ${values.out}: ${manifest.images.length} images, ${manifest.bytes} bytes, sha256 ${manifest.sha256}`,
+            `wrote ${values.out}: ${manifest.images.length} images${modelFiles > 0 ? `, ${modelFiles} model files` : ''}, ${manifest.bytes} bytes, sha256 ${manifest.sha256}`,
           ),
         );
         return ExitCode.ok;
       }
       case 'watch': {
-        const watcher = await new StackWatcher({
-          docker,
-          stack: resolved,
-          onEvent: printer.handle,
-          restartUnhealthy: true,
-        }).start();
-        await new Promise<void>((done) => process.once('SIGINT', () => done()));
+        // Its counts go to the journal that `status` (another process) reads.
+        const watcher = await supervisor.watch({ restartUnhealthy: true, journal: watchJournal });
+        await new Promise<void>((done) => {
+          if (!signal || signal.aborted) done();
+          else signal.addEventListener('abort', () => done(), { once: true });
+        });
         watcher.dispose();
+        await watcher.flushed();
         return ExitCode.ok;
       }
       default:
@@ -452,6 +510,13 @@ async function runCommand(
       return fail(ExitCode.usage, `${settingsProblem(error)}\nRun \`speaknode --help\` for usage.`);
     if (error instanceof EngineAddressError) return fail(ExitCode.usage, error.message);
     if (error instanceof EngineUnavailableError) return fail(ExitCode.engineUnavailable, error.message);
+    if (error instanceof OperationAborted) {
+      return fail(
+        ExitCode.cancelled,
+        `${error.operation} cancelled; what it had done stays, and the next \`speaknode ${error.operation.split(' ')[0]}\` takes it from there`,
+        { cancelled: error.operation },
+      );
+    }
     if (error instanceof NotInitializedError || error instanceof MissingSecretError) {
       return fail(ExitCode.notInitialized, (error as Error).message);
     }
@@ -630,20 +695,4 @@ async function initSettings(
 }
 
 const isEntry = import.meta.url === `file://${process.argv[1]}`;
-if (isEntry) {
-  // `speaknode status | head -1`: the reader went away, which is no error of ours.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
-  const code = await main(process.argv.slice(2), {
-    write: (t) => process.stdout.write(t),
-    writeErr: (t) => process.stderr.write(t),
-    isTTY: !!process.stdout.isTTY,
-    stdin: process.stdin,
-    env: process.env,
-  });
-  process.exitCode = code;
-}
+if (isEntry) void runFromProcess(main);

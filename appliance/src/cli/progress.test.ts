@@ -61,3 +61,13 @@ describe('ProgressPrinter on a terminal', () => {
     expect(screen(out).at(-1)).toBe('  pulled redis:7');
   });
 });
+
+describe('ProgressPrinter: the watcher', () => {
+  it('prints what the watcher did, with why it gave up', () => {
+    let out = '';
+    const printer = new ProgressPrinter({ write: (t) => (out += t), writeErr: () => {}, isTTY: false }, false);
+    printer.handle({ type: 'watch', service: 'api', event: 'crashed', exitCode: 137 });
+    printer.handle({ type: 'watch', service: 'api', event: 'gave-up', detail: 'restarted 3 times in 10 min' });
+    expect(out).toBe('  ! api crashed (exit 137)\n  ! api gave-up: restarted 3 times in 10 min\n');
+  });
+});

@@ -79,7 +79,7 @@ export class ProgressPrinter {
         return;
       case 'watch':
         this.line(
-          `  ! ${event.service} ${event.event}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}${event.health ? ` ${event.health}` : ''}`,
+          `  ! ${event.service} ${event.event}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}${event.health ? ` ${event.health}` : ''}${event.detail ? `: ${event.detail}` : ''}`,
         );
     }
   };

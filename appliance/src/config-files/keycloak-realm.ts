@@ -1,9 +1,27 @@
 import { ROLES, ServiceRole } from '@speaknode/contracts';
-import { ref } from '../stack/secrets.ts';
+import type { SecretName } from '../stack/secrets.ts';
 import { CONTROL_AUDIENCE, SERVICE_CLIENTS } from '../stack/services/speaknode.ts';
 import { type PublicUrls, REALM } from '../stack/settings.ts';
 
 export const CONSOLE_CLIENT_ID = 'speaknode-console';
+
+/** The role the webhook receiver's admin API asks for (its WEBHOOKS_ADMIN_ROLE default); the first admin holds it. */
+export const PLATFORM_ADMIN_ROLE = 'speaknode:admin';
+
+/**
+ * A value Keycloak takes from its own environment when it imports the realm (`${NAME}`: Keycloak
+ * resolves placeholders in import files), so the realm file holds no secret. The keycloak service
+ * gets each of these variables (`KEYCLOAK_REALM_SECRETS`).
+ */
+function fromEnvironment(name: SecretName): string {
+  return `\${${name}}`;
+}
+
+/** The secrets the realm file names: the three client secrets and the first admin's temporary password. */
+export const KEYCLOAK_REALM_SECRETS: readonly SecretName[] = [
+  ...Object.values(SERVICE_CLIENTS).map((client) => client.secret),
+  'KEYCLOAK_FIRST_ADMIN_PASSWORD',
+];
 
 /** Puts realm roles into the access token's `roles` claim, where control reads them. */
 const rolesMapper = {
@@ -31,9 +49,10 @@ const audienceMapper = {
 /**
  * The realm imported at Keycloak's first start: a public PKCE client for the console, one
  * client-credentials client per calling service (its service account holds the matching
- * `ServiceRole`), the resource client control validates audiences against, and the space roles.
+ * `ServiceRole`), the resource client control validates audiences against, the space roles, and the
+ * first admin (a person: `adminEmail`, a temporary password that must be changed at first sign-in).
  */
-export function keycloakRealm(urls: PublicUrls): Record<string, unknown> {
+export function keycloakRealm(urls: PublicUrls, adminEmail: string): Record<string, unknown> {
   const serviceClients = Object.values(SERVICE_CLIENTS);
   return {
     realm: REALM,
@@ -48,6 +67,7 @@ export function keycloakRealm(urls: PublicUrls): Record<string, unknown> {
       realm: [
         ...ServiceRole.options.map((name) => ({ name, description: `service-to-service calls from ${name.slice(8)}` })),
         ...ROLES.map((role) => ({ name: `space:${role}`, description: `default space role ${role}` })),
+        { name: PLATFORM_ADMIN_ROLE, description: "manages the webhook receiver's inbound routes" },
       ],
     },
     clients: [
@@ -76,7 +96,7 @@ export function keycloakRealm(urls: PublicUrls): Record<string, unknown> {
         name: `Speaknode ${client.role.slice(8)} service`,
         publicClient: false,
         clientAuthenticatorType: 'client-secret',
-        secret: ref(client.secret),
+        secret: fromEnvironment(client.secret),
         serviceAccountsEnabled: true,
         standardFlowEnabled: false,
         directAccessGrantsEnabled: false,
@@ -84,11 +104,22 @@ export function keycloakRealm(urls: PublicUrls): Record<string, unknown> {
         protocolMappers: [rolesMapper, audienceMapper],
       })),
     ],
-    users: serviceClients.map((client) => ({
-      username: `service-account-${client.clientId}`,
-      enabled: true,
-      serviceAccountClientId: client.clientId,
-      realmRoles: [client.role],
-    })),
+    users: [
+      {
+        username: adminEmail,
+        email: adminEmail,
+        emailVerified: true,
+        enabled: true,
+        credentials: [{ type: 'password', value: fromEnvironment('KEYCLOAK_FIRST_ADMIN_PASSWORD'), temporary: true }],
+        requiredActions: ['UPDATE_PASSWORD'],
+        realmRoles: [PLATFORM_ADMIN_ROLE],
+      },
+      ...serviceClients.map((client) => ({
+        username: `service-account-${client.clientId}`,
+        enabled: true,
+        serviceAccountClientId: client.clientId,
+        realmRoles: [client.role],
+      })),
+    ],
   };
 }

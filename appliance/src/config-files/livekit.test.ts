@@ -19,7 +19,7 @@ describe('livekit.yaml', () => {
   });
 });
 
-describe('livekit-sip.yaml', () => {
+describe("LiveKit SIP's config (SIP_CONFIG_BODY)", () => {
   it('takes the public address as nat_1_to_1_ip, never together with use_external_ip', () => {
     const config = parse(livekitSipConfig(settings({ publicIp: '192.0.2.10' })));
     expect(config.nat_1_to_1_ip).toBe('192.0.2.10');

@@ -1,10 +1,12 @@
-import { ref } from '../stack/secrets.ts';
 import { LANGFUSE_BUCKET } from '../stack/services/langfuse.ts';
 import { RECORDINGS_BUCKET } from '../stack/services/speaknode.ts';
 
 export const BUCKETS = [RECORDINGS_BUCKET, 'exports', LANGFUSE_BUCKET] as const;
 
-/** The script `minio-buckets` runs: buckets, and a service account for our services (not the root user). */
+/**
+ * The script `minio-buckets` runs: buckets, and a service account for our services (not the root
+ * user). Every credential comes from the job's environment, so the file holds none.
+ */
 export function minioBucketsScript(): string {
   return [
     '#!/bin/sh',
@@ -12,8 +14,8 @@ export function minioBucketsScript(): string {
     'set -eu',
     'mc alias set local http://minio:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"',
     ...BUCKETS.map((bucket) => `mc mb --ignore-existing local/${bucket}`),
-    `mc admin user add local '${ref('S3_ACCESS_KEY')}' '${ref('S3_SECRET_KEY')}'`,
-    `mc admin user info local '${ref('S3_ACCESS_KEY')}' | grep -q readwrite || mc admin policy attach local readwrite --user '${ref('S3_ACCESS_KEY')}'`,
+    'mc admin user add local "$S3_ACCESS_KEY" "$S3_SECRET_KEY"',
+    'mc admin user info local "$S3_ACCESS_KEY" | grep -q readwrite || mc admin policy attach local readwrite --user "$S3_ACCESS_KEY"',
     '',
   ].join('\n');
 }

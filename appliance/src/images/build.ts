@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { EventSink } from '../supervisor/events.ts';
 import { bundleService } from './bundle.ts';
-import { dockerfileDir, NODE_BASE_IMAGE, type ServiceImage } from './service-images.ts';
+import { buildArgs, dockerfilePath, NODE_BASE_IMAGE, type ServiceImage, type WebBuild } from './service-images.ts';
 
 export interface BuildOptions {
   docker: Docker;
@@ -50,6 +51,35 @@ function tarOf(dir: string): Readable {
   return tar.stdout!;
 }
 
+/** Runs a workspace's npm script in the checkout (the console's and the widget's browser builds). */
+function runScript(repoRoot: string, build: WebBuild): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', build.script, '--workspace', build.workspace], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+    });
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`npm run ${build.script} in ${build.workspace} failed (exit ${code}):\n${output.trim()}`));
+    });
+  });
+}
+
+/** What the checkout must hold for this image (onnxruntime's native libraries), each missing file named with its fix. */
+export function missingRequirements(repoRoot: string, image: ServiceImage): string[] {
+  return (image.requires ?? [])
+    .filter((required) => !existsSync(join(repoRoot, required.path)))
+    .map((required) => `${required.path} is missing: ${required.fix}`);
+}
+
 /**
  * Compiles each service (esbuild, from the checkout's node_modules) and builds its image on the
  * engine, one at a time, reporting every build step. Nothing is fetched: the base must be on the
@@ -62,8 +92,19 @@ export async function buildServiceImages(options: BuildOptions): Promise<BuiltIm
     const t0 = Date.now();
     const tag = options.tagOf(image.name);
     const dir = join(options.stagingDir, image.name);
+    const missing = missingRequirements(options.repoRoot, image);
+    if (missing.length > 0) throw new Error(`cannot build ${tag}: ${missing.join('; ')}`);
     emit({ type: 'image-build', image: tag, step: 'compiling', detail: image.entries.join(', ') });
     const bundle = await bundleService(options.repoRoot, image, dir);
+    // Browser builds the service serves, made from the checkout and staged under web/ (empty otherwise:
+    // the one Dockerfile copies the folder for every image).
+    await rm(join(dir, 'web'), { recursive: true, force: true });
+    await mkdir(join(dir, 'web'), { recursive: true });
+    for (const web of image.web ?? []) {
+      emit({ type: 'image-build', image: tag, step: 'compiling', detail: `npm run ${web.script} in ${web.workspace}` });
+      await runScript(options.repoRoot, web);
+      await cp(join(options.repoRoot, web.output), join(dir, 'web', web.target), { recursive: true });
+    }
     emit({
       type: 'image-build',
       image: tag,
@@ -71,7 +112,7 @@ export async function buildServiceImages(options: BuildOptions): Promise<BuiltIm
       detail: `${bundle.entries.length} bundles, ${bundle.packages.length} packages, ${Math.round(bundle.bytes / 1e6)} MB`,
     });
     await mkdir(dir, { recursive: true });
-    await copyFile(join(dockerfileDir(options.repoRoot, image.name), 'Dockerfile'), join(dir, 'Dockerfile'));
+    await copyFile(dockerfilePath(options.repoRoot), join(dir, 'Dockerfile'));
     await copyFile(
       join(options.repoRoot, 'appliance', 'images', 'docker-entrypoint.sh'),
       join(dir, 'docker-entrypoint.sh'),
@@ -80,7 +121,7 @@ export async function buildServiceImages(options: BuildOptions): Promise<BuiltIm
       t: tag,
       rm: true,
       forcerm: true,
-      buildargs: { NODE_BASE: options.base ?? NODE_BASE_IMAGE },
+      buildargs: buildArgs(image, options.base ?? NODE_BASE_IMAGE),
       labels: { 'io.speaknode.image': image.name },
     })) as unknown as Readable;
     let id = '';

@@ -131,7 +131,10 @@ export async function bundleService(repoRoot: string, image: ServiceImage, outDi
           const absolute = resolve(dirname(args.path), target);
           if (target.endsWith('.ts'))
             return `new URL(${quote}${target.replace(/\.ts$/, '.js')}${quote}, import.meta.url)`;
-          if (existsSync(absolute)) assets.add(relative(root, absolute));
+          const asset = relative(root, absolute);
+          // A browser build the image stages under web/ itself (the console's, found beside control).
+          const staged = image.web?.some((web) => asset === web.output || asset.startsWith(`${web.output}${sep}`));
+          if (existsSync(absolute) && !staged) assets.add(asset);
           return match;
         });
         // This module's own place in the image's layout, seen from the bundle it ends up in.

@@ -25,6 +25,8 @@ export const GENERATED_SECRETS = {
   /** Kafka's KRaft cluster id: a base64url UUID of 22 characters. */
   KAFKA_CLUSTER_ID: () => Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url'),
   KEYCLOAK_ADMIN_PASSWORD: text(18),
+  /** The first admin's temporary password in the realm (shown once by init; changed at first sign-in). */
+  KEYCLOAK_FIRST_ADMIN_PASSWORD: text(12),
   KEYCLOAK_WEBHOOKS_CLIENT_SECRET: text(30),
   KEYCLOAK_BRIDGE_CLIENT_SECRET: text(30),
   KEYCLOAK_AGENT_CLIENT_SECRET: text(30),
@@ -34,6 +36,8 @@ export const GENERATED_SECRETS = {
   SPEAKNODE_STREAM_SECRET: text(36),
   /** Control's bearer token for the agent worker's text-session API (both services get it). */
   AGENT_API_TOKEN: hex(32),
+  /** The agent worker's bearer token for the models host's /v1 API (both get it). */
+  MODELS_API_TOKEN: hex(32),
   /** 32 bytes, base64: control's provider-credential encryption key (44 characters). */
   SPEAKNODE_CREDENTIALS_KEY: () => randomBytes(32).toString('base64'),
   LAGO_SECRET_KEY_BASE: hex(64),

@@ -157,15 +157,24 @@ describe('stack definition', () => {
     expect(agent.AGENT_API_TOKEN).toBe(secrets.AGENT_API_TOKEN);
     expect(control.AGENT_API_TOKEN).toBe(secrets.AGENT_API_TOKEN);
     expect(control.AGENT_URL).toBe('http://agent:8083');
+    // Outbound calls: status callbacks to the receiver, stream legs to the bridge with a token it accepts.
+    expect(control.WEBHOOKS_PUBLIC_URL).toBe(webhooks.PUBLIC_BASE_URL);
+    expect(control.BRIDGE_PUBLIC_URL).toBe('ws://voice.example.com:8082');
+    expect(control.SPEAKNODE_STREAM_SECRET).toBe(secrets.SPEAKNODE_STREAM_SECRET);
     // Provider keys come from each agent's credentials, never from the worker's environment.
     const agentEnv = Object.keys(byName(services, 'agent').environment);
     expect(agentEnv.filter((name) => /^(OPENAI|DEEPGRAM|ELEVENLABS|CARTESIA|TWILIO)_/.test(name))).toEqual([]);
     const models = loadConfig('models', ModelsConfig, resolvedEnv(byName(services, 'models')));
     expect(models.MODELS_DEVICE).toBe('cuda');
+    expect(models.MODELS_API_TOKEN).toBe(secrets.MODELS_API_TOKEN);
+    expect(agent.MODELS_API_TOKEN).toBe(secrets.MODELS_API_TOKEN);
     // Behind a TLS-terminating proxy the public URLs switch to https/wss.
     const tls = defineStack({ ...allProfiles, tls: 'external' }).services;
     const tlsWebhooks = loadConfig('webhooks', WebhooksConfig, resolvedEnv(byName(tls, 'webhooks')));
     expect(tlsWebhooks.BRIDGE_PUBLIC_URL).toBe('wss://media.voice.example.com');
+    const tlsControl = loadConfig('control', ControlConfig, resolvedEnv(byName(tls, 'control')));
+    expect(tlsControl.WEBHOOKS_PUBLIC_URL).toBe('https://hooks.voice.example.com');
+    expect(tlsControl.BRIDGE_PUBLIC_URL).toBe('wss://media.voice.example.com');
   });
 
   it('generates every secret the services and config files refer to, and each one differs', () => {

@@ -50,11 +50,9 @@ export interface VolumeMount {
 }
 
 export interface ConfigMount {
-  /** A file generated into the state directory by `speaknode init`, relative to its `config/` folder. */
+  /** A file generated into the state directory by `speaknode init`, relative to its `config/` folder. It holds no secret (0644). */
   file: string;
   target: string;
-  /** The uid the container reads it as: the 0600 file is handed to that uid when init runs as root. */
-  uid?: number;
 }
 
 export type RestartPolicy = 'no' | 'on-failure' | 'unless-stopped' | 'always';

@@ -1,9 +1,8 @@
 import { configFileTemplates } from '../config-files/index.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import { type GeneratedSecretName, generateMissingSecrets, resolveSecrets } from '../stack/secrets.ts';
+import { type GeneratedSecretName, generateMissingSecrets, referencedSecrets } from '../stack/secrets.ts';
 import { PROVIDER_KEYS, type ProviderKey, StackSettings, type StackSettingsInput } from '../stack/settings.ts';
-import { defineStack } from '../stack/stack.ts';
-import { type StateDir, writePrivateFile } from './state-dir.ts';
+import { type StateDir, writeConfigFile } from './state-dir.ts';
 
 export interface InitOptions {
   stateDir: StateDir;
@@ -20,6 +19,11 @@ export interface InitResult {
   providerKeys: ProviderKey[];
   files: string[];
   secretStore: string;
+  /**
+   * The person who signs in first (Keycloak realm user), with the temporary password to show once:
+   * set only on the run that generated it (Keycloak imports the realm at its first start only).
+   */
+  firstAdmin?: { email: string; temporaryPassword: string };
 }
 
 /**
@@ -41,13 +45,13 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   const changed = Object.fromEntries([...generated, ...providerKeys].map((name) => [name, secrets[name]!] as const));
   if (Object.keys(changed).length > 0) await options.secretStore.setAll(changed);
 
-  const owners = new Map(
-    defineStack(settings).services.flatMap((s) => s.configFiles.map((f) => [f.file, f.uid] as const)),
-  );
   const files: string[] = [];
-  for (const [name, template] of Object.entries(configFileTemplates(settings))) {
+  for (const [name, content] of Object.entries(configFileTemplates(settings))) {
+    // Config files are readable by every container user, so none may hold a secret.
+    const named = referencedSecrets(content);
+    if (named.length > 0) throw new Error(`config file ${name} would hold secrets (${named.join(', ')})`);
     const path = options.stateDir.configPath(name);
-    await writePrivateFile(path, resolveSecrets(template, secrets), owners.get(name));
+    await writeConfigFile(path, content);
     files.push(path);
   }
   await options.stateDir.writeSettings(settings);
@@ -59,5 +63,8 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     providerKeys,
     files,
     secretStore: options.secretStore.location,
+    ...(generated.includes('KEYCLOAK_FIRST_ADMIN_PASSWORD')
+      ? { firstAdmin: { email: settings.adminEmail, temporaryPassword: secrets.KEYCLOAK_FIRST_ADMIN_PASSWORD! } }
+      : {}),
   };
 }

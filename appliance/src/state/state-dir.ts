@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { StackSettings } from '../stack/settings.ts';
@@ -59,10 +59,23 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Writes a file only its owner can read (0600; the directory 0700), atomically. When running as root
- * and `uid` is given, the file is handed to that uid, so a container running as that user can read it.
+ * Writes a file only its owner (the user running `speaknode`) can read (0600; the directory 0700),
+ * atomically.
  */
-export async function writePrivateFile(path: string, content: string, uid?: number): Promise<void> {
+export function writePrivateFile(path: string, content: string): Promise<void> {
+  return writeFileAtomically(path, content, 0o600);
+}
+
+/**
+ * Writes a file that holds no secret, readable by everyone (0644), atomically: the stack's config
+ * files, which containers read as their own users (the state directory stays 0700; the engine
+ * mounts the file itself).
+ */
+export function writeConfigFile(path: string, content: string): Promise<void> {
+  return writeFileAtomically(path, content, 0o644);
+}
+
+async function writeFileAtomically(path: string, content: string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
@@ -71,7 +84,6 @@ export async function writePrivateFile(path: string, content: string, uid?: numb
   } finally {
     await handle.close();
   }
-  await chmod(temporary, 0o600);
-  if (uid !== undefined && process.getuid?.() === 0) await chown(temporary, uid, uid);
+  await chmod(temporary, mode);
   await rename(temporary, path);
 }

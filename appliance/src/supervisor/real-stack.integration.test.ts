@@ -53,6 +53,7 @@ suite('the real stack on a private Docker Engine', () => {
   let tmp: string;
   let supervisor: StackSupervisor;
   let controlUrl: string;
+  let modelsImage: string;
   const project = 'snreal';
 
   beforeAll(async () => {
@@ -72,18 +73,21 @@ suite('the real stack on a private Docker Engine', () => {
     await buildServiceImages({
       docker,
       repoRoot,
-      images: ['control', 'webhooks', 'agent', 'bridge'].map(serviceImage),
+      // The models host is not part of the core stack; its image is started on its own below.
+      images: ['control', 'webhooks', 'agent', 'bridge', 'models'].map(serviceImage),
       tagOf: (name) => serviceImageTag(init.settings, name),
       stagingDir: join(tmp, 'images'),
       base: TEST_IMAGES.nodeBase,
     });
+    modelsImage = serviceImageTag(init.settings, 'models');
     const full = resolveStack(defineStack(init.settings), [], await secretStore.getAll(), stateDir.configDir);
     supervisor = new StackSupervisor({ docker, stack: coreStack(full), healthTimeoutMs: 180_000 });
     // A run that stopped half-way leaves its containers and volumes in the cached engine.
     await supervisor.down({ removeVolumes: true });
     controlUrl = `http://127.0.0.1:${settings.ports.control}`;
     console.info(`real-stack: images ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  }, 900_000);
+    // A bare cache builds two Debian roots first (debootstrap, then PostgreSQL and Redis packages).
+  }, 1_800_000);
 
   afterAll(async () => {
     await supervisor?.down({ removeVolumes: true }).catch(() => {});
@@ -93,13 +97,9 @@ suite('the real stack on a private Docker Engine', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }, 180_000);
 
-  /** A trial admin token from control's embedded issuer, as an IT person gets one: `docker exec`. */
-  async function adminToken(): Promise<string> {
-    const exec = await docker.getContainer(containerName(project, 'control')).exec({
-      Cmd: ['node', '/opt/speaknode/app/services/control/src/cli/token.js'],
-      AttachStdout: true,
-      AttachStderr: true,
-    });
+  /** `docker exec`: the command's output lines. */
+  async function execIn(container: string, cmd: string[]) {
+    const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({});
     const chunks: Buffer[] = [];
     await new Promise<void>((done, fail) => {
@@ -107,7 +107,15 @@ suite('the real stack on a private Docker Engine', () => {
       stream.on('end', () => done());
       stream.on('error', fail);
     });
-    const lines = demuxAll('control', Buffer.concat(chunks));
+    return demuxAll(container, Buffer.concat(chunks));
+  }
+
+  /** A trial admin token from control's embedded issuer, as an IT person gets one: `docker exec`. */
+  async function adminToken(): Promise<string> {
+    const lines = await execIn(containerName(project, 'control'), [
+      'node',
+      '/opt/speaknode/app/services/control/src/cli/token.js',
+    ]);
     const token = lines.find((l) => l.stream === 'stdout' && l.text.startsWith('ey'))?.text;
     if (!token) throw new Error(`no token: ${lines.map((l) => l.text).join('\n')}`);
     return token;
@@ -165,6 +173,20 @@ suite('the real stack on a private Docker Engine', () => {
     const reply = await api(token, 'POST', String(session.body.messagesUrl), { text: 'Is the appliance up?' });
     expect(reply).toMatchObject({ status: 200, body: { reply: 'You said: Is the appliance up?' } });
 
+    // Control's image carries the widget and the console's web build, served from its own origin.
+    const manifest = await fetch(`${controlUrl}/widget/v1/manifest.json`);
+    expect(manifest.status).toBe(200);
+    const files = Object.keys(((await manifest.json()) as { files: Record<string, unknown> }).files);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const script = await fetch(`${controlUrl}/widget/v1/${file}`);
+      expect(script.status, file).toBe(200);
+      expect(script.headers.get('content-type'), file).toMatch(/javascript/);
+    }
+    const consolePage = await fetch(`${controlUrl}/console/`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toMatch(/<script[^>]+src="[^"]+\.js"/);
+
     // down keeps the volumes; up brings back the same data.
     const down = await supervisor.down();
     expect(down.removed).toEqual(expect.arrayContaining([...CORE_SERVICES]));
@@ -174,4 +196,44 @@ suite('the real stack on a private Docker Engine', () => {
     const again = await api(token, 'GET', `/api/v1/spaces/${spaceId}/agents/${agent.body.id}`);
     expect(again).toMatchObject({ status: 200, body: { name: 'Front desk' } });
   }, 900_000);
+
+  it("starts the models host's image on its own: its HEALTHCHECK turns healthy and /healthz answers", async () => {
+    const network = await docker.createNetwork({ Name: `${project}-models-check` });
+    const port = await freePort();
+    const container = await docker.createContainer({
+      name: `${project}-models-check`,
+      Image: modelsImage,
+      // No model files in the volume: the host runs, /healthz answers, /readyz says what is missing.
+      Env: ['MODELS_DIR=/var/lib/speaknode/models', 'MODELS_API_TOKEN=models-check-token-0123456789'],
+      ExposedPorts: { '8084/tcp': {} },
+      HostConfig: {
+        Init: true,
+        NetworkMode: `${project}-models-check`,
+        PortBindings: { '8084/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+      },
+    });
+    try {
+      await container.start();
+      await expect
+        .poll(async () => (await container.inspect()).State.Health?.Status, { timeout: 120_000, interval: 1000 })
+        .toBe('healthy');
+      const info = await container.inspect();
+      expect(info.Config.User).toBe('1000:1000');
+      expect(info.Config.Labels['io.speaknode.image']).toBe('models');
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      const models = await fetch(`http://127.0.0.1:${port}/v1/models`, {
+        headers: { authorization: 'Bearer models-check-token-0123456789' },
+      });
+      expect(models.status).toBe(200);
+      // onnxruntime's native CPU library loads inside the image (it is copied from the checkout).
+      const script =
+        "import('onnxruntime-node').then((o) => console.log('ort', typeof o.InferenceSession, o.env.versions?.common ?? ''))";
+      const lines = await execIn(`${project}-models-check`, ['node', '-e', script]);
+      expect(lines.map((l) => l.text).join('\n')).toMatch(/^ort function/m);
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+      await network.remove().catch(() => {});
+    }
+  }, 180_000);
 });

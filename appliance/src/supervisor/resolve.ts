@@ -50,3 +50,19 @@ export function resolveStack(
   const volumes = [...new Set(services.flatMap((s) => s.volumes.map((v) => v.volume)))];
   return { project: stack.project, networks: stack.networks, volumes, services };
 }
+
+/**
+ * A deep-frozen copy of a stack: what one operation works on from its start to its end. Nothing
+ * another operation (an upgrade moving to new definitions) does can change it mid-run.
+ */
+export function snapshotStack(stack: ResolvedStack): Readonly<ResolvedStack> {
+  return deepFreeze(structuredClone(stack));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

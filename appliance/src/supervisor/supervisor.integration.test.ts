@@ -1,8 +1,11 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
+import { fastStatus } from '../cli/status-fast.ts';
 import { importBusyboxImage, type PrivateEngine, startPrivateEngine } from '../testing/private-engine.ts';
 import { STAND_IN_IMAGE, slowToBecomeHealthy, standIn, standInStack } from '../testing/stand-in-stack.ts';
 import { containerName } from './container-spec.ts';
@@ -308,6 +311,65 @@ suite('StackSupervisor against a real Docker Engine', () => {
     }
   }, 120_000);
 
+  it('Ctrl-C during up: the health wait stops at once, and the next up repairs', async () => {
+    const stack = standInStack('snabort', [
+      slowToBecomeHealthy('first', 30),
+      standIn('second', { healthcheck: { test: ['CMD', 'true'] }, dependsOn: { first: 'service_healthy' } }),
+    ]);
+    const aborting = new StackSupervisor({ docker, stack, healthTimeoutMs: 120_000, pollIntervalMs: 100 });
+    try {
+      const controller = new AbortController();
+      const up = aborting.up({ signal: controller.signal });
+      const first = docker.getContainer(containerName('snabort', 'first'));
+      await expect.poll(async () => (await first.inspect()).State.Running, { timeout: 20_000 }).toBe(true);
+      const t0 = Date.now();
+      controller.abort();
+      await expect(up).rejects.toThrow('up was cancelled');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      // second was created up front but never started.
+      expect((await docker.getContainer(containerName('snabort', 'second')).inspect()).State.Status).toBe('created');
+      // The next up (the definitions fixed meanwhile: healthy at once) takes it from there.
+      aborting.stack = standInStack('snabort', [
+        slowToBecomeHealthy('first', 0),
+        standIn('second', { healthcheck: { test: ['CMD', 'true'] }, dependsOn: { first: 'service_healthy' } }),
+      ]);
+      const repaired = await aborting.up();
+      expect(repaired.ok, JSON.stringify(repaired.services)).toBe(true);
+      expect(repaired.services.map((s) => [s.service, s.action])).toEqual([
+        ['first', 'recreated'],
+        ['second', 'started'],
+      ]);
+    } finally {
+      await aborting.down({ timeoutS: 1 });
+    }
+  }, 90_000);
+
+  it('status counts the restarts of the watcher (docker kill) and says when it gave up', async () => {
+    const stack = standInStack('snstatus', [standIn('victim', { healthcheck: { test: ['CMD', 'true'] } })]);
+    const victim = new StackSupervisor({ docker, stack, healthTimeoutMs: 15_000, pollIntervalMs: 100 });
+    const journal = join(tmp, 'watch.json');
+    const watch = await victim.watch({ restartUnhealthy: true, maxRestarts: 1, settleMs: 500, journal });
+    const container = docker.getContainer(containerName('snstatus', 'victim'));
+    try {
+      expect((await victim.up()).ok).toBe(true);
+      await container.kill();
+      await expect
+        .poll(async () => (await victim.status())[0], { timeout: 20_000 })
+        .toMatchObject({ state: 'running', restarts: 1, restartsByWatcher: 1 });
+      await container.kill();
+      await expect
+        .poll(async () => (await victim.status())[0]?.watcherGaveUp, { timeout: 20_000 })
+        .toMatch(/restarted 1 times/);
+      await watch.flushed();
+      // Another process (`speaknode status`) sees the same through the journal.
+      const other = new StackSupervisor({ docker, stack, watchJournal: journal });
+      expect((await other.status())[0]).toMatchObject({ state: 'exited', restarts: 1, restartsByWatcher: 1 });
+    } finally {
+      watch.dispose();
+      await victim.down({ timeoutS: 1 });
+    }
+  }, 90_000);
+
   it('writes an offline bundle with a checksum, loads it, and refuses a corrupted one', async () => {
     const tarball = join(tmp, 'bundle.tar');
     const manifest = await writeBundle(docker, ['speaknode-test/extra:1'], tarball);
@@ -447,6 +509,45 @@ suite('StackSupervisor against a real Docker Engine', () => {
     }[];
     expect(services.map((s) => s.service)).toContain('control');
     expect(services.every((s) => s.state === 'missing')).toBe(true);
+    // The full status left a plan: the fast path (what bin/speaknode.js runs) answers the same.
+    let fast = '';
+    const fastCode = await fastStatus(
+      ['--state-dir', join(tmp, 'cli-state'), '--docker-host', `unix://${engine!.socket}`, '--json', 'status'],
+      {
+        write: (t) => {
+          fast += t;
+        },
+        writeErr: () => {},
+        isTTY: false,
+        env: {},
+      },
+      join(import.meta.dirname, '../cli/main.ts'),
+    );
+    expect(fastCode).toBe(0);
+    expect(JSON.parse(fast).services).toEqual(services);
+    // `speaknode status | head -1` through the installed command: the header line, no EPIPE crash.
+    const bin = join(import.meta.dirname, '../../bin/speaknode.js');
+    const base = `--state-dir ${join(tmp, 'cli-state')} --docker-host unix://${engine!.socket}`;
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `node ${bin} ${base} status | head -1`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+    expect(piped.stderr).not.toMatch(/EPIPE|Error/);
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).toMatch(/^SERVICE +STATE +HEALTH +RESTARTS/);
+    // The reader gone before the first line: still no crash, still exit 0.
+    const child = spawn(process.execPath, [bin, ...base.split(' '), 'status'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH },
+    });
+    child.stdout!.destroy();
+    let childErr = '';
+    child.stderr!.on('data', (chunk) => {
+      childErr += chunk;
+    });
+    const [childCode] = (await once(child, 'exit')) as [number];
+    expect(childErr).not.toMatch(/EPIPE|Error/);
+    expect(childCode).toBe(0);
     const logs = await cli('logs', 'control');
     expect(logs.code).toBe(1);
     expect(logs.stderr).toMatch(/no such container/i);

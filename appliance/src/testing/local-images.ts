@@ -25,7 +25,8 @@ const run = promisify(execFile);
 export const TEST_IMAGES = {
   /** The Dockerfiles' base tag (a local image cannot carry the registry digest). */
   nodeBase: 'node:20-bookworm-slim',
-  postgres: 'speaknode-test/postgres:15-bookworm',
+  /** The suffix counts entrypoint changes: the cached engine keeps an image by its tag. */
+  postgres: 'speaknode-test/postgres:15-bookworm-2',
   redis: 'speaknode-test/redis:7-bookworm',
   llm: 'speaknode-test/llm-stand-in:1',
 } as const;
@@ -159,7 +160,8 @@ export async function ensureNodeBaseImage(docker: Docker, image: string = TEST_I
 
 const POSTGRES_ENTRYPOINT = `#!/bin/sh
 # The official postgres image's contract, on Debian's PostgreSQL 15: initialise PGDATA at first start
-# with POSTGRES_USER/POSTGRES_PASSWORD, run /docker-entrypoint-initdb.d/*.sql, then exec the server.
+# with POSTGRES_USER/POSTGRES_PASSWORD, run /docker-entrypoint-initdb.d/*.sql and *.sh (sourced, as the
+# official image does with scripts that are not executable), then exec the server.
 set -eu
 : "\${PGDATA:=/var/lib/postgresql/data}"
 : "\${POSTGRES_USER:=postgres}"
@@ -177,9 +179,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
   echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
   as_postgres "$BIN/pg_ctl" -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
-  for f in /docker-entrypoint-initdb.d/*.sql; do
-    # Read as root: the mounted file is 0600 and owned by the official image's uid.
-    [ -f "$f" ] && psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d postgres -q -f "$f"
+  for f in /docker-entrypoint-initdb.d/*; do
+    case "$f" in
+      *.sql) psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d postgres -q -f "$f" ;;
+      *.sh) ( . "$f" ) ;;
+    esac
   done
   as_postgres "$BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 fi

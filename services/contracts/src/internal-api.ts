@@ -29,6 +29,8 @@ export const InternalPaths = {
   transcript: (callId: string) => `/internal/v1/calls/${encodeURIComponent(callId)}/transcript`,
   /** POST CallUsageReport → 204; the final usage of the call, reported once at its end. */
   usage: (callId: string) => `/internal/v1/calls/${encodeURIComponent(callId)}/usage`,
+  /** POST SipCallRequest → SipCallAnswer: the call of a SIP caller (found or created), for a dispatch rule's agent. */
+  sipCall: '/internal/v1/sip-calls',
 } as const;
 
 export const PhoneNumberLookup = z.object({
@@ -120,6 +122,20 @@ export const TranscriptAppend = z.object({
   ...CallScope.partial().shape,
 });
 export type TranscriptAppend = z.infer<typeof TranscriptAppend>;
+
+/**
+ * The agent a SIP number's dispatch rule sent into a room asks for the call of the SIP caller it
+ * found there; `spaceId` and `agentId` are the rule's, and must be the number's (else 404).
+ */
+export const SipCallRequest = z.object({
+  roomName: z.string().min(1).max(256),
+  participantSid: z.string().min(1).max(256),
+  attributes: z.record(z.string().max(256), z.string().max(4096)),
+  ...CallScope.shape,
+});
+export type SipCallRequest = z.infer<typeof SipCallRequest>;
+export const SipCallAnswer = z.object({ callId: Id });
+export type SipCallAnswer = z.infer<typeof SipCallAnswer>;
 
 /** The body of `usage`: the call's final usage and the scope it is reported for. */
 export const CallUsageReport = CallUsage.extend(CallScope.partial().shape);

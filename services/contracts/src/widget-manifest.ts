@@ -19,9 +19,14 @@ export type WidgetFile = z.infer<typeof WidgetFile>;
 export const WidgetManifest = z.object({
   /** The @speaknode/web-widget version that was built. */
   version: z.string(),
-  /** The element's module: `speaknode-agent.js`. */
+  /** The element's module at its stable name, `speaknode-agent.js` (short cache: it changes with each release). */
   entry: z.string(),
-  /** The entry's integrity, repeated for the embed snippet. */
+  /**
+   * The same bytes under a content-hashed name (`speaknode-agent.<hash>.js`), cached as immutable: the
+   * embed snippet's `src`, so its `integrity` holds for as long as the snippet is on a page.
+   */
+  versionedEntry: z.string(),
+  /** The entry's integrity (both names), repeated for the embed snippet. */
   integrity: z.string(),
   /** The chunk with livekit-client, loaded when a voice conversation starts. */
   voiceChunk: z.string(),

@@ -87,7 +87,10 @@ describe('bad payloads get 400 problem+json naming the failing fields, and chang
       name: 'agent with a missing credential',
       method: 'POST',
       path: `${base}/agents`,
-      body: agentBody(crypto.randomUUID()),
+      body: {
+        ...agentBody(crypto.randomUUID()),
+        tts: { provider: 'openai', model: 'tts-1', voice: 'alloy', credentialId: crypto.randomUUID() },
+      },
       fields: ['llm.credentialId', 'tts.credentialId'],
     },
     {

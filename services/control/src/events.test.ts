@@ -141,13 +141,17 @@ describe('outbox, bus, audit and internal endpoints', () => {
       token,
       body: { name: 'LLM', kind: 'openai', secret: 'llm-secret-key-0000' },
     });
+    const shopKey = await t.request('POST', `${base}/credentials`, {
+      token,
+      body: { name: 'Shop', kind: 'http-tool', secret: 'shop-api-key-0000' },
+    });
     const tool = await t.request('POST', `${base}/tools`, {
       token,
       body: {
         name: 'orders',
         description: 'Orders',
         urlTemplate: 'https://shop.example/{id}',
-        auth: { type: 'header', header: 'X-Api-Key', credentialId: twilio.body.id },
+        auth: { type: 'header', header: 'X-Api-Key', credentialId: shopKey.body.id },
       },
     });
     const agent = await t.request('POST', `${base}/agents`, {
@@ -184,7 +188,7 @@ describe('outbox, bus, audit and internal endpoints', () => {
       token: agentToken,
     });
     expect(config1.status).toBe(200);
-    expect(Object.keys(config1.body.credentials).sort()).toEqual([llmKey.body.id, twilio.body.id].sort());
+    expect(Object.keys(config1.body.credentials).sort()).toEqual([llmKey.body.id, shopKey.body.id].sort());
     expect(config1.body.tools[0]).toMatchObject({ id: tool.body.id, name: 'orders' });
     await t.request('PATCH', `${base}/tools/${tool.body.id}`, { token, body: { timeoutMs: 5000 } });
     const config2 = await t.request('GET', `/internal/v1/agents/${agent.body.id}/runtime-config`, {

@@ -13,6 +13,8 @@ import {
   type ParticipantTokenRequest,
   PhoneNumberLookup,
   SessionGrant,
+  SipCallAnswer,
+  type SipCallRequest,
   type TelephonyProvider,
   type TranscriptAppend,
 } from '@speaknode/contracts';
@@ -136,6 +138,17 @@ export class ControlInternalClient {
       path: InternalPaths.usage(callId),
       what: `the usage of call ${callId}`,
       body: usage,
+    });
+  }
+
+  /** Idempotent (found or created by the room and the caller), so a lost answer may be asked again. */
+  sipCall(request: SipCallRequest): Promise<SipCallAnswer> {
+    return this.call({
+      method: 'POST',
+      path: InternalPaths.sipCall,
+      what: `the call of SIP caller ${request.participantSid} in room ${request.roomName}`,
+      body: request,
+      schema: SipCallAnswer,
     });
   }
 

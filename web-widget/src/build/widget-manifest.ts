@@ -1,7 +1,8 @@
 /**
  * A Vite plugin that writes `manifest.json` (contracts' `WidgetManifest`) beside the built files:
  * each file's SRI hash (sha384) and its size raw and gzipped, so control can serve it and the
- * console can put the entry's integrity in the embed snippet.
+ * console can put the entry's integrity in the embed snippet; and the entry a second time under a
+ * content-hashed name, which control serves as immutable (the snippet's `src`).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,11 @@ import type { WidgetManifest } from '@speaknode/contracts';
 import type { Plugin } from 'vite';
 
 const ENTRY = 'speaknode-agent.js';
+
+/** `speaknode-agent.<first 16 hex digits of the SHA-256 of the code>.js`. */
+export function versionedEntryName(code: string | Buffer): string {
+  return `speaknode-agent.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`;
+}
 
 export function widgetManifest(): Plugin {
   return {
@@ -29,12 +35,24 @@ export function widgetManifest(): Plugin {
         if (output.fileName !== ENTRY) voiceChunk = output.fileName;
       }
       const entry = files[ENTRY];
-      if (!entry) throw new Error(`the build has no ${ENTRY}`);
+      const entryChunk = bundle[ENTRY];
+      if (!entry || entryChunk?.type !== 'chunk') throw new Error(`the build has no ${ENTRY}`);
+      // The entry again under a name that changes with its bytes: the embed snippet's immutable src.
+      const versionedEntry = versionedEntryName(entryChunk.code);
+      files[versionedEntry] = entry;
+      this.emitFile({ type: 'asset', fileName: versionedEntry, source: entryChunk.code });
       if (!voiceChunk) throw new Error('the build has no voice chunk: livekit-client must stay a dynamic import');
       const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
         version: string;
       };
-      const manifest: WidgetManifest = { version, entry: ENTRY, integrity: entry.integrity, voiceChunk, files };
+      const manifest: WidgetManifest = {
+        version,
+        entry: ENTRY,
+        versionedEntry,
+        integrity: entry.integrity,
+        voiceChunk,
+        files,
+      };
       this.emitFile({ type: 'asset', fileName: 'manifest.json', source: `${JSON.stringify(manifest, null, 2)}\n` });
     },
   };

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { WidgetManifest } from '@speaknode/contracts';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, launchBrowser, recordedEvents } from '../testing/browser.ts';
@@ -140,9 +141,11 @@ describe("under Content-Security-Policy script-src 'self' <api-base>", () => {
     const api = platform.controlUrl;
     const csp = `default-src 'none'; script-src 'self' ${api}; connect-src ${api}; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
     const page = await browser.newPage();
+    // As the console's embed snippet has it: the content-hashed path with the integrity the browser checks.
+    const manifest = JSON.parse(await (await fetch(`${api}/widget/v1/manifest.json`)).text()) as WidgetManifest;
     const path = platform.pages.add({
-      scriptSrc: `${api}/widget/v1/speaknode-agent.js`,
-      integrity: JSON.parse(await (await fetch(`${api}/widget/v1/manifest.json`)).text()).integrity,
+      scriptSrc: `${api}/widget/v1/${manifest.versionedEntry}`,
+      integrity: manifest.integrity,
       attributes: { 'agent-key': platform.publishableKey, 'api-base': api, mode: 'text', position: 'inline' },
       csp,
     });

@@ -213,6 +213,73 @@ describe('refusals: the visitor reads why, the page gets a stable code', () => {
   }, 120_000);
 });
 
+describe('the inline panel', () => {
+  it('has a close button that ends the conversation and puts the panel back as before it', async () => {
+    const { page } = await openWidget({ mode: 'text' }, { ip: '203.0.113.40' });
+    const widget = page.locator('speaknode-agent');
+    const close = widget.getByRole('button', { name: 'Close conversation' });
+    await widget.getByRole('button', { name: 'Start chat' }).waitFor();
+    // Nothing to close before a conversation.
+    expect(await close.count()).toBe(0);
+    const callIds = async () =>
+      ((await platform.admin('GET', `/api/v1/spaces/${platform.spaceId}/calls`)).body.items as { id: string }[]).map(
+        (c) => c.id,
+      );
+    const before = new Set(await callIds());
+    await widget.getByRole('button', { name: 'Start chat' }).click();
+    const log = widget.getByRole('log');
+    await eventually(() => log.textContent()).toContain('Hello! How can I help?');
+    await eventually(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'listening' });
+    await close.click();
+    await eventually(async () => (await recordedEvents(page)).at(-1)?.detail).toEqual({ state: 'idle' });
+    const states = (await recordedEvents(page)).filter((e) => e.type === 'speaknode:state').map((e) => e.detail.state);
+    expect(states).toEqual(['connecting', 'listening', 'ended', 'idle']);
+    expect(await log.textContent()).toBe('Start a conversation with Clinic front desk.');
+    expect(await close.count()).toBe(0);
+    // Focus stays in the panel, on the way to start again.
+    expect(
+      await page.evaluate(() => document.querySelector('speaknode-agent')!.shadowRoot!.activeElement?.textContent),
+    ).toBe('Start chat');
+    // The call in control ended with it.
+    const started = (await callIds()).filter((id) => !before.has(id));
+    expect(started).toHaveLength(1);
+    await eventually(
+      async () => (await platform.admin('GET', `/api/v1/spaces/${platform.spaceId}/calls/${started[0]}`)).body.status,
+      { timeout: 20_000 },
+    ).toBe('ended');
+    await page.close();
+  }, 120_000);
+});
+
+describe('require-consent', () => {
+  it('starts nothing until the visitor ticks the sentence, and stores nothing once they did', async () => {
+    const sentence = 'I agree that Clinic front desk processes what I type.';
+    const { page } = await openWidget({ mode: 'text', 'require-consent': sentence }, { ip: '203.0.113.41' });
+    const widget = page.locator('speaknode-agent');
+    const sessions: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/sessions')) sessions.push(request.url());
+    });
+    await widget.getByRole('button', { name: 'Start chat' }).click();
+    await eventually(() => errorsOf(page)).toEqual([
+      { code: 'consent_required', message: 'Please accept the terms above to start.' },
+    ]);
+    const box = widget.getByRole('checkbox', { name: sentence });
+    // Focus is taken to the sentence; no session was asked for, no state left idle.
+    expect(await box.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    expect(sessions).toEqual([]);
+    expect((await recordedEvents(page)).filter((e) => e.type === 'speaknode:state')).toEqual([]);
+    await box.check();
+    await widget.getByRole('button', { name: 'Start chat' }).click();
+    await eventually(() => widget.getByRole('log').textContent()).toContain('Hello! How can I help?');
+    expect(sessions).toHaveLength(1);
+    expect(await widget.getByRole('alert').count()).toBe(0);
+    expect(await browser.cookies()).toEqual([]);
+    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
+    await page.close();
+  }, 120_000);
+});
+
 describe('voice', () => {
   it('asks for the microphone only on start, loads livekit-client only then, and says when the call cannot connect', async () => {
     const { page, scripts } = await openWidget({ mode: 'voice' }, { ip: '203.0.113.30' });

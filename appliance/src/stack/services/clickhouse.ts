@@ -18,8 +18,7 @@ export function clickhouse(_ctx: StackContext): ServiceDefinition {
     },
     healthcheck: health(['CMD-SHELL', 'wget -q --spider http://127.0.0.1:8123/ping'], { intervalS: 3 }),
     volumes: [{ volume: 'clickhouse-data', target: '/var/lib/clickhouse' }],
-    // uid 101 is `clickhouse` in the image; the entrypoint runs init scripts as that user.
-    configFiles: [{ file: 'clickhouse-schema.sql', target: '/docker-entrypoint-initdb.d/10-speaknode.sql', uid: 101 }],
+    configFiles: [{ file: 'clickhouse-schema.sql', target: '/docker-entrypoint-initdb.d/10-speaknode.sql' }],
     resources: { cpus: 2, memoryMb: 4096 },
   });
 }

@@ -46,7 +46,7 @@ export function kafkaTopics(_ctx: StackContext): ServiceDefinition {
     image,
     entrypoint: ['/bin/sh', '/speaknode/kafka-topics.sh'],
     dependsOn: { kafka: 'service_healthy' },
-    configFiles: [{ file: 'kafka-topics.sh', target: '/speaknode/kafka-topics.sh', uid: 1000 }],
+    configFiles: [{ file: 'kafka-topics.sh', target: '/speaknode/kafka-topics.sh' }],
     resources: { cpus: 0.5, memoryMb: 512 },
   });
 }

@@ -1,3 +1,4 @@
+import { KEYCLOAK_REALM_SECRETS } from '../../config-files/keycloak-realm.ts';
 import { ref } from '../secrets.ts';
 import type { ServiceDefinition } from '../types.ts';
 import { daemon, health, type StackContext } from './common.ts';
@@ -24,6 +25,8 @@ export function keycloak({ settings, urls }: StackContext): ServiceDefinition {
       KC_HEALTH_ENABLED: 'true',
       // Behind the TLS-terminating proxy, trust its X-Forwarded-* headers; without one there are none.
       ...(settings.tls === 'external' ? { KC_PROXY_HEADERS: 'xforwarded' } : {}),
+      // The realm file's `${…}` placeholders: Keycloak resolves them from here when it imports the realm.
+      ...Object.fromEntries(KEYCLOAK_REALM_SECRETS.map((name) => [name, ref(name)])),
     },
     // The image has bash but neither curl nor wget: probe the management port's readiness by hand.
     healthcheck: health(
@@ -34,8 +37,7 @@ export function keycloak({ settings, urls }: StackContext): ServiceDefinition {
       { intervalS: 5, startPeriodS: 60, retries: 20 },
     ),
     dependsOn: { postgres: 'service_healthy' },
-    // uid 1000 is `keycloak` in the image.
-    configFiles: [{ file: 'keycloak-realm.json', target: '/opt/keycloak/data/import/speaknode-realm.json', uid: 1000 }],
+    configFiles: [{ file: 'keycloak-realm.json', target: '/opt/keycloak/data/import/speaknode-realm.json' }],
     ports: [
       {
         host: settings.ports.keycloak,

@@ -1,3 +1,5 @@
+import { LIVEKIT_SECRET_ENV, livekitSipConfig } from '../../config-files/livekit.ts';
+import { ref } from '../secrets.ts';
 import type { ServiceDefinition } from '../types.ts';
 import { daemon, health, type StackContext } from './common.ts';
 
@@ -10,6 +12,7 @@ export function livekit({ settings }: StackContext): ServiceDefinition {
     description: 'LiveKit server: rooms and media for browsers, the agent worker and phone legs',
     image: { repository: 'livekit/livekit-server', tag: 'v1.8.0' },
     command: ['--config', '/etc/livekit.yaml'],
+    environment: LIVEKIT_SECRET_ENV,
     healthcheck: health(['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:7880/'], { intervalS: 3 }),
     dependsOn: { redis: 'service_healthy' },
     configFiles: [{ file: 'livekit.yaml', target: '/etc/livekit.yaml' }],
@@ -40,7 +43,11 @@ export function livekitSip({ settings }: StackContext): ServiceDefinition {
     name: 'livekit-sip',
     description: 'LiveKit SIP: SIP trunks into LiveKit rooms (Twilio sip-mode numbers)',
     image: { repository: 'livekit/sip', tag: 'v0.9.0' },
-    environment: { SIP_CONFIG_FILE: '/etc/livekit-sip.yaml' },
+    environment: {
+      SIP_CONFIG_BODY: livekitSipConfig(settings),
+      LIVEKIT_API_KEY: ref('LIVEKIT_API_KEY'),
+      LIVEKIT_API_SECRET: ref('LIVEKIT_API_SECRET'),
+    },
     healthcheck: health(
       ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || curl -fs http://127.0.0.1:8080/'],
       {
@@ -48,7 +55,6 @@ export function livekitSip({ settings }: StackContext): ServiceDefinition {
       },
     ),
     dependsOn: { redis: 'service_healthy', livekit: 'service_healthy' },
-    configFiles: [{ file: 'livekit-sip.yaml', target: '/etc/livekit-sip.yaml' }],
     ports: [
       { host: ports.sip, container: 5060, protocol: 'udp', bind: '0.0.0.0', purpose: 'SIP signalling (UDP)' },
       { host: ports.sip, container: 5060, protocol: 'tcp', bind: '0.0.0.0', purpose: 'SIP signalling (TCP)' },

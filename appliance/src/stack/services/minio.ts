@@ -33,7 +33,12 @@ export function minioBuckets(_ctx: StackContext): ServiceDefinition {
     description: 'creates buckets and the S3 service account (idempotent)',
     image: { repository: 'minio/mc', tag: 'RELEASE.2024-10-08T09-37-26Z' },
     entrypoint: ['/bin/sh', '/speaknode/minio-buckets.sh'],
-    environment: { MINIO_ROOT_USER: ref('MINIO_ROOT_USER'), MINIO_ROOT_PASSWORD: ref('MINIO_ROOT_PASSWORD') },
+    environment: {
+      MINIO_ROOT_USER: ref('MINIO_ROOT_USER'),
+      MINIO_ROOT_PASSWORD: ref('MINIO_ROOT_PASSWORD'),
+      S3_ACCESS_KEY: ref('S3_ACCESS_KEY'),
+      S3_SECRET_KEY: ref('S3_SECRET_KEY'),
+    },
     dependsOn: { minio: 'service_healthy' },
     configFiles: [{ file: 'minio-buckets.sh', target: '/speaknode/minio-buckets.sh' }],
     resources: { cpus: 0.5, memoryMb: 256 },

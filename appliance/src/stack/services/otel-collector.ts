@@ -15,8 +15,7 @@ export function otelCollector(_ctx: StackContext): ServiceDefinition {
       intervalS: 10,
     }),
     dependsOn: { kafka: 'service_healthy', 'kafka-topics': 'service_completed_successfully' },
-    // The image runs as uid 10001.
-    configFiles: [{ file: 'otel-collector.yaml', target: '/etc/otelcol/speaknode.yaml', uid: 10001 }],
+    configFiles: [{ file: 'otel-collector.yaml', target: '/etc/otelcol/speaknode.yaml' }],
     resources: { cpus: 1, memoryMb: 512 },
   });
 }

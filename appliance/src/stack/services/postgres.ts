@@ -2,7 +2,7 @@ import { ref } from '../secrets.ts';
 import type { ServiceDefinition } from '../types.ts';
 import { daemon, health, type StackContext } from './common.ts';
 
-/** Databases created at first start by `postgres-init.sql`, one owner each. */
+/** Databases created at first start by `postgres-init.sh`, one owner each. */
 export const DATABASES = {
   speaknode: { user: 'speaknode', password: 'SPEAKNODE_DB_PASSWORD' },
   keycloak: { user: 'keycloak', password: 'KEYCLOAK_DB_PASSWORD' },
@@ -24,11 +24,12 @@ export function postgres(_ctx: StackContext): ServiceDefinition {
       POSTGRES_USER: 'postgres',
       POSTGRES_PASSWORD: ref('POSTGRES_PASSWORD'),
       PGDATA: '/var/lib/postgresql/data/pgdata',
+      // Read by postgres-init.sh at the first start (psql variables), so the file holds no password.
+      ...Object.fromEntries(Object.values(DATABASES).map(({ password }) => [password, ref(password)])),
     },
     healthcheck: health(['CMD', 'pg_isready', '-U', 'postgres', '-d', 'postgres'], { intervalS: 3 }),
     volumes: [{ volume: 'postgres-data', target: '/var/lib/postgresql/data' }],
-    // uid 70 is `postgres` in the alpine image; it runs the init scripts.
-    configFiles: [{ file: 'postgres-init.sql', target: '/docker-entrypoint-initdb.d/10-speaknode.sql', uid: 70 }],
+    configFiles: [{ file: 'postgres-init.sh', target: '/docker-entrypoint-initdb.d/10-speaknode.sh' }],
     resources: { cpus: 2, memoryMb: 2048 },
   });
 }

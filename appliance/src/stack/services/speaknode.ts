@@ -70,6 +70,11 @@ export function control(ctx: StackContext): ServiceDefinition {
       PUBLIC_BASE_URL: urls.control,
       AGENT_URL: AGENT_INTERNAL_URL,
       AGENT_API_TOKEN: ref('AGENT_API_TOKEN'),
+      // Outbound calls: providers send status callbacks to the receiver's public URL, stream-mode
+      // legs reach the bridge's, with a stream token signed by the secret the bridge checks.
+      WEBHOOKS_PUBLIC_URL: urls.webhooks,
+      BRIDGE_PUBLIC_URL: urls.bridgeWs,
+      SPEAKNODE_STREAM_SECRET: ref('SPEAKNODE_STREAM_SECRET'),
       ...livekitKeys,
       ...(lago ? { LAGO_API_URL: LAGO_INTERNAL_URL, LAGO_API_KEY: ref('LAGO_API_KEY') } : {}),
       S3_ENDPOINT,
@@ -159,7 +164,7 @@ export function agent(ctx: StackContext): ServiceDefinition {
       CONTROL_URL: CONTROL_INTERNAL_URL,
       ...serviceCredentials(ctx, 'agent'),
       ...livekitKeys,
-      ...(models ? { MODELS_URL: MODELS_INTERNAL_URL } : {}),
+      ...(models ? { MODELS_URL: MODELS_INTERNAL_URL, MODELS_API_TOKEN: ref('MODELS_API_TOKEN') } : {}),
       OTEL_EXPORTER_OTLP_ENDPOINT: OTLP_HTTP_ENDPOINT,
       ...(langfuse
         ? {
@@ -196,6 +201,8 @@ export function models(ctx: StackContext): ServiceDefinition {
       MODELS_DIR: '/var/lib/speaknode/models',
       MODELS_DEVICE: settings.gpu ? 'cuda' : 'cpu',
       MODELS_PRELOAD: 'true',
+      // The agent's bearer token: /v1 is never open to whatever else reaches the stack network.
+      MODELS_API_TOKEN: ref('MODELS_API_TOKEN'),
     },
     healthcheck: { ...nodeReadyz(SERVICE_PORTS.models), startPeriodS: 120 },
     volumes: [{ volume: 'models-data', target: '/var/lib/speaknode/models' }],

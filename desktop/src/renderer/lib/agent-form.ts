@@ -3,6 +3,7 @@
  * Agent (or defaults) and turned back into the API's AgentInput. Validation is the API's: the
  * builder shows its `errors[]` beside the fields whose paths they name.
  */
+import { CREDENTIAL_KINDS_FOR } from '@speaknode/contracts/credential-uses';
 import type { Schemas } from './api/control-client.ts';
 
 export type Agent = Schemas['Agent'];
@@ -12,13 +13,9 @@ export type Credential = Schemas['Credential'];
 export const STT_PROVIDERS = ['speaknode-models', 'openai', 'deepgram'] as const;
 export const TTS_PROVIDERS = ['speaknode-models', 'openai', 'elevenlabs', 'cartesia', 'deepgram'] as const;
 
-/** Which credential kinds a provider can use (what the credential pickers offer). */
-export const CREDENTIAL_KINDS: Record<string, string[]> = {
-  'openai-compatible': ['openai', 'generic'],
-  openai: ['openai'],
-  deepgram: ['deepgram'],
-  elevenlabs: ['elevenlabs'],
-  cartesia: ['cartesia'],
+/** Which credential kinds a provider can use (what the credential pickers offer; control refuses the rest). */
+export const CREDENTIAL_KINDS: Readonly<Record<string, readonly string[]>> = {
+  ...CREDENTIAL_KINDS_FOR,
   'speaknode-models': [],
 };
 
@@ -191,9 +188,4 @@ export function agentInputOf(form: AgentForm): AgentInput {
 export function credentialsFor(provider: string, credentials: Credential[]): Credential[] {
   const kinds = CREDENTIAL_KINDS[provider] ?? [];
   return credentials.filter((c) => kinds.includes(c.kind));
-}
-
-/** The embed snippet for a site that shows this agent (its publishable key is public by design). */
-export function embedSnippet(controlUrl: string, publishableKey: string): string {
-  return `<script type="module" src="${controlUrl}/widget/v1/speaknode-agent.js"></script>\n<speaknode-agent agent-key="${publishableKey}" api-base="${controlUrl}"></speaknode-agent>`;
 }

@@ -9,6 +9,7 @@ import type {
   CallSummary,
   CallUpdate,
   CallUsageReport,
+  SipCallRequest,
   TranscriptAppend,
 } from '@speaknode/contracts';
 import { type BearerTokenSource, ControlApiError, ControlInternalClient } from '@speaknode/runtime/control-internal';
@@ -68,6 +69,11 @@ export class ControlClient {
   /** The call as control knows it, with the variables the agent's placeholders are filled with. */
   callSummary(callId: string): Promise<CallSummary> {
     return this.internal.getCall(callId);
+  }
+
+  /** The call of the SIP caller in a room a number's dispatch rule sent this agent into. */
+  async sipCall(request: SipCallRequest): Promise<string> {
+    return (await this.internal.sipCall(request)).callId;
   }
 
   callUpdate(callId: string, update: CallUpdate): Promise<void> {

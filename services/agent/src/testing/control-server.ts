@@ -11,6 +11,7 @@ import {
   CallUpdate,
   CallUsageReport,
   InternalPaths,
+  SipCallRequest,
   TranscriptAppend,
 } from '@speaknode/contracts';
 
@@ -25,6 +26,9 @@ export interface FakeControl {
   updates: Array<{ callId: string; update: CallUpdate }>;
   transcripts: Array<{ callId: string; append: TranscriptAppend }>;
   usages: Array<{ callId: string; usage: CallUsageReport }>;
+  /** Call ids by `roomName` (`POST /internal/v1/sip-calls`); the requests as they came. */
+  sipCalls: Map<string, string>;
+  sipCallRequests: SipCallRequest[];
   configFetches: number;
   tokensIssued: number;
   rejected: string[];
@@ -45,6 +49,8 @@ export async function startFakeControl(): Promise<FakeControl> {
     updates: [],
     transcripts: [],
     usages: [],
+    sipCalls: new Map(),
+    sipCallRequests: [],
     configFetches: 0,
     tokensIssued: 0,
     rejected: [],
@@ -91,6 +97,13 @@ export async function startFakeControl(): Promise<FakeControl> {
         const result = schema.safeParse(JSON.parse(body || 'null'));
         return result.success ? (result.data as T) : undefined;
       };
+      if (req.method === 'POST' && url.pathname === InternalPaths.sipCall) {
+        const request = parse<SipCallRequest>(SipCallRequest.strict());
+        if (!request) return json(400, { title: 'Bad Request' });
+        state.sipCallRequests.push(request);
+        const callId = state.sipCalls.get(request.roomName);
+        return callId ? json(200, { callId }) : json(404, { title: 'Not Found' });
+      }
       if (req.method === 'POST' && url.pathname === InternalPaths.callUpdate(id)) {
         const update = parse<CallUpdate>(CallUpdate);
         if (!update) return json(400, { title: 'Bad Request' });

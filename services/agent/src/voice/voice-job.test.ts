@@ -1,4 +1,5 @@
 import type { JobContext } from '@livekit/agents';
+import { ParticipantKind } from '@livekit/rtc-node';
 import { AgentWorkerConfig, loadConfig } from '@speaknode/contracts/node';
 import { ServiceTokenSource } from '@speaknode/runtime/service-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,10 +30,15 @@ afterAll(async () => {
   await control.close();
 });
 
-function fakeJob(metadata: string) {
+function fakeJob(
+  metadata: string,
+  participant?: { kind: number; sid: string; identity: string; attributes: Record<string, string> },
+  roomName = 'call-room-7',
+) {
   const calls = { shutdown: [] as string[], deleteRoom: [] as Array<string | undefined>, connect: 0 };
   const ctx = {
-    job: { id: 'AJ_test', metadata, room: { name: 'call-room-7' } },
+    job: { id: 'AJ_test', metadata, room: { name: roomName } },
+    waitForParticipant: async () => participant ?? new Promise(() => {}),
     shutdown: (reason: string) => calls.shutdown.push(reason),
     deleteRoom: async (name?: string) => {
       calls.deleteRoom.push(name);
@@ -65,6 +71,65 @@ describe('a voice job that cannot start', () => {
     await runVoiceJob(ctx, deps());
     expect(calls.shutdown).toEqual(['invalid dispatch metadata']);
     expect(control.updates.length).toBe(before);
+  });
+
+  it('a SIP dispatch rule names no call: the job asks control for the SIP caller’s call and reports on it', async () => {
+    const config = runtimeConfig('http://127.0.0.1:1/v1');
+    control.configs.set(AGENT_ID, { ...config, credentials: {} });
+    const room = `sip-d0000000-0000-4000-8000-000000000001-_+15551234567_abc`;
+    const callId = 'a0000000-0000-4000-8000-000000000010';
+    control.sipCalls.set(room, callId);
+    const caller = {
+      kind: ParticipantKind.SIP,
+      sid: 'PA_caller',
+      identity: 'sip_+15551234567',
+      attributes: { 'sip.twilio.callSid': 'CA123', 'speaknode.callId': callId },
+    };
+    const rule = JSON.stringify({
+      phoneNumberId: 'd0000000-0000-4000-8000-000000000001',
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
+      channel: 'phone',
+    });
+    const { ctx, calls } = fakeJob(rule, caller, room);
+    await runVoiceJob(ctx, deps());
+    expect(control.sipCallRequests.at(-1)).toEqual({
+      roomName: room,
+      participantSid: 'PA_caller',
+      attributes: caller.attributes,
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
+    });
+    // From here on it is that call's job: the missing credential fails that call.
+    expect(control.updates.find((u) => u.callId === callId)?.update).toMatchObject({
+      status: 'failed',
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
+    });
+    expect(calls.connect).toBe(1);
+  });
+
+  it('a SIP dispatch whose room control does not know hangs up instead of leaving the caller in silence', async () => {
+    const room = 'sip-d0000000-0000-4000-8000-000000000002-_+15551234567_abc';
+    const rule = JSON.stringify({
+      phoneNumberId: 'd0000000-0000-4000-8000-000000000002',
+      spaceId: SPACE_ID,
+      agentId: AGENT_ID,
+      channel: 'phone',
+    });
+    const before = control.updates.length;
+    const sip = { kind: ParticipantKind.SIP, sid: 'PA_x', identity: 'sip_x', attributes: {} };
+    const { ctx, calls } = fakeJob(rule, sip, room);
+    await runVoiceJob(ctx, deps());
+    expect(calls.shutdown).toEqual(['no call for the SIP caller']);
+    expect(calls.deleteRoom).toEqual([room]);
+    expect(control.updates.length).toBe(before);
+    // A participant that is not a SIP caller is not taken for one.
+    const web = fakeJob(rule, { kind: ParticipantKind.STANDARD, sid: 'PA_w', identity: 'w', attributes: {} }, room);
+    const asked = control.sipCallRequests.length;
+    await runVoiceJob(web.ctx, deps());
+    expect(web.calls.shutdown).toEqual(['no call for the SIP caller']);
+    expect(control.sipCallRequests.length).toBe(asked);
   });
 
   it('fails the call with the missing credential named, and leaves the room', async () => {

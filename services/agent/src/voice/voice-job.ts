@@ -12,6 +12,7 @@ import {
   DispatchMetadata,
   fillAgentPlaceholders,
   placeholdersIn,
+  SipDispatchMetadata,
 } from '@speaknode/contracts';
 import type { AgentWorkerConfig } from '@speaknode/contracts/node';
 import { SipClient } from 'livekit-server-sdk';
@@ -30,14 +31,16 @@ export interface VoiceJobDeps {
 
 export class DispatchMetadataError extends Error {}
 
-export function parseDispatchMetadata(raw: string): DispatchMetadata {
+/** A call's dispatch (control dispatched the agent for a call), or a SIP number's dispatch rule's (no call yet). */
+export function parseDispatchMetadata(raw: string): DispatchMetadata | SipDispatchMetadata {
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     throw new DispatchMetadataError('the dispatch metadata is not JSON');
   }
-  const parsed = DispatchMetadata.safeParse(value);
+  const fromRule = typeof value === 'object' && value !== null && !('callId' in value) && 'phoneNumberId' in value;
+  const parsed = (fromRule ? SipDispatchMetadata : DispatchMetadata).safeParse(value);
   if (!parsed.success) {
     throw new DispatchMetadataError(
       `the dispatch metadata is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
@@ -66,14 +69,62 @@ export async function withCallVariables(
   return { ...runtime, agent: fillAgentPlaceholders(runtime.agent, variables ?? {}) };
 }
 
+/** How long the agent a dispatch rule sent waits for the SIP caller whose arrival made the room. */
+export const SIP_CALLER_WAIT_MS = 15_000;
+
+/**
+ * The dispatch of a SIP number's dispatch rule names no call: join, find the SIP caller in the room
+ * and ask control for its call (found or created; control checks that the number is the rule's).
+ */
+async function callOfSipCaller(
+  ctx: JobContext,
+  deps: VoiceJobDeps,
+  rule: SipDispatchMetadata,
+  roomName: string,
+): Promise<DispatchMetadata> {
+  await ctx.connect();
+  const caller = await Promise.race([
+    ctx.waitForParticipant(),
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no SIP caller joined within ${SIP_CALLER_WAIT_MS / 1000} s`)),
+        SIP_CALLER_WAIT_MS,
+      ).unref(),
+    ),
+  ]);
+  if (caller.kind !== ParticipantKind.SIP) throw new Error(`participant ${caller.identity} is not a SIP caller`);
+  const callId = await deps.control.sipCall({
+    roomName,
+    participantSid: caller.sid ?? caller.identity,
+    attributes: caller.attributes,
+    spaceId: rule.spaceId,
+    agentId: rule.agentId,
+  });
+  return { callId, spaceId: rule.spaceId, agentId: rule.agentId, channel: 'phone' };
+}
+
 export async function runVoiceJob(ctx: JobContext, deps: VoiceJobDeps): Promise<void> {
-  let metadata: DispatchMetadata;
+  let dispatched: DispatchMetadata | SipDispatchMetadata;
   try {
-    metadata = parseDispatchMetadata(ctx.job.metadata);
+    dispatched = parseDispatchMetadata(ctx.job.metadata);
   } catch (error) {
     deps.log(`refusing job ${ctx.job.id}: ${(error as Error).message}`);
     ctx.shutdown('invalid dispatch metadata');
     return;
+  }
+  let metadata: DispatchMetadata;
+  if ('callId' in dispatched) {
+    metadata = dispatched;
+  } else {
+    try {
+      metadata = await callOfSipCaller(ctx, deps, dispatched, ctx.job.room?.name ?? '');
+    } catch (error) {
+      // Nobody can be told on a call record: hang up rather than leave the caller in a silent room.
+      deps.log(`no call for the SIP caller of job ${ctx.job.id}: ${(error as Error).message}`);
+      await ctx.deleteRoom(ctx.job.room?.name).catch(() => {});
+      ctx.shutdown('no call for the SIP caller');
+      return;
+    }
   }
   const { callId } = metadata;
   // Every post names the dispatch's space and agent: control refuses another space's call.

@@ -51,6 +51,19 @@ export const DispatchMetadata = z.object({
 });
 export type DispatchMetadata = z.infer<typeof DispatchMetadata>;
 
+/**
+ * What a SIP-mode number's dispatch rule carries (`roomConfig.agents`): LiveKit SIP creates the
+ * caller's room and dispatches the agent before control has seen the call, so there is no call id
+ * yet; the agent asks control for the call of the SIP caller in its room (`InternalPaths.sipCall`).
+ */
+export const SipDispatchMetadata = z.object({
+  phoneNumberId: Id,
+  spaceId: Id,
+  agentId: Id,
+  channel: z.literal('phone'),
+});
+export type SipDispatchMetadata = z.infer<typeof SipDispatchMetadata>;
+
 export const ToolCallRecord = z.object({
   name: z.string(),
   arguments: z.string().max(65_536),

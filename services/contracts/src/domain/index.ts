@@ -3,6 +3,7 @@ export * from './call.ts';
 export * from './campaign.ts';
 export * from './common.ts';
 export * from './credential.ts';
+export * from './credential-uses.ts';
 export * from './outbound-call.ts';
 export * from './phone-number.ts';
 export * from './prompt-variables.ts';

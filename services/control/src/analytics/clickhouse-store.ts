@@ -1,16 +1,26 @@
 /**
  * Analytics on ClickHouse (the stack): the same facts as the PostgreSQL store, in the tables of
- * clickhouse-schema.ts, read with FINAL so a re-sent span counts once. ClickHouse 18.16 has no
- * query parameters, so every value is validated before it gets here (ids are UUIDs, channel an
- * enum, number E.164) and quoted by `lit` anyway. Percentiles are nearest-rank, computed from the
- * sorted values (`quantileExact` picks a different rank), so both stores give the same numbers.
+ * clickhouse-schema.ts. Reads never use FINAL (it merges every part at query time: 3 s over a million
+ * turns): a row is written once, since `write`/`writeCalls` leave out the span (call) ids already
+ * stored, one write at a time per store; the ReplacingMergeTree still folds the copies a race
+ * between two control processes could leave. ClickHouse 18.16 has no query parameters, so every value
+ * is validated before it gets here (ids are UUIDs, channel an enum, number E.164) and quoted by `lit`
+ * anyway. Percentiles are nearest-rank, the PostgreSQL store's `percentile_disc` (see `LEVELS`).
  */
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { Percentiles } from '@speaknode/contracts';
 import { analyticsClickHouseSchema } from './clickhouse-schema.ts';
 import type { CallRef, CallTelemetryFact, Placed, ToolFact, TurnFact } from './facts.ts';
 import { assembleCallTurns } from './postgres-store.ts';
-import type { AnalyticsStore, ReportData, ReportFilter, UsageRow } from './store.ts';
+import {
+  type AnalyticsStore,
+  type CallGroup,
+  foldCallGroups,
+  foldUsageGroups,
+  type ReportData,
+  type ReportFilter,
+  type UsageGroup,
+} from './store.ts';
 
 export interface ClickHouseOptions {
   url: string;
@@ -37,21 +47,31 @@ export function lit(value: string | number): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/**
+ * `quantilesExact(level)` takes the sorted values' element at index ⌊level·n⌋ (0-based), nearest rank
+ * the one at ⌈p·n⌉ (1-based). For p·n a whole number those differ by one; p·n is otherwise at least
+ * 0.01 above a whole number (p ∈ {0.5, 0.9, 0.99}), so level = p − 10⁻¹² gives ⌊level·n⌋ = ⌈p·n⌉ − 1
+ * for every n below 10¹⁰: nearest rank, without sorting a copy of the values (`groupArray` +
+ * `arraySort`, five times slower over a million turns).
+ */
+const LEVELS = '0.499999999999, 0.899999999999, 0.989999999999';
+
 /** Columns of nearest-rank percentiles over the values `expr` of the group (NULLs skipped). */
 function pct(expr: string, name: string): string {
-  const sorted = `arraySort(groupArray(${expr}))`;
-  const at = (p: number) =>
-    `if(length(${name}_s) = 0, NULL, ${name}_s[toUInt64(greatest(1, ceil(${p} * length(${name}_s))))])`;
-  return `${sorted} AS ${name}_s, length(${name}_s) AS ${name}_n, ${at(0.5)} AS ${name}_p50, ${at(0.9)} AS ${name}_p90, ${at(0.99)} AS ${name}_p99`;
+  return `count(${expr}) AS ${name}_n, quantilesExact(${LEVELS})(${expr}) AS ${name}_p`;
 }
 
 type Row = Record<string, unknown>;
 
 function percentiles(row: Row, name: string): Percentiles {
   const n = Number(row[`${name}_n`] ?? 0);
-  const v = (p: string) => (n && row[`${name}_${p}`] !== null ? Number(row[`${name}_${p}`]) : null);
-  return { count: n, p50: v('p50'), p90: v('p90'), p99: v('p99') };
+  const p = (row[`${name}_p`] as unknown[] | null | undefined) ?? [];
+  const v = (i: number) => (n && p[i] !== null && p[i] !== undefined ? Number(p[i]) : null);
+  return { count: n, p50: v(0), p90: v(1), p99: v(2) };
 }
+
+/** Ids per IN list: ClickHouse's max_query_size is 256 KiB. */
+const IN_CHUNK = 2000;
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -88,7 +108,56 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return (await result.json()) as Row[];
   }
 
-  async write(facts: Placed[]): Promise<void> {
+  /** One write at a time, so a span sent twice at once is still checked against the first. */
+  private writing: Promise<unknown> = Promise.resolve();
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(work, work);
+    this.writing = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * The rows whose key (span or call id) is not stored yet, nor earlier in `rows`. The lookup is per
+   * space over the rows' time range, so it reads only their part of the primary key.
+   */
+  private async unseen<R extends { space_id: string; start_time: number }>(
+    table: string,
+    key: 'span_id' | 'call_id',
+    rows: R[],
+    byTime = true,
+  ): Promise<R[]> {
+    const keyOf = (r: R) => `${r.space_id}/${(r as unknown as Record<string, string>)[key]}`;
+    const seen = new Set<string>();
+    const bySpace = new Map<string, R[]>();
+    for (const r of rows) bySpace.set(r.space_id, [...(bySpace.get(r.space_id) ?? []), r]);
+    for (const [spaceId, group] of bySpace) {
+      for (let i = 0; i < group.length; i += IN_CHUNK) {
+        const chunk = group.slice(i, i + IN_CHUNK);
+        const times = chunk.map((r) => r.start_time);
+        const ids = [...new Set(chunk.map((r) => (r as unknown as Record<string, string>)[key] ?? ''))];
+        const range = byTime
+          ? ` AND start_time >= toDateTime(${Math.min(...times)}) AND start_time <= toDateTime(${Math.max(...times)})`
+          : '';
+        const found = await this.rows(
+          `SELECT DISTINCT ${key} AS id FROM ${this.db}.${table}
+           WHERE space_id = ${lit(spaceId)}${range} AND ${key} IN (${ids.map(lit).join(', ')})`,
+        );
+        for (const row of found) seen.add(`${spaceId}/${String(row.id)}`);
+      }
+    }
+    return rows.filter((r) => {
+      const k = keyOf(r);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+
+  write(facts: Placed[]): Promise<void> {
+    return this.serial(() => this.writeNow(facts));
+  }
+
+  private async writeNow(facts: Placed[]): Promise<void> {
     const version = Date.now();
     const placed = (f: Placed) => ({
       space_id: f.spaceId,
@@ -163,9 +232,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         version: Number.MAX_SAFE_INTEGER - version,
       }));
     const tables: Array<[string, Array<Record<string, unknown>>]> = [
-      ['analytics_turns', turns],
-      ['analytics_tool_calls', tools],
-      ['analytics_call_telemetry', calls],
+      ['analytics_turns', await this.unseen('analytics_turns', 'span_id', turns)],
+      ['analytics_tool_calls', await this.unseen('analytics_tool_calls', 'span_id', tools)],
+      // Ordered by (space_id, call_id): a later report of the call may start at another time.
+      ['analytics_call_telemetry', await this.unseen('analytics_call_telemetry', 'call_id', calls, false)],
     ];
     for (const [table, values] of tables) {
       if (values.length > 0) await this.client.insert({ table: `${this.db}.${table}`, values, format: 'JSONEachRow' });
@@ -173,13 +243,17 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   /** Ended calls from control's call records (the call.ended consumer). */
-  async writeCalls(calls: EndedCall[]): Promise<void> {
+  writeCalls(calls: EndedCall[]): Promise<void> {
+    return this.serial(() => this.writeCallsNow(calls));
+  }
+
+  private async writeCallsNow(calls: EndedCall[]): Promise<void> {
     if (calls.length === 0) return;
     const version = Date.now();
-    await this.client.insert({
-      table: `${this.db}.analytics_calls`,
-      format: 'JSONEachRow',
-      values: calls.map((c) => ({
+    const values = await this.unseen(
+      'analytics_calls',
+      'call_id',
+      calls.map((c) => ({
         space_id: c.spaceId,
         call_id: c.callId,
         agent_id: c.agentId,
@@ -193,7 +267,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         end_reason: c.endReason,
         version,
       })),
-    });
+    );
+    if (values.length > 0)
+      await this.client.insert({ table: `${this.db}.analytics_calls`, format: 'JSONEachRow', values });
   }
 
   private where(f: ReportFilter): string {
@@ -216,16 +292,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const w = this.where(f);
     const step = lit(f.bucketMs);
     const bucketOf = (column: string) => `intDiv(${column}, ${step}) * ${step}`;
-    const [callTotals, outcomes, callBuckets, peaks, turnTotals, turnBuckets, tools, usage] = await Promise.all([
+    // Five scans: calls by bucket and end reason (totals, outcomes and buckets are sums of those),
+    // concurrency, turns by bucket WITH TOTALS (the totals row is the whole range), tools, usage.
+    const [callGroups, peaks, turnResult, tools, usageGroups] = await Promise.all([
       this.rows(
-        `SELECT count() AS calls, sum(ifNull(duration_seconds, 0)) AS seconds FROM ${db}.analytics_calls FINAL WHERE ${w}`,
-      ),
-      this.rows(
-        `SELECT end_reason AS reason, count() AS calls FROM ${db}.analytics_calls FINAL WHERE ${w} GROUP BY end_reason`,
-      ),
-      this.rows(
-        `SELECT ${bucketOf('start_ms')} AS b, count() AS calls, sum(ifNull(duration_seconds, 0)) AS seconds
-         FROM ${db}.analytics_calls FINAL WHERE ${w} GROUP BY b`,
+        `SELECT ${bucketOf('start_ms')} AS b, end_reason AS reason, count() AS calls,
+           sum(ifNull(duration_seconds, 0)) AS seconds
+         FROM ${db}.analytics_calls WHERE ${w} GROUP BY b, reason`,
       ),
       // Per bucket: each call's interval clipped to the bucket and the range, +1 at its start and −1
       // at its end, sorted (an end before a start at the same instant), running sum, maximum.
@@ -238,42 +311,38 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
                SELECT toInt64(assumeNotNull(started_ms)) AS s, toInt64(assumeNotNull(ended_ms)) AS e,
                  arrayJoin(arrayMap(i -> toInt64(intDiv(s, ${step}) * ${step} + i * ${step}),
                    range(toUInt64(intDiv(e, ${step}) - intDiv(s, ${step}) + 1)))) AS b
-               FROM ${db}.analytics_calls FINAL
+               FROM ${db}.analytics_calls
                WHERE ${w} AND isNotNull(started_ms) AND isNotNull(ended_ms) AND ended_ms >= started_ms
              )
            ) WHERE pe > ps
          ) GROUP BY b`,
       ),
-      this.rows(
-        `SELECT count() AS turns, sum(interrupted) AS interrupted,
-           ${pct('eou_delay_ms', 'eou')}, ${pct('stt_duration_ms', 'stt')}, ${pct('llm_ttft_ms', 'llm_ttft')},
-           ${pct('llm_duration_ms', 'llm_total')}, ${pct('tts_ttfb_ms', 'tts_ttfb')},
-           ${pct('response_latency_ms', 'response')}, ${pct('interrupted_after_ms', 'interrupted_after')}
-         FROM ${db}.analytics_turns FINAL WHERE ${w}`,
-      ),
-      this.rows(
-        `SELECT ${bucketOf('start_ms')} AS b, count() AS turns, ${pct('response_latency_ms', 'response')}
-         FROM ${db}.analytics_turns FINAL WHERE ${w} GROUP BY b`,
-      ),
+      this.client
+        .query({
+          query: `SELECT ${bucketOf('start_ms')} AS b, count() AS turns, sum(interrupted) AS interrupted,
+             ${pct('eou_delay_ms', 'eou')}, ${pct('stt_duration_ms', 'stt')}, ${pct('llm_ttft_ms', 'llm_ttft')},
+             ${pct('llm_duration_ms', 'llm_total')}, ${pct('tts_ttfb_ms', 'tts_ttfb')},
+             ${pct('response_latency_ms', 'response')}, ${pct('interrupted_after_ms', 'interrupted_after')}
+           FROM ${db}.analytics_turns WHERE ${w} GROUP BY b WITH TOTALS`,
+          format: 'JSON',
+        })
+        .then((r) => r.json<Row>()),
       this.rows(
         `SELECT name, count() AS calls, sum(is_error) AS errors, ${pct('duration_ms', 'duration')}
-         FROM ${db}.analytics_tool_calls FINAL WHERE ${w} GROUP BY name`,
+         FROM ${db}.analytics_tool_calls WHERE ${w} GROUP BY name`,
       ),
+      // One scan for every provider: the sums per combination of providers, folded per kind below.
       this.rows(
-        `SELECT 'llm' AS kind, llm_provider AS provider, llm_model AS model,
-           toFloat64(sum(ifNull(llm_prompt_tokens, 0))) AS a, toFloat64(sum(ifNull(llm_completion_tokens, 0))) AS b
-         FROM ${db}.analytics_turns FINAL WHERE ${w} AND llm_provider != '' GROUP BY provider, model
-         UNION ALL
-         SELECT 'stt' AS kind, stt_provider AS provider, stt_model AS model,
-           sum(ifNull(stt_audio_ms, 0)) / 1000 AS a, toFloat64(0) AS b
-         FROM ${db}.analytics_turns FINAL WHERE ${w} AND stt_provider != '' GROUP BY provider, model
-         UNION ALL
-         SELECT 'tts' AS kind, tts_provider AS provider, tts_model AS model,
-           toFloat64(sum(ifNull(tts_characters, 0))) AS a, toFloat64(0) AS b
-         FROM ${db}.analytics_turns FINAL WHERE ${w} AND tts_provider != '' GROUP BY provider, model`,
+        `SELECT llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model,
+           toFloat64(sum(ifNull(llm_prompt_tokens, 0))) AS prompt, toFloat64(sum(ifNull(llm_completion_tokens, 0))) AS completion,
+           sum(ifNull(stt_audio_ms, 0)) AS audio_ms, toFloat64(sum(ifNull(tts_characters, 0))) AS characters
+         FROM ${db}.analytics_turns WHERE ${w}
+         GROUP BY llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model`,
       ),
     ]);
-
+    const turnBuckets = turnResult.data;
+    const turnTotals = turnResult.totals && turnBuckets.length > 0 ? [turnResult.totals] : [];
+    const callFold = foldCallGroups(callGroups as unknown as CallGroup[]);
     const t = turnTotals[0] ?? {};
     const buckets = new Map<number, ReportData['buckets'][number]>();
     const bucket = (b: unknown) => {
@@ -292,9 +361,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       }
       return row;
     };
-    for (const r of callBuckets) {
-      Object.assign(bucket(r.b), { calls: Number(r.calls), durationSeconds: Number(r.seconds) });
-    }
+    for (const [b, r] of callFold.buckets) Object.assign(bucket(b), { calls: r.calls, durationSeconds: r.seconds });
     for (const r of peaks) bucket(r.b).peakConcurrency = Number(r.peak);
     for (const r of turnBuckets) {
       Object.assign(bucket(r.b), { turns: Number(r.turns), response: percentiles(r, 'response') });
@@ -306,9 +373,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       durationMs: percentiles(r, 'duration'),
     }));
     return {
-      calls: Number(callTotals[0]?.calls ?? 0),
-      durationSeconds: Number(callTotals[0]?.seconds ?? 0),
-      outcomes: outcomes.map((r) => ({ endReason: String(r.reason), calls: Number(r.calls) })),
+      calls: callFold.calls,
+      durationSeconds: callFold.seconds,
+      outcomes: callFold.outcomes,
       turns: Number(t.turns ?? 0),
       interruptedTurns: Number(t.interrupted ?? 0),
       toolCalls: toolRows.reduce((n, r) => n + r.calls, 0),
@@ -323,18 +390,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       },
       interruptedAfter: percentiles(t, 'interrupted_after'),
       tools: toolRows,
-      usage: usage.flatMap((r): UsageRow[] => {
-        const base = { provider: String(r.provider), model: String(r.model) };
-        if (r.kind === 'llm') {
-          return [
-            { kind: 'llm', ...base, unit: 'prompt_tokens', quantity: Number(r.a) },
-            { kind: 'llm', ...base, unit: 'completion_tokens', quantity: Number(r.b) },
-          ];
-        }
-        return r.kind === 'stt'
-          ? [{ kind: 'stt', ...base, unit: 'audio_seconds', quantity: Number(r.a) }]
-          : [{ kind: 'tts', ...base, unit: 'characters', quantity: Number(r.a) }];
-      }),
+      usage: foldUsageGroups(usageGroups as unknown as UsageGroup[]),
       buckets: [...buckets.values()].sort((a, b) => a.startMs - b.startMs),
     };
   }
@@ -342,12 +398,16 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   async callTurns(spaceId: string, callId: string) {
     const where = `space_id = ${lit(spaceId)} AND call_id = ${lit(callId)}`;
     const [turns, tools, telemetry] = await Promise.all([
-      this.rows(`SELECT * FROM ${this.db}.analytics_turns FINAL WHERE ${where} ORDER BY start_ms, turn_index`),
+      // LIMIT 1 BY: a copy a write race left (before the merge folds it) shows once.
       this.rows(
-        `SELECT turn_index, name, duration_ms, is_error FROM ${this.db}.analytics_tool_calls FINAL WHERE ${where}
-         ORDER BY start_ms, span_id`,
+        `SELECT * FROM ${this.db}.analytics_turns WHERE ${where} ORDER BY start_ms, turn_index LIMIT 1 BY span_id`,
       ),
-      this.rows(`SELECT * FROM ${this.db}.analytics_call_telemetry FINAL WHERE ${where}`),
+      this.rows(
+        `SELECT turn_index, name, duration_ms, is_error FROM ${this.db}.analytics_tool_calls WHERE ${where}
+         ORDER BY start_ms, span_id LIMIT 1 BY span_id`,
+      ),
+      // The first report stays (the highest version, as the merge keeps).
+      this.rows(`SELECT * FROM ${this.db}.analytics_call_telemetry WHERE ${where} ORDER BY version DESC LIMIT 1`),
     ]);
     return assembleCallTurns(callId, turns, tools, telemetry[0]);
   }

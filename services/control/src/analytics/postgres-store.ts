@@ -7,7 +7,7 @@ import type { Percentiles } from '@speaknode/contracts';
 import type pg from 'pg';
 import { PHONE_NUMBER_SQL } from './call-refs.ts';
 import type { CallTelemetryFact, Placed, ToolFact, TurnFact } from './facts.ts';
-import type { AnalyticsStore, ReportData, ReportFilter, UsageRow } from './store.ts';
+import { type AnalyticsStore, foldCallGroups, foldUsageGroups, type ReportData, type ReportFilter } from './store.ts';
 
 const LEVELS = 'ARRAY[0.5, 0.9, 0.99]::float8[]';
 
@@ -110,20 +110,13 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     const facts = this.factWhere(f);
     const calls = this.callWhere(f);
     const step = f.bucketMs;
-    const [callTotals, outcomes, callBuckets, peaks, turnTotals, turnBuckets, tools, usage] = await Promise.all([
+    // Six queries at once (each on its own connection): calls by bucket and end reason (totals,
+    // outcomes and buckets are sums of those), concurrency, turn totals, turns by bucket, tools, usage.
+    const [callGroups, peaks, turnTotals, turnBuckets, tools, usage] = await Promise.all([
       this.pool.query(
-        `SELECT count(*)::int AS calls, coalesce(sum(duration_seconds), 0)::float8 AS seconds FROM calls WHERE ${calls.sql}`,
-        calls.params,
-      ),
-      this.pool.query(
-        `SELECT coalesce(end_reason, status) AS reason, count(*)::int AS calls FROM calls WHERE ${calls.sql}
-         GROUP BY 1 ORDER BY 2 DESC, 1`,
-        calls.params,
-      ),
-      this.pool.query(
-        `SELECT (${msOf(CALL_START)} / ${step}) * ${step} AS b, count(*)::int AS calls,
-           coalesce(sum(duration_seconds), 0)::float8 AS seconds
-         FROM calls WHERE ${calls.sql} GROUP BY 1`,
+        `SELECT (${msOf(CALL_START)} / ${step}) * ${step} AS b, coalesce(end_reason, status) AS reason,
+           count(*)::int AS calls, coalesce(sum(duration_seconds), 0)::float8 AS seconds
+         FROM calls WHERE ${calls.sql} GROUP BY 1, 2`,
         calls.params,
       ),
       this.pool.query(
@@ -160,16 +153,12 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
          FROM analytics_tool_calls WHERE ${facts.sql} GROUP BY name ORDER BY calls DESC, name`,
         facts.params,
       ),
+      // One scan for every provider: the sums per combination of providers, folded per kind.
       this.pool.query(
-        `SELECT 'llm' AS kind, llm_provider AS provider, llm_model AS model,
-           coalesce(sum(llm_prompt_tokens), 0)::float8 AS a, coalesce(sum(llm_completion_tokens), 0)::float8 AS b
-         FROM analytics_turns WHERE ${facts.sql} AND llm_provider <> '' GROUP BY 2, 3
-         UNION ALL
-         SELECT 'stt', stt_provider, stt_model, coalesce(sum(stt_audio_ms), 0)::float8 / 1000, 0
-         FROM analytics_turns WHERE ${facts.sql} AND stt_provider <> '' GROUP BY 2, 3
-         UNION ALL
-         SELECT 'tts', tts_provider, tts_model, coalesce(sum(tts_characters), 0)::float8, 0
-         FROM analytics_turns WHERE ${facts.sql} AND tts_provider <> '' GROUP BY 2, 3`,
+        `SELECT llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model,
+           coalesce(sum(llm_prompt_tokens), 0)::float8 AS prompt, coalesce(sum(llm_completion_tokens), 0)::float8 AS completion,
+           coalesce(sum(stt_audio_ms), 0)::float8 AS audio_ms, coalesce(sum(tts_characters), 0)::float8 AS characters
+         FROM analytics_turns WHERE ${facts.sql} GROUP BY 1, 2, 3, 4, 5, 6`,
         facts.params,
       ),
     ]);
@@ -192,15 +181,16 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       }
       return row;
     };
-    for (const r of callBuckets.rows) Object.assign(bucket(r.b), { calls: r.calls, durationSeconds: r.seconds });
+    const callFold = foldCallGroups(callGroups.rows);
+    for (const [b, r] of callFold.buckets) Object.assign(bucket(b), { calls: r.calls, durationSeconds: r.seconds });
     for (const r of peaks.rows) bucket(r.b).peakConcurrency = r.peak;
     for (const r of turnBuckets.rows)
       Object.assign(bucket(r.b), { turns: r.turns, response: percentiles(r, 'response') });
 
     return {
-      calls: callTotals.rows[0].calls,
-      durationSeconds: callTotals.rows[0].seconds,
-      outcomes: outcomes.rows.map((r) => ({ endReason: r.reason, calls: r.calls })),
+      calls: callFold.calls,
+      durationSeconds: callFold.seconds,
+      outcomes: callFold.outcomes,
       turns: Number(t.turns),
       interruptedTurns: Number(t.interrupted),
       toolCalls: tools.rows.reduce((n, r) => n + r.calls, 0),
@@ -220,22 +210,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
         errors: r.errors,
         durationMs: percentiles(r, 'duration'),
       })),
-      usage: usage.rows.flatMap((r): UsageRow[] =>
-        r.kind === 'llm'
-          ? [
-              { kind: 'llm', provider: r.provider, model: r.model, unit: 'prompt_tokens', quantity: r.a },
-              { kind: 'llm', provider: r.provider, model: r.model, unit: 'completion_tokens', quantity: r.b },
-            ]
-          : [
-              {
-                kind: r.kind,
-                provider: r.provider,
-                model: r.model,
-                unit: r.kind === 'stt' ? 'audio_seconds' : 'characters',
-                quantity: r.a,
-              },
-            ],
-      ),
+      usage: foldUsageGroups(usage.rows),
       buckets: [...buckets.values()].sort((a, b) => a.startMs - b.startMs),
     };
   }

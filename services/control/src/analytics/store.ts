@@ -70,3 +70,66 @@ export function nearestRank(sorted: readonly number[]): Percentiles {
   const at = (p: number) => (n === 0 ? null : (sorted[Math.max(1, Math.ceil(p * n)) - 1] ?? null));
   return { count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
 }
+
+/** Ended calls counted per bucket and end reason (one scan): the totals, outcomes and buckets. */
+export interface CallGroup {
+  b: unknown;
+  reason: unknown;
+  calls: unknown;
+  seconds: unknown;
+}
+
+export function foldCallGroups(groups: readonly CallGroup[]) {
+  const outcomes = new Map<string, number>();
+  const buckets = new Map<number, { calls: number; seconds: number }>();
+  let calls = 0;
+  let seconds = 0;
+  for (const g of groups) {
+    const [n, secs, reason, b] = [Number(g.calls), Number(g.seconds), String(g.reason), Number(g.b)];
+    calls += n;
+    seconds += secs;
+    outcomes.set(reason, (outcomes.get(reason) ?? 0) + n);
+    const bucket = buckets.get(b) ?? { calls: 0, seconds: 0 };
+    buckets.set(b, { calls: bucket.calls + n, seconds: bucket.seconds + secs });
+  }
+  return {
+    calls,
+    seconds,
+    outcomes: [...outcomes].map(([endReason, n]) => ({ endReason, calls: n })),
+    buckets,
+  };
+}
+
+/** Usage summed per combination of providers (one scan), with STT audio in ms. */
+export interface UsageGroup {
+  llm_provider: unknown;
+  llm_model: unknown;
+  stt_provider: unknown;
+  stt_model: unknown;
+  tts_provider: unknown;
+  tts_model: unknown;
+  prompt: unknown;
+  completion: unknown;
+  audio_ms: unknown;
+  characters: unknown;
+}
+
+/** The groups folded per kind, provider and model (a provider '' used nothing of that kind). */
+export function foldUsageGroups(groups: readonly UsageGroup[]): UsageRow[] {
+  const sums = new Map<string, UsageRow>();
+  const use = (kind: UsageRow['kind'], provider: unknown, model: unknown, unit: UsageRow['unit'], q: unknown) => {
+    if (!provider) return;
+    const key = JSON.stringify([kind, provider, model, unit]);
+    const row = sums.get(key) ?? { kind, provider: String(provider), model: String(model ?? ''), unit, quantity: 0 };
+    row.quantity += Number(q ?? 0);
+    sums.set(key, row);
+  };
+  for (const g of groups) {
+    use('llm', g.llm_provider, g.llm_model, 'prompt_tokens', g.prompt);
+    use('llm', g.llm_provider, g.llm_model, 'completion_tokens', g.completion);
+    use('stt', g.stt_provider, g.stt_model, 'audio_seconds', g.audio_ms);
+    use('tts', g.tts_provider, g.tts_model, 'characters', g.characters);
+  }
+  // Audio summed in ms, then seconds.
+  return [...sums.values()].map((u) => (u.kind === 'stt' ? { ...u, quantity: u.quantity / 1000 } : u));
+}

@@ -6,6 +6,8 @@ import {
   CallUsageReport,
   ParticipantTokenRequest,
   type SessionGrant,
+  type SipCallAnswer,
+  SipCallRequest,
   TranscriptAppend,
   UsageUpdated,
 } from '@speaknode/contracts';
@@ -22,6 +24,7 @@ import { writeOutboxEvent } from '../outbox/outbox.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { type CallRow, findCall, isFinished } from './call-store.ts';
 import { announceTranscript, moveCall } from './call-transitions.ts';
+import { sipCallerCall } from './sip-callers.ts';
 
 /**
  * The bridge can ask for a phone call's token before control has consumed the receiver's
@@ -72,6 +75,18 @@ export const callInternalRoutes: RouteModule = {
         res.json(summary);
       },
     );
+
+    // The agent a SIP number's dispatch rule sent into a caller's room: which call is this?
+    router.post('/sip-calls', requireService('service:agent'), async (req, res) => {
+      const request = parseWrite(SipCallRequest.strict(), req.body);
+      const call = await sipCallerCall(ctx.pool, ctx.callInserter, request, {
+        spaceId: request.spaceId,
+        agentId: request.agentId,
+      });
+      if (!call) throw HttpProblem.notFound(`no SIP number of agent ${request.agentId} has room ${request.roomName}`);
+      const answer: SipCallAnswer = { callId: call.id };
+      res.json(answer);
+    });
 
     router.post(
       '/calls/:callId/updates',

@@ -195,7 +195,7 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     ]);
   });
 
-  it('a SIP-mode call: LiveKit SIP’s room is adopted and the agent dispatched into it', async () => {
+  it('a SIP-mode call: LiveKit SIP’s room is adopted, its agent dispatched by the number’s rule, not again', async () => {
     const callSid = `CA${randomUUID().replaceAll('-', '')}`;
     const callId = callIdForProviderCall('twilio', callSid);
     await deliver(incoming(callSid, '+14155550101'));
@@ -210,9 +210,11 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
       }),
     );
     const call = await findCall(db.pool, callId);
-    expect(call).toMatchObject({ status: 'in_progress', room_name: room });
-    const dispatch = livekit.dispatches.find((d) => d.room === room)!;
-    expect(JSON.parse(dispatch.metadata)).toEqual({ callId, agentId, spaceId, channel: 'phone' });
+    expect(call).toMatchObject({ status: 'in_progress', room_name: room, dispatch_id: 'sip-dispatch-rule' });
+    // The dispatch rule's room configuration sent the agent: a second dispatch would be a second agent.
+    expect(livekit.dispatches.filter((d) => d.room === room)).toEqual([]);
+    expect(await lifecycle.reconcile()).toBe(0);
+    expect(livekit.dispatches.filter((d) => d.room === room)).toEqual([]);
     await deliver(await livekitEvent({ event: 'room_finished', room: { name: room } }));
     expect((await findCall(db.pool, callId))!.status).toBe('ended');
   });

@@ -14,19 +14,13 @@ import { inTransaction } from '@speaknode/runtime/db';
 import { EgressStatus, WebhookEvent } from 'livekit-server-sdk';
 import type pg from 'pg';
 import type { Logger } from '../context.ts';
-import {
-  CALL_ID_ATTRIBUTE,
-  type LivekitGateway,
-  type RecordingTarget,
-  SIP_ROOM_PREFIX,
-} from '../livekit/livekit-gateway.ts';
+import { type LivekitGateway, type RecordingTarget, SIP_ROOM_PREFIX } from '../livekit/livekit-gateway.ts';
 import { roomNameForCall } from '../livekit/participant-token.ts';
 import { writeOutboxEvent } from '../outbox/outbox.ts';
 import type { CallInserter } from './call-inserter.ts';
 import {
   CALL_COLUMNS,
   type CallRow,
-  e164OrNull,
   findCall,
   findCallByEgress,
   findCallByProviderCall,
@@ -34,6 +28,7 @@ import {
   noteOnCall,
 } from './call-store.ts';
 import { announceTranscript, type CallMove, moveCall, overdueTranscripts } from './call-transitions.ts';
+import { phoneNumberIdOfSipRoom, sipCallerCall } from './sip-callers.ts';
 
 /** ParticipantInfo.Kind in LiveKit's protocol (livekit_models.proto). */
 const PARTICIPANT_KIND_SIP = 3;
@@ -44,7 +39,8 @@ const ABANDONED_AFTER_MS = 60 * 60_000;
 const UNANSWERED_OUTBOUND_AFTER_MS = 15 * 60_000;
 /** How long after a call ended its agent has to say the transcript is complete before it is announced anyway. */
 export const TRANSCRIPT_GRACE_MS = 2 * 60_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** `calls.dispatch_id` of a SIP caller's call: the number's dispatch rule dispatched the agent, not control. */
+const SIP_RULE_DISPATCH = 'sip-dispatch-rule';
 
 /** Twilio's CallStatus values (status callbacks) and where each moves our call. */
 const TWILIO_STATUS: Record<string, { to: CallStatus; endReason?: CallMove['endReason']; failureReason?: string }> = {
@@ -154,6 +150,14 @@ export class CallLifecycle {
   /** Room + agent dispatch for a call whose media arrives through the bridge. Failures are noted, not thrown. */
   private async prepareRoom(call: CallRow): Promise<void> {
     if (call.dispatch_id) return;
+    if (phoneNumberIdOfSipRoom(call.room_name)) {
+      // LiveKit SIP made the room; the number's dispatch rule (roomConfig.agents) dispatched the agent.
+      await this.pool.query('UPDATE calls SET dispatch_id = $2 WHERE id = $1 AND dispatch_id IS NULL', [
+        call.id,
+        SIP_RULE_DISPATCH,
+      ]);
+      return;
+    }
     const livekit = this.options.livekit;
     if (!livekit) {
       await noteOnCall(this.pool, call.id, 'livekit', 'LiveKit is not configured (LIVEKIT_URL): no room for the agent');
@@ -309,43 +313,13 @@ export class CallLifecycle {
   }
 
   /**
-   * LiveKit SIP put a caller into `sip-<phoneNumberId>-…`: find or create the call (the same id
-   * Twilio's incoming event gives it, from the call SID LiveKit passes as an attribute), point it at
-   * this room and dispatch the agent with the call's metadata.
+   * LiveKit SIP put a caller into `sip-<phoneNumberId>-…`: find or create the call (the agent the
+   * number's dispatch rule sent into the room may have done so already) and note that the rule
+   * dispatched its agent, so that nothing dispatches a second one.
    */
   private async onSipCaller(roomName: string, participantSid: string, attributes: Record<string, string>) {
-    const phoneNumberId = roomName.slice(SIP_ROOM_PREFIX.length, SIP_ROOM_PREFIX.length + 36);
-    if (!UUID.test(phoneNumberId)) return;
-    const { rows } = await this.pool.query<{
-      space_id: string;
-      agent_id: string;
-      provider: TelephonyProvider;
-      number: string;
-    }>('SELECT space_id, agent_id, provider, number FROM phone_numbers WHERE id = $1', [phoneNumberId]);
-    const number = rows[0];
-    if (!number) return;
-    const providerCallId = attributes['sip.twilio.callSid'] || attributes['sip.callID'] || participantSid;
-    // The receiver puts the call id in an X-Speaknode-Call-Id SIP header; our trunks map it to this attribute.
-    const named = attributes[CALL_ID_ATTRIBUTE];
-    const callId = named && UUID.test(named) ? named : callIdForProviderCall(number.provider, providerCallId);
-    const { row } = await this.options.inserter.insert({
-      id: callId,
-      spaceId: number.space_id,
-      agentId: number.agent_id,
-      channel: 'phone',
-      transport: 'voice',
-      status: 'ringing',
-      roomName,
-      provider: number.provider,
-      providerCallId,
-      fromNumber: e164OrNull(attributes['sip.phoneNumber']) ?? attributes['sip.phoneNumber'] ?? null,
-      toNumber: number.number,
-    });
-    if (row.room_name !== roomName) {
-      await this.pool.query('UPDATE calls SET room_name = $2 WHERE id = $1', [callId, roomName]);
-      row.room_name = roomName;
-    }
-    await this.prepareRoom(row);
+    const call = await sipCallerCall(this.pool, this.options.inserter, { roomName, participantSid, attributes });
+    if (call) await this.prepareRoom(call);
   }
 
   private async startRecordingIfWanted(call: CallRow): Promise<void> {

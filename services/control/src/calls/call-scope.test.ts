@@ -110,4 +110,51 @@ describe(`internal call routes check the space and agent (${process.env.DATABASE
     });
     expect(bridge.status).toBe(204);
   });
+
+  it('gives the agent a SIP number’s rule dispatched the caller’s call, only for that number’s space and agent', async () => {
+    const owner = await t.userToken('scope-owner-b');
+    const twilio = await t.request('POST', `/api/v1/spaces/${spaces.b.spaceId}/credentials`, {
+      token: owner,
+      body: { name: 'tw', kind: 'twilio', secret: 'twilio-auth-token-1', settings: { accountSid: 'AC1' } },
+    });
+    const number = await t.request('POST', `/api/v1/spaces/${spaces.b.spaceId}/phone-numbers`, {
+      token: owner,
+      body: {
+        provider: 'twilio',
+        number: '+14155550177',
+        mode: 'sip',
+        agentId: spaces.b.agentId,
+        credentialId: twilio.body.id,
+      },
+    });
+    expect(number.status).toBe(201);
+    const callId = randomUUID();
+    const caller = {
+      roomName: `sip-${number.body.id}-_+15551230000_ab`,
+      participantSid: 'PA_caller1',
+      // The receiver's X-Speaknode-Call-Id header, mapped to this attribute by our trunk.
+      attributes: { 'speaknode.callId': callId, 'sip.twilio.callSid': 'CA1', 'sip.phoneNumber': '+15551230000' },
+    };
+    const ask = (scope: { spaceId: string; agentId: string }, body: object = caller) =>
+      t.request('POST', '/internal/v1/sip-calls', { token: agentToken, body: { ...body, ...scope } });
+    for (const scope of [spaces.a, { spaceId: spaces.b.spaceId, agentId: spaces.a.agentId }]) {
+      expect((await ask(scope)).status, JSON.stringify(scope)).toBe(404);
+    }
+    expect((await t.database.pool.query('SELECT 1 FROM calls WHERE id = $1', [callId])).rowCount).toBe(0);
+    const first = await ask(spaces.b);
+    expect(first).toMatchObject({ status: 200, body: { callId } });
+    // Asked again (a lost answer, or LiveKit's webhook first): the same call, not a second one.
+    expect((await ask(spaces.b)).body).toEqual({ callId });
+    const calls = await t.database.pool.query('SELECT room_name, from_number, channel FROM calls WHERE id = $1', [
+      callId,
+    ]);
+    expect(calls.rows).toEqual([{ room_name: caller.roomName, from_number: '+15551230000', channel: 'phone' }]);
+    expect((await ask(spaces.b, { ...caller, roomName: 'call-not-a-sip-room' })).status).toBe(404);
+    expect((await ask(spaces.b, { ...caller, extra: 1 })).status).toBe(400);
+    const bridge = await t.request('POST', '/internal/v1/sip-calls', {
+      token: await t.serviceToken('service:bridge'),
+      body: { ...caller, ...spaces.b },
+    });
+    expect(bridge.status).toBe(403);
+  });
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LivekitGateway, type SipNumber, sipRoomPrefix } from './livekit-gateway.ts';
-import { AGENT_NAME } from './participant-token.ts';
+import { AGENT_NAME, createParticipantToken } from './participant-token.ts';
 import { FakeLivekitServer } from './testing/fake-livekit-server.ts';
 
 interface Target {
@@ -9,6 +10,12 @@ interface Target {
   apiKey: string;
   apiSecret: string;
   fake?: FakeLivekitServer;
+}
+
+/** The dispatch rules as the server keeps them (the fake's store, or a real server's list). */
+async function sipRules(target: Target) {
+  if (target.fake) return target.fake.rules;
+  return new SipClient(target.url, target.apiKey, target.apiSecret).listSipDispatchRule();
 }
 
 /** One suite, run against the local Twirp server and, when LIVEKIT_URL is set, a real LiveKit. */
@@ -93,7 +100,37 @@ function livekitGatewayContract(name: string, open: () => Promise<Target>, close
         expect((rule.rule!.rule.value as { roomPrefix: string }).roomPrefix).toBe(sipRoomPrefix(a.phoneNumberId));
         expect(JSON.parse(rule.metadata)).toMatchObject({ agentId: moved.agentId });
       }
+      // The caller's room dispatches the number's (new) agent itself, with no call id yet.
+      const [rule] = (await sipRules(target)).filter((r) => r.name === `speaknode:${a.phoneNumberId}`);
+      expect(rule?.roomConfig?.agents.map((d) => d.agentName)).toEqual([AGENT_NAME]);
+      expect(JSON.parse(rule!.roomConfig!.agents[0]!.metadata)).toEqual({
+        phoneNumberId: a.phoneNumberId,
+        spaceId: a.spaceId,
+        agentId: moved.agentId,
+        channel: 'phone',
+      });
       expect(await gateway.syncSipNumbers([])).toEqual({ created: [], updated: [], deleted: [a.phoneNumberId] });
+    });
+
+    it('lets a participant join the room control created, with the token control issued', async () => {
+      if (target.fake) return; // joining needs a real media server
+      // The stack's LiveKit does not create rooms on join: control creates each room first.
+      const joinRoom = `call-${randomUUID()}`;
+      await gateway.ensureRoom(joinRoom, { dispatch: { ...dispatch, callId: randomUUID() } });
+      const token = await createParticipantToken(
+        { apiKey: target.apiKey, apiSecret: target.apiSecret },
+        { roomName: joinRoom, identity: `visitor-${run}` },
+      );
+      const { Room } = await import('@livekit/rtc-node');
+      const visitor = new Room();
+      try {
+        await visitor.connect(target.url.replace(/^http/, 'ws'), token, { autoSubscribe: false, dynacast: false });
+        expect(visitor.isConnected).toBe(true);
+        expect(visitor.name).toBe(joinRoom);
+      } finally {
+        await visitor.disconnect();
+        await gateway.deleteRoom(joinRoom).catch(() => {});
+      }
     });
 
     it('starts an audio-only recording of a room into the object store', async () => {

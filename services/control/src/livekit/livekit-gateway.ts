@@ -1,10 +1,11 @@
-import type { DispatchMetadata } from '@speaknode/contracts';
+import type { DispatchMetadata, SipDispatchMetadata } from '@speaknode/contracts';
 import {
   AgentDispatchClient,
   EgressClient,
   EncodedFileOutput,
   EncodedFileType,
   RoomAgentDispatch,
+  RoomConfiguration,
   RoomServiceClient,
   S3Upload,
   SipClient,
@@ -138,7 +139,8 @@ export class LivekitGateway {
   /**
    * Makes LiveKit SIP's inbound trunks and dispatch rules match the SIP-mode numbers configured in
    * control: one trunk (the number) and one individual dispatch rule (a room per caller, prefixed
-   * with the number's id) per number. Objects not named by us are never touched.
+   * with the number's id, whose configuration dispatches the number's agent) per number. Objects
+   * not named by us are never touched.
    */
   async syncSipNumbers(numbers: SipNumber[]): Promise<SipSyncResult> {
     const result: SipSyncResult = { created: [], updated: [], deleted: [] };
@@ -152,6 +154,14 @@ export class LivekitGateway {
         spaceId: number.spaceId,
         agentId: number.agentId,
       });
+      // The room LiveKit SIP creates for a caller dispatches the agent at once: no webhook round trip.
+      const dispatch: SipDispatchMetadata = {
+        phoneNumberId: number.phoneNumberId,
+        spaceId: number.spaceId,
+        agentId: number.agentId,
+        channel: 'phone',
+      };
+      const dispatchMetadata = JSON.stringify(dispatch);
       const trunk = trunks.find((t) => t.name === name);
       const rule = rules.find((r) => r.name === name);
       const trunkCurrent =
@@ -163,6 +173,9 @@ export class LivekitGateway {
         rule !== undefined &&
         trunkCurrent &&
         rule.metadata === metadata &&
+        rule.roomConfig?.agents.length === 1 &&
+        rule.roomConfig.agents[0]?.agentName === AGENT_NAME &&
+        rule.roomConfig.agents[0]?.metadata === dispatchMetadata &&
         rule.trunkIds.length === 1 &&
         rule.trunkIds[0] === trunk.sipTrunkId;
       if (trunkCurrent && ruleCurrent) continue;
@@ -185,6 +198,9 @@ export class LivekitGateway {
           metadata,
           trunkIds: [trunkId as string],
           attributes: { 'speaknode.phoneNumberId': number.phoneNumberId, 'speaknode.agentId': number.agentId },
+          roomConfig: new RoomConfiguration({
+            agents: [new RoomAgentDispatch({ agentName: AGENT_NAME, metadata: dispatchMetadata })],
+          }),
         },
       );
       (trunk || rule ? result.updated : result.created).push(number.phoneNumberId);

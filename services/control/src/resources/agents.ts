@@ -12,7 +12,7 @@ import { parseMergePatch, parseReplacement, parseWrite } from '../http/merge-pat
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
-import { assertReferencesInSpace } from './references.ts';
+import { assertCredentialsFit, assertReferencesInSpace } from './references.ts';
 import { assertAgentRunnable } from './runnable-config.ts';
 
 export interface AgentRow {
@@ -46,9 +46,13 @@ function newPublishableKey(): string {
 function referencesOf(agent: AgentInput) {
   return {
     credentials: [
-      { path: 'llm.credentialId', id: agent.llm.credentialId },
-      { path: 'stt.credentialId', id: 'credentialId' in agent.stt ? agent.stt.credentialId : undefined },
-      { path: 'tts.credentialId', id: 'credentialId' in agent.tts ? agent.tts.credentialId : undefined },
+      { path: 'llm.credentialId', id: agent.llm.credentialId, use: agent.llm.provider },
+      ...('credentialId' in agent.stt
+        ? [{ path: 'stt.credentialId', id: agent.stt.credentialId, use: agent.stt.provider }]
+        : []),
+      ...('credentialId' in agent.tts
+        ? [{ path: 'tts.credentialId', id: agent.tts.credentialId, use: agent.tts.provider }]
+        : []),
     ],
     tools: agent.toolIds.map((id, i) => ({ path: `toolIds.${i}`, id })),
   };
@@ -57,7 +61,7 @@ function referencesOf(agent: AgentInput) {
 async function assertAgentReferences(ctx: ControlContext, spaceId: string, agent: AgentInput) {
   assertAgentRunnable(agent);
   const refs = referencesOf(agent);
-  await assertReferencesInSpace(ctx.pool, spaceId, 'credentials', refs.credentials);
+  await assertCredentialsFit(ctx.pool, spaceId, refs.credentials);
   await assertReferencesInSpace(ctx.pool, spaceId, 'tools', refs.tools);
 }
 

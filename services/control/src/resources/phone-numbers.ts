@@ -9,7 +9,7 @@ import { parseMergePatch, parseReplacement, parseWrite } from '../http/merge-pat
 import { pageOfRows, pageSql, parseListQuery, uuidFilter } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
-import { assertReferencesInSpace } from './references.ts';
+import { assertCredentialsFit, assertReferencesInSpace } from './references.ts';
 
 interface PhoneNumberRow {
   id: string;
@@ -58,8 +58,8 @@ export const phoneNumberRoutes: RouteModule = {
 
     async function validate(spaceId: string, input: PhoneNumberInput) {
       await assertReferencesInSpace(ctx.pool, spaceId, 'agents', [{ path: 'agentId', id: input.agentId }]);
-      await assertReferencesInSpace(ctx.pool, spaceId, 'credentials', [
-        { path: 'credentialId', id: input.credentialId },
+      await assertCredentialsFit(ctx.pool, spaceId, [
+        { path: 'credentialId', id: input.credentialId, use: input.provider },
       ]);
     }
 

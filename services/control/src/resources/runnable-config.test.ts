@@ -71,4 +71,91 @@ describe('configurations that cannot run are refused at save', () => {
     const list = await t.request('GET', `${base}/agents`, { token: owner });
     expect(list.body.items).toEqual([]);
   });
+
+  it('a credential of a kind its use cannot read, wherever it is referenced', async () => {
+    const make = async (kind: string) =>
+      (
+        await t.request('POST', `${base}/credentials`, {
+          token: owner,
+          body: {
+            name: kind,
+            kind,
+            secret: `secret-of-${kind}-0000`,
+            settings: kind === 'twilio' ? { accountSid: 'AC1' } : {},
+          },
+        })
+      ).body.id as string;
+    const toolKey = await make('http-tool');
+    const generic = await make('generic');
+    const twilioKey = await make('twilio');
+    await expect422(
+      await t.request('POST', `${base}/agents`, { token: owner, body: agentBody(toolKey) }),
+      'llm.credentialId',
+      /kind http-tool; openai-compatible needs a credential of kind openai or generic/,
+    );
+    await expect422(
+      await t.request('POST', `${base}/agents`, {
+        token: owner,
+        body: agentBody(credentialId, { tts: { provider: 'elevenlabs', model: 'm', voice: 'v', credentialId } }),
+      }),
+      'tts.credentialId',
+      /kind openai; elevenlabs needs a credential of kind elevenlabs/,
+    );
+    await expect422(
+      await t.request('POST', `${base}/tools`, {
+        token: owner,
+        body: {
+          name: 'crm',
+          description: 'x',
+          urlTemplate: 'https://crm.example.com/',
+          auth: { type: 'bearer', credentialId: twilioKey },
+        },
+      }),
+      'auth.credentialId',
+      /http-tool needs a credential of kind http-tool or generic/,
+    );
+    const agent = await t.request('POST', `${base}/agents`, { token: owner, body: agentBody(generic) });
+    expect(agent.status).toBe(201);
+    await expect422(
+      await t.request('POST', `${base}/phone-numbers`, {
+        token: owner,
+        body: { provider: 'twilio', number: '+14155550188', mode: 'stream', agentId: agent.body.id, credentialId },
+      }),
+      'credentialId',
+      /twilio needs a credential of kind twilio/,
+    );
+    // A PATCH that swaps in the wrong kind is refused too, and changes nothing.
+    const before = await t.request('GET', `${base}/agents/${agent.body.id}`, { token: owner });
+    await expect422(
+      await t.request('PATCH', `${base}/agents/${agent.body.id}`, {
+        token: owner,
+        body: { llm: { credentialId: twilioKey } },
+      }),
+      'llm.credentialId',
+      /kind twilio/,
+    );
+    expect((await t.request('GET', `${base}/agents/${agent.body.id}`, { token: owner })).body).toEqual(before.body);
+    // The kinds that fit are accepted.
+    const tool = await t.request('POST', `${base}/tools`, {
+      token: owner,
+      body: {
+        name: 'crm2',
+        description: 'x',
+        urlTemplate: 'https://crm.example.com/',
+        auth: { type: 'bearer', credentialId: toolKey },
+      },
+    });
+    expect(tool.status).toBe(201);
+    const number = await t.request('POST', `${base}/phone-numbers`, {
+      token: owner,
+      body: {
+        provider: 'twilio',
+        number: '+14155550188',
+        mode: 'stream',
+        agentId: agent.body.id,
+        credentialId: twilioKey,
+      },
+    });
+    expect(number.status).toBe(201);
+  });
 });

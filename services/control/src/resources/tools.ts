@@ -10,7 +10,7 @@ import { parseMergePatch, parseReplacement, parseWrite } from '../http/merge-pat
 import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
-import { assertReferencesInSpace, bumpAgentsUsing } from './references.ts';
+import { assertCredentialsFit, bumpAgentsUsing } from './references.ts';
 import { assertToolRunnable } from './runnable-config.ts';
 
 interface ToolRow {
@@ -34,7 +34,9 @@ export function toTool(row: ToolRow): HttpTool {
 }
 
 const credentialRefs = (tool: HttpToolInput) =>
-  tool.auth.type === 'none' ? [] : [{ path: 'auth.credentialId', id: tool.auth.credentialId }];
+  tool.auth.type === 'none'
+    ? []
+    : [{ path: 'auth.credentialId', id: tool.auth.credentialId, use: 'http-tool' as const }];
 
 /** HTTP tools an agent may call: viewers read, editors write. */
 export const toolRoutes: RouteModule = {
@@ -81,7 +83,7 @@ export const toolRoutes: RouteModule = {
       const access = requireRole(res, 'editor');
       const input = parseWrite(HttpToolInput.strict(), req.body);
       assertToolRunnable(input);
-      await assertReferencesInSpace(ctx.pool, access.spaceId, 'credentials', credentialRefs(input));
+      await assertCredentialsFit(ctx.pool, access.spaceId, credentialRefs(input));
       const id = crypto.randomUUID();
       const row = await inWriteTransaction(ctx, async (client) => {
         const { rows } = await client.query<ToolRow>(
@@ -111,7 +113,7 @@ export const toolRoutes: RouteModule = {
         ? parseMergePatch(HttpToolInput.strict(), current.config, req.body)
         : parseReplacement(HttpToolInput.strict(), req.body);
       assertToolRunnable(input);
-      await assertReferencesInSpace(ctx.pool, access.spaceId, 'credentials', credentialRefs(input));
+      await assertCredentialsFit(ctx.pool, access.spaceId, credentialRefs(input));
       const row = await inWriteTransaction(ctx, async (client) => {
         const before = await find(client, access.spaceId, toolId, true);
         if (!before) throw HttpProblem.notFound(`no tool ${toolId}`);

@@ -15,15 +15,18 @@ async function builtWidget(): Promise<string> {
   const manifest: WidgetManifest = {
     version: '0.1.0',
     entry: 'speaknode-agent.js',
+    versionedEntry: 'speaknode-agent.0123456789abcdef.js',
     integrity: sri(ENTRY),
     voiceChunk: 'speaknode-agent-voice-abc123.js',
     files: {
       'speaknode-agent.js': { integrity: sri(ENTRY), bytes: ENTRY.length, gzipBytes: 40 },
+      'speaknode-agent.0123456789abcdef.js': { integrity: sri(ENTRY), bytes: ENTRY.length, gzipBytes: 40 },
       'speaknode-agent-voice-abc123.js': { integrity: sri(CHUNK), bytes: CHUNK.length, gzipBytes: 40 },
     },
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
   await writeFile(join(dir, 'speaknode-agent.js'), ENTRY);
+  await writeFile(join(dir, 'speaknode-agent.0123456789abcdef.js'), ENTRY);
   await writeFile(join(dir, 'speaknode-agent-voice-abc123.js'), CHUNK);
   await writeFile(join(dir, 'secret.js'), 'not listed');
   return dir;
@@ -43,7 +46,7 @@ describe('the widget at /widget/v1/', () => {
     await unbuilt?.close();
   });
 
-  it('serves the element as an immutable ES module any origin may load and embed', async () => {
+  it('serves the element at its documented path, briefly cached, as an ES module any origin may load and embed', async () => {
     const res = await fetch(`${t.url}/widget/v1/speaknode-agent.js`, { headers: { origin: 'https://shop.example' } });
     expect(res.status).toBe(200);
     const body = await res.text();
@@ -51,12 +54,25 @@ describe('the widget at /widget/v1/', () => {
     const manifest = (await (await fetch(`${t.url}/widget/v1/manifest.json`)).json()) as WidgetManifest;
     expect(sri(body)).toBe(manifest.integrity);
     expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
     expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('serves the same bytes at the versioned path and the voice chunk as immutable', async () => {
+    const manifest = (await (await fetch(`${t.url}/widget/v1/manifest.json`)).json()) as WidgetManifest;
+    const versioned = await fetch(`${t.url}/widget/v1/${manifest.versionedEntry}`);
+    expect(versioned.status).toBe(200);
+    const body = await versioned.text();
+    expect(sri(body)).toBe(manifest.integrity);
+    expect(sri(body)).toBe(manifest.files[manifest.versionedEntry]?.integrity);
+    expect(versioned.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(versioned.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(versioned.headers.get('access-control-allow-origin')).toBe('*');
     const chunk = await fetch(`${t.url}/widget/v1/speaknode-agent-voice-abc123.js`);
     expect(await chunk.text()).toBe(CHUNK);
+    expect(chunk.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
   it('serves the manifest uncached, and nothing the manifest does not list', async () => {
@@ -64,6 +80,7 @@ describe('the widget at /widget/v1/', () => {
     expect(manifest.headers.get('cache-control')).toBe('no-cache');
     expect(Object.keys(((await manifest.json()) as WidgetManifest).files)).toEqual([
       'speaknode-agent.js',
+      'speaknode-agent.0123456789abcdef.js',
       'speaknode-agent-voice-abc123.js',
     ]);
     for (const path of ['secret.js', '..%2Fmanifest.json', '%2E%2E%2Fpackage.json', 'speaknode-agent.js.map']) {

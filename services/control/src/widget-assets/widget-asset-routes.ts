@@ -5,7 +5,10 @@
  *
  * Customer pages load the module from their own origin, so it is served for any origin (module
  * scripts and `integrity` need CORS), with `Cross-Origin-Resource-Policy: cross-origin` for pages
- * that set COEP. The scripts are cached as immutable; the manifest is not.
+ * that set COEP. The stable `speaknode-agent.js` (the documented URL) is cached briefly, as its bytes
+ * change with a release; the same bytes under their content-hashed name (the manifest's
+ * `versionedEntry`, the embed snippet's `src` with its `integrity`) and the voice chunk (hashed too)
+ * are cached as immutable; the manifest is not cached.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,8 +20,15 @@ import type { RouteModule } from '../routes/route-module.ts';
 
 interface WidgetFiles {
   manifest: string;
+  /** The stable name (`speaknode-agent.js`), whose bytes change with a release. */
+  entry: string;
   scripts: Map<string, Buffer>;
 }
+
+/** The stable entry name: a page that uses it picks up a new release within this time. */
+export const ENTRY_CACHE_CONTROL = 'public, max-age=300';
+/** The content-hashed names (the versioned entry, the voice chunk): their bytes never change. */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 /** The widget's dist folder: SPEAKNODE_WIDGET_DIR, else the installed @speaknode/web-widget package's. */
 export function widgetDirectory(configured: string | undefined): string {
@@ -37,7 +47,7 @@ export function loadWidgetFiles(directory: string): WidgetFiles | string {
   }
   const scripts = new Map<string, Buffer>();
   for (const name of Object.keys(manifest.files)) scripts.set(name, readFileSync(join(directory, name)));
-  return { manifest: JSON.stringify(manifest), scripts };
+  return { manifest: JSON.stringify(manifest), entry: manifest.entry, scripts };
 }
 
 function shared(res: Response): Response {
@@ -68,10 +78,12 @@ export const widgetAssetRoutes: RouteModule = {
       shared(res).set('Cache-Control', 'no-cache').type('application/json').send(current().manifest);
     });
     router.get(`${WIDGET_PATH}:file`, (req, res) => {
-      const script = current().scripts.get(String(req.params.file));
+      const widget = current();
+      const name = String(req.params.file);
+      const script = widget.scripts.get(name);
       if (!script) throw HttpProblem.notFound('no such widget file');
       shared(res)
-        .set('Cache-Control', 'public, max-age=31536000, immutable')
+        .set('Cache-Control', name === widget.entry ? ENTRY_CACHE_CONTROL : IMMUTABLE_CACHE_CONTROL)
         .type('text/javascript; charset=utf-8')
         .send(script);
     });

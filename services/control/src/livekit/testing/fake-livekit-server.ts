@@ -174,6 +174,7 @@ export class FakeLivekitServer {
           metadata: request.metadata,
           attributes: request.attributes,
           hidePhoneNumber: request.hidePhoneNumber,
+          ...(request.roomConfig ? { roomConfig: request.roomConfig } : {}),
         });
         this.rules.push(rule);
         return rule.toJson();
