@@ -7,6 +7,7 @@ import { auditRoutes } from '../audit/audit-routes.ts';
 import { usageRoutes } from '../billing/usage-routes.ts';
 import { callInternalRoutes } from '../calls/call-internal-routes.ts';
 import { callRoutes } from '../calls/call-routes.ts';
+import { campaignRoutes } from '../campaigns/campaign-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { webhooksAdminProxyRoutes } from '../console/webhooks-admin-proxy.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
@@ -40,6 +41,7 @@ export const routeModules: RouteModule[] = [
   apiKeyRoutes,
   callRoutes,
   outboundCallRoutes,
+  campaignRoutes,
   recordingRoutes,
   usageRoutes,
   auditRoutes,
