@@ -28,6 +28,7 @@ const OPERATIONS: Record<string, Role> = {
   listPhoneNumbers: 'viewer',
   createPhoneNumber: 'admin',
   getPhoneNumber: 'viewer',
+  getPhoneNumberProviderSetup: 'viewer',
   replacePhoneNumber: 'admin',
   updatePhoneNumber: 'admin',
   deletePhoneNumber: 'admin',
@@ -56,6 +57,7 @@ const OPERATIONS: Record<string, Role> = {
   getCallRecording: 'viewer',
   getCallUsage: 'viewer',
   getSpaceUsage: 'viewer',
+  getSpaceBilling: 'admin',
   createTestSession: 'editor',
   sendTestSessionMessage: 'editor',
   endTestSession: 'editor',
@@ -78,6 +80,7 @@ const OPERATIONS: Record<string, Role> = {
   listCampaignContacts: 'viewer',
   getCampaignContact: 'viewer',
   exportCampaignResults: 'viewer',
+  tryTool: 'editor',
   listAudit: 'viewer',
   getAuditEntry: 'viewer',
 };

@@ -180,7 +180,7 @@ function assertImportable(status: string): void {
 
 /** The header's column of the number and of each variable; a column the mapping names and the header lacks is a 422. */
 function mapColumns(config: CampaignInput, header: string[]) {
-  const indexOf = (name: string) => header.findIndex((h) => h === name);
+  const indexOf = (name: string) => header.indexOf(name);
   const missing: { path: string; message: string }[] = [];
   const numberIndex = indexOf(config.columns.number);
   if (numberIndex < 0)
