@@ -154,6 +154,23 @@ export interface paths {
         patch: operations["updateTool"];
         trace?: never;
     };
+    "/api/v1/spaces/{spaceId}/tools/{toolId}/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the saved tool once with sample arguments, through the agent worker’s executor (editor); shows the request and the answer, secrets redacted */
+        post: operations["tryTool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/spaces/{spaceId}/phone-numbers": {
         parameters: {
             query?: never;
@@ -190,6 +207,23 @@ export interface paths {
         head?: never;
         /** Change the fields sent, e.g. the agent that answers, as a JSON Merge Patch (admin) */
         patch: operations["updatePhoneNumber"];
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/phone-numbers/{phoneNumberId}/provider-setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What to paste into Twilio’s or VoxImplant’s console for this number */
+        get: operations["getPhoneNumberProviderSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/spaces/{spaceId}/credentials": {
@@ -484,6 +518,23 @@ export interface paths {
         };
         /** Usage of a call and the state of its billing events */
         get: operations["getCallUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The space’s plan and latest invoices in Lago, when Lago is configured (admin) */
+        get: operations["getSpaceBilling"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1281,6 +1332,36 @@ export interface components {
             /** @default 65536 */
             maxResponseBytes?: number;
         };
+        ToolTryInput: {
+            /**
+             * @description the sample arguments, as the model would pass them (the tool's parameter schema)
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+        };
+        ToolTryResult: {
+            request: {
+                method: string;
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string | null;
+            } | null;
+            response: {
+                status: number;
+                durationMs: number;
+                output: unknown;
+            } | null;
+            error: {
+                /** @enum {string} */
+                kind: "bad_arguments" | "credential" | "refused" | "timeout" | "too_large" | "http_status" | "bad_response" | "network";
+                message: string;
+                status: number | null;
+            } | null;
+        };
         PhoneNumber: {
             /** Format: uuid */
             id: string;
@@ -1309,6 +1390,20 @@ export interface components {
             agentId: string;
             /** Format: uuid */
             credentialId?: string;
+        };
+        ProviderSetup: {
+            /** Format: uuid */
+            phoneNumberId: string;
+            /** @enum {string} */
+            provider: "twilio" | "voximplant";
+            /** @enum {string} */
+            mode: "sip" | "stream";
+            fields: {
+                label: string;
+                value: string;
+                where: string;
+            }[];
+            notes: string[];
         };
         Credential: {
             /** Format: uuid */
@@ -1386,6 +1481,33 @@ export interface components {
             /** @default true */
             enabled?: boolean;
         };
+        WebhookMessage: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            webhookId: string;
+            eventId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            createdAt: string;
+            deliveredAt: string | null;
+            payload: unknown;
+        };
+        WebhookAttempt: {
+            attemptedAt: string;
+            durationMs: number | null;
+            statusCode: number | null;
+            error: string | null;
+            responseExcerpt: string | null;
+            /** @enum {string} */
+            outcome: "delivered" | "retry" | "failed" | "disabled";
+            nextAttemptAt: string | null;
+        };
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -1457,6 +1579,72 @@ export interface components {
             };
             /** @default false */
             answeringMachineDetection: boolean;
+        };
+        SpaceUsage: {
+            from: string;
+            to: string;
+            calls: number;
+            totals: {
+                /** @default 0 */
+                callSeconds: number;
+                /** @default 0 */
+                sttSeconds: number;
+                /** @default 0 */
+                ttsCharacters: number;
+                /** @default 0 */
+                llmPromptTokens: number;
+                /** @default 0 */
+                llmCompletionTokens: number;
+                /** @default 0 */
+                toolCalls: number;
+            };
+            byAgent: {
+                /** Format: uuid */
+                agentId: string;
+                calls: number;
+                usage: {
+                    /** @default 0 */
+                    callSeconds: number;
+                    /** @default 0 */
+                    sttSeconds: number;
+                    /** @default 0 */
+                    ttsCharacters: number;
+                    /** @default 0 */
+                    llmPromptTokens: number;
+                    /** @default 0 */
+                    llmCompletionTokens: number;
+                    /** @default 0 */
+                    toolCalls: number;
+                };
+            }[];
+            billing: {
+                lagoConfigured: boolean;
+                sent: number;
+                pending: number;
+                lastError: string | null;
+            };
+        };
+        SpaceBilling: {
+            lagoConfigured: boolean;
+            subscription: {
+                externalId: string;
+                externalCustomerId: string;
+                planCode: string;
+                planName: string | null;
+                status: string;
+                startedAt: string | null;
+            } | null;
+            invoices: {
+                id: string;
+                number: string;
+                issuingDate: string;
+                status: string;
+                paymentStatus: string;
+                totalAmountCents: number;
+                currency: string;
+                fileUrl: string | null;
+            }[];
+            error: string | null;
         };
         AuditEntry: {
             /** Format: uuid */
@@ -2832,6 +3020,49 @@ export interface operations {
             };
         };
     };
+    tryTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                toolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTryInput"];
+            };
+        };
+        responses: {
+            /** @description What was sent and what came back (a failure of the tool is an answer too: `error`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTryResult"];
+                };
+            };
+            /** @description The agent worker is not configured or cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listPhoneNumbers: {
         parameters: {
             query?: {
@@ -3058,6 +3289,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PhoneNumber"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPhoneNumberProviderSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider-side settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSetup"];
                 };
             };
             /** @description An error (RFC 9457 problem details) */
@@ -3496,7 +3759,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            webhookId: string;
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed";
+                            attempts: number;
+                            nextAttemptAt: string | null;
+                            lastStatusCode: number | null;
+                            lastError: string | null;
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            payload: unknown;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description An error (RFC 9457 problem details) */
             default: {
@@ -3527,7 +3811,35 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        webhookId: string;
+                        eventId: string;
+                        eventType: string;
+                        /** @enum {string} */
+                        status: "pending" | "delivered" | "failed";
+                        attempts: number;
+                        nextAttemptAt: string | null;
+                        lastStatusCode: number | null;
+                        lastError: string | null;
+                        createdAt: string;
+                        deliveredAt: string | null;
+                        payload: unknown;
+                        attemptLog: {
+                            attemptedAt: string;
+                            durationMs: number | null;
+                            statusCode: number | null;
+                            error: string | null;
+                            responseExcerpt: string | null;
+                            /** @enum {string} */
+                            outcome: "delivered" | "retry" | "failed" | "disabled";
+                            nextAttemptAt: string | null;
+                        }[];
+                    };
+                };
             };
             /** @description An error (RFC 9457 problem details) */
             default: {
@@ -3558,7 +3870,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookMessage"];
+                };
             };
             /** @description The webhook is disabled */
             409: {
@@ -4298,6 +4612,37 @@ export interface operations {
             };
         };
     };
+    getSpaceBilling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Plan and invoices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpaceBilling"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getSpaceUsage: {
         parameters: {
             query?: {
@@ -4317,7 +4662,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SpaceUsage"];
+                };
             };
             /** @description An error (RFC 9457 problem details) */
             default: {
