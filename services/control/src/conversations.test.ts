@@ -18,6 +18,10 @@ const ORIGIN = 'https://shop.example.com';
 class Receivers {
   webhooks: { headers: IncomingHttpHeaders; body: string }[] = [];
   lago = new Map<string, Record<string, unknown>>();
+  /** Lago's subscriptions by external id, and the invoices of each customer. */
+  lagoSubscriptions = new Map<string, Record<string, unknown>>();
+  lagoInvoices = new Map<string, Record<string, unknown>[]>();
+  lagoReadsFail = false;
   private server!: LocalHttpServer;
   url = '';
   async start() {
@@ -35,6 +39,24 @@ class Receivers {
         }
         this.lago.set(event.transaction_id, event);
         return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ event }));
+      }
+      const url = new URL(req.url ?? '/', 'http://lago');
+      if (req.method === 'GET' && req.headers.authorization === `Bearer ${LAGO_KEY}`) {
+        const json = (status: number, value: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+        if (this.lagoReadsFail) return json(500, { status: 500, error: 'Internal Server Error' });
+        const subscription = url.pathname.match(/^\/api\/v1\/subscriptions\/([^/]+)$/);
+        if (subscription) {
+          const found = this.lagoSubscriptions.get(decodeURIComponent(subscription[1]!));
+          return found
+            ? json(200, { subscription: found })
+            : json(404, { status: 404, code: 'subscription_not_found' });
+        }
+        if (url.pathname === '/api/v1/invoices') {
+          return json(200, {
+            invoices: this.lagoInvoices.get(url.searchParams.get('external_customer_id') ?? '') ?? [],
+          });
+        }
       }
       res.writeHead(404).end();
     });
@@ -375,6 +397,60 @@ describe('a widget conversation end to end', () => {
     const spaceUsage = await t.request('GET', `/api/v1/spaces/${spaceId}/usage`, { token: owner });
     expect(spaceUsage.body.totals).toMatchObject({ callSeconds: 61, llmPromptTokens: 500 });
     expect(spaceUsage.body.byAgent).toEqual([{ agentId: agent.id, calls: 1, usage }]);
+    // The plan and invoices come from Lago: none until it has a subscription for the space.
+    const billingOf = async () => (await t.request('GET', `/api/v1/spaces/${spaceId}/billing`, { token: owner })).body;
+    expect(await billingOf()).toEqual({ lagoConfigured: true, subscription: null, invoices: [], error: null });
+    receivers.lagoSubscriptions.set(spaceId, {
+      external_id: spaceId,
+      external_customer_id: 'cust-shop',
+      plan_code: 'pro',
+      plan: { name: 'Pro' },
+      status: 'active',
+      started_at: '2026-01-01T00:00:00Z',
+    });
+    receivers.lagoInvoices.set('cust-shop', [
+      {
+        lago_id: 'inv-1',
+        number: 'SHOP-001',
+        issuing_date: '2026-02-01',
+        status: 'finalized',
+        payment_status: 'succeeded',
+        total_amount_cents: 4200,
+        currency: 'EUR',
+        file_url: null,
+      },
+    ]);
+    expect(await billingOf()).toEqual({
+      lagoConfigured: true,
+      subscription: {
+        externalId: spaceId,
+        externalCustomerId: 'cust-shop',
+        planCode: 'pro',
+        planName: 'Pro',
+        status: 'active',
+        startedAt: '2026-01-01T00:00:00Z',
+      },
+      invoices: [
+        {
+          id: 'inv-1',
+          number: 'SHOP-001',
+          issuingDate: '2026-02-01',
+          status: 'finalized',
+          paymentStatus: 'succeeded',
+          totalAmountCents: 4200,
+          currency: 'EUR',
+          fileUrl: null,
+        },
+      ],
+      error: null,
+    });
+    receivers.lagoReadsFail = true;
+    expect(await billingOf()).toMatchObject({
+      lagoConfigured: true,
+      subscription: null,
+      error: expect.stringMatching(/^Lago answered 500/),
+    });
+    receivers.lagoReadsFail = false;
     expect((await t.request('GET', `/api/v1/spaces/${spaceId}/usage?from=yesterday`, { token: owner })).status).toBe(
       400,
     );

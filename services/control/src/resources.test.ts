@@ -8,7 +8,9 @@ describe('control resources', () => {
   let spaceId: string;
 
   beforeAll(async () => {
-    t = await startTestControl();
+    t = await startTestControl({
+      env: { WEBHOOKS_PUBLIC_URL: 'https://hooks.example.com/', BRIDGE_PUBLIC_URL: 'wss://media.example.com' },
+    });
     owner = await t.userToken('alice', { email: 'alice@example.com' });
     const space = await t.request('POST', '/api/v1/spaces', { token: owner, body: { name: 'Clinic' } });
     expect(space.status).toBe(201);
@@ -56,6 +58,72 @@ describe('control resources', () => {
     });
     expect(runtime.status).toBe(200);
     expect(runtime.body.credentials[created.body.id].secret).toBe('sk-live-abcdefghijklmnop1234');
+  });
+
+  it('says what to paste into the provider’s console for a number, and that billing is off without Lago', async () => {
+    const cred = await t.request('POST', `/api/v1/spaces/${spaceId}/credentials`, {
+      token: owner,
+      body: { name: 'LLM for setup', kind: 'openai', secret: 'sk-setup-abcdefghijkl' },
+    });
+    const agent = await t.request('POST', `/api/v1/spaces/${spaceId}/agents`, {
+      token: owner,
+      body: agentBody(cred.body.id),
+    });
+    const twilio = await t.request('POST', `/api/v1/spaces/${spaceId}/phone-numbers`, {
+      token: owner,
+      body: { provider: 'twilio', number: '+14155550142', mode: 'stream', agentId: agent.body.id },
+    });
+    expect(twilio.status).toBe(201);
+    const viewer = await t.userToken('vera-setup');
+    await t.request('POST', `/api/v1/spaces/${spaceId}/members`, {
+      token: owner,
+      body: { subject: 'vera-setup', role: 'viewer' },
+    });
+    const setup = await t.request('GET', `/api/v1/spaces/${spaceId}/phone-numbers/${twilio.body.id}/provider-setup`, {
+      token: viewer,
+    });
+    expect(setup.status).toBe(200);
+    expect(setup.body).toMatchObject({ phoneNumberId: twilio.body.id, provider: 'twilio', mode: 'stream' });
+    expect(setup.body.fields.map((f: { value: string }) => f.value)).toEqual([
+      'https://hooks.example.com/twilio/voice',
+      'https://hooks.example.com/twilio/status',
+    ]);
+    expect(setup.body.notes.join(' ')).toContain('wss://media.example.com/twilio');
+    expect(setup.body.notes.join(' ')).toContain('TWILIO_AUTH_TOKEN');
+
+    const vox = await t.request('POST', `/api/v1/spaces/${spaceId}/phone-numbers`, {
+      token: owner,
+      body: { provider: 'voximplant', number: '+14155550143', mode: 'stream', agentId: agent.body.id },
+    });
+    const voxSetup = await t.request('GET', `/api/v1/spaces/${spaceId}/phone-numbers/${vox.body.id}/provider-setup`, {
+      token: owner,
+    });
+    expect(voxSetup.body.fields).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ label: 'SPEAKNODE_BRIDGE_URL', value: 'wss://media.example.com/voximplant' }),
+        expect.objectContaining({ label: 'Account callback URL', value: 'https://hooks.example.com/voximplant' }),
+      ]),
+    );
+    // Without Lago the billing answer says so; it is for admins only.
+    expect((await t.request('GET', `/api/v1/spaces/${spaceId}/billing`, { token: owner })).body).toEqual({
+      lagoConfigured: false,
+      subscription: null,
+      invoices: [],
+      error: null,
+    });
+    expect((await t.request('GET', `/api/v1/spaces/${spaceId}/billing`, { token: viewer })).status).toBe(403);
+    const outsider = await t.userToken('mallory-setup');
+    expect(
+      (
+        await t.request('GET', `/api/v1/spaces/${spaceId}/phone-numbers/${vox.body.id}/provider-setup`, {
+          token: outsider,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await t.request('GET', `/api/v1/spaces/${spaceId}/phone-numbers/not-a-uuid/provider-setup`, { token: owner }))
+        .status,
+    ).toBe(404);
   });
 
   it('pages lists with a cursor', async () => {

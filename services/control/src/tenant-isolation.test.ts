@@ -138,11 +138,19 @@ describe('tenant isolation and roles: every space route', () => {
       kind: 'openai',
       secret: `secret-${owner}`,
     });
+    // Each use takes a credential of its own kind (control refuses the others).
+    const toolKey = await ok('POST', `${base}/credentials`, { name: 'crm', kind: 'http-tool', secret: `crm-${owner}` });
+    const twilioKey = await ok('POST', `${base}/credentials`, {
+      name: 'twilio',
+      kind: 'twilio',
+      secret: `twilio-${owner}`,
+      settings: { accountSid: 'AC1' },
+    });
     const tool = await ok('POST', `${base}/tools`, {
       name: 'lookup',
       description: 'Looks up',
       urlTemplate: 'https://crm.example.com/{id}',
-      auth: { type: 'bearer', credentialId: credential.id },
+      auth: { type: 'bearer', credentialId: toolKey.id },
     });
     const agent = await ok('POST', `${base}/agents`, agentBody(credential.id, { toolIds: [tool.id] }));
     const phone = await ok('POST', `${base}/phone-numbers`, {
@@ -150,7 +158,7 @@ describe('tenant isolation and roles: every space route', () => {
       number,
       mode: 'sip',
       agentId: agent.id,
-      credentialId: credential.id,
+      credentialId: twilioKey.id,
     });
     const webhook = await ok('POST', `${base}/webhooks`, { url: 'https://hooks.example.com/x' });
     const apiKey = await ok('POST', `${base}/api-keys`, { name: 'ci', role: 'viewer' });

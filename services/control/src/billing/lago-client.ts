@@ -9,6 +9,27 @@ export interface LagoEvent {
   properties: Record<string, number | string>;
 }
 
+/** A space's Lago subscription, as the console shows it. */
+export interface LagoSubscription {
+  externalId: string;
+  externalCustomerId: string;
+  planCode: string;
+  planName: string | null;
+  status: string;
+  startedAt: string | null;
+}
+
+export interface LagoInvoice {
+  id: string;
+  number: string;
+  issuingDate: string;
+  status: string;
+  paymentStatus: string;
+  totalAmountCents: number;
+  currency: string;
+  fileUrl: string | null;
+}
+
 export type LagoResult = { outcome: 'accepted' | 'duplicate' } | { outcome: 'retry'; error: string };
 
 /**
@@ -17,6 +38,83 @@ export type LagoResult = { outcome: 'accepted' | 'duplicate' } | { outcome: 'ret
  */
 export class LagoClient {
   constructor(private readonly options: { apiUrl: string; apiKey: string; fetch?: typeof fetch; timeoutMs?: number }) {}
+
+  /** GET on Lago's API; `undefined` for a 404, an Error (with a message fit for an admin) otherwise. */
+  private async read<T>(path: string): Promise<T | undefined> {
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(`${this.options.apiUrl.replace(/\/$/, '')}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      const failure = error as Error & { cause?: { code?: string } };
+      throw new Error(
+        failure.name === 'TimeoutError'
+          ? 'Lago did not answer in time'
+          : `Lago is not reachable: ${failure.cause?.code ?? failure.message}`,
+      );
+    }
+    if (response.status === 404) return undefined;
+    const text = await response.text().catch(() => '');
+    if (!response.ok) throw new Error(`Lago answered ${response.status}: ${text.slice(0, 300)}`);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new Error('Lago answered with something that is not JSON');
+    }
+  }
+
+  /** The subscription whose external id is `externalId` (a space id), or null when Lago has none. */
+  async subscription(externalId: string): Promise<LagoSubscription | null> {
+    const body = await this.read<{
+      subscription?: {
+        external_id: string;
+        external_customer_id: string;
+        plan_code: string;
+        name?: string | null;
+        plan?: { name?: string | null } | null;
+        status: string;
+        started_at?: string | null;
+      };
+    }>(`/subscriptions/${encodeURIComponent(externalId)}`);
+    const s = body?.subscription;
+    if (!s) return null;
+    return {
+      externalId: s.external_id,
+      externalCustomerId: s.external_customer_id,
+      planCode: s.plan_code,
+      planName: s.plan?.name || s.name || null,
+      status: s.status,
+      startedAt: s.started_at ?? null,
+    };
+  }
+
+  /** The customer's most recent invoices (Lago's first page, newest first). */
+  async invoices(externalCustomerId: string, perPage = 20): Promise<LagoInvoice[]> {
+    const body = await this.read<{
+      invoices?: Array<{
+        lago_id: string;
+        number: string;
+        issuing_date: string;
+        status: string;
+        payment_status: string;
+        total_amount_cents: number;
+        currency: string;
+        file_url?: string | null;
+      }>;
+    }>(`/invoices?external_customer_id=${encodeURIComponent(externalCustomerId)}&per_page=${perPage}&page=1`);
+    return (body?.invoices ?? []).map((i) => ({
+      id: i.lago_id,
+      number: i.number,
+      issuingDate: i.issuing_date,
+      status: i.status,
+      paymentStatus: i.payment_status,
+      totalAmountCents: i.total_amount_cents,
+      currency: i.currency,
+      fileUrl: i.file_url ?? null,
+    }));
+  }
 
   async send(event: LagoEvent): Promise<LagoResult> {
     let response: Response;

@@ -47,6 +47,11 @@ export class UsageMetering {
     },
   ) {}
 
+  /** The Lago client usage goes out through (the console also reads plans and invoices with it). */
+  get lago(): LagoClient {
+    return this.options.lago;
+  }
+
   private now() {
     return (this.options.now ?? (() => new Date()))();
   }

@@ -2,7 +2,7 @@ import { CallUsage } from '@speaknode/contracts';
 import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import { z } from 'zod';
-import { spaceOf } from '../auth/space-access.ts';
+import { requireRole, spaceOf } from '../auth/space-access.ts';
 import { findCall } from '../calls/call-store.ts';
 import { iso } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
@@ -13,6 +13,49 @@ const UsageQuery = z
     to: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
+
+const SpaceUsage = z.object({
+  from: z.string(),
+  to: z.string(),
+  calls: z.number().int(),
+  totals: CallUsage,
+  byAgent: z.array(z.object({ agentId: z.uuid(), calls: z.number().int(), usage: CallUsage })),
+  billing: z.object({
+    lagoConfigured: z.boolean(),
+    sent: z.number().int(),
+    pending: z.number().int(),
+    lastError: z.string().nullable(),
+  }),
+});
+
+const SpaceBilling = z.object({
+  lagoConfigured: z.boolean(),
+  subscription: z
+    .object({
+      externalId: z.string(),
+      externalCustomerId: z.string(),
+      planCode: z.string(),
+      planName: z.string().nullable(),
+      status: z.string(),
+      startedAt: z.string().nullable(),
+    })
+    .nullable(),
+  invoices: z.array(
+    z.object({
+      id: z.string(),
+      number: z.string(),
+      issuingDate: z.string(),
+      status: z.string(),
+      paymentStatus: z.string(),
+      totalAmountCents: z.number(),
+      currency: z.string(),
+      fileUrl: z.string().nullable(),
+    }),
+  ),
+  /** Why Lago could not be read (unreachable, refused the key…); the rest is then empty. */
+  error: z.string().nullable(),
+});
+type SpaceBilling = z.infer<typeof SpaceBilling>;
 
 function numbers(record: Record<string, number | string>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Number(v)]));
@@ -96,6 +139,19 @@ export const usageRoutes: RouteModule = {
         },
       });
     });
+    // The space's plan and invoices in Lago (admin): its subscription's external id is the space id.
+    router.get('/billing', async (_req, res) => {
+      const { spaceId } = requireRole(res, 'admin');
+      const empty: SpaceBilling = { lagoConfigured: false, subscription: null, invoices: [], error: null };
+      if (!ctx.metering) return void res.json(empty);
+      try {
+        const subscription = await ctx.metering.lago.subscription(spaceId);
+        const invoices = subscription ? await ctx.metering.lago.invoices(subscription.externalCustomerId) : [];
+        res.json({ ...empty, lagoConfigured: true, subscription, invoices } satisfies SpaceBilling);
+      } catch (error) {
+        res.json({ ...empty, lagoConfigured: true, error: (error as Error).message } satisfies SpaceBilling);
+      }
+    });
     return router;
   },
   openapi(doc) {
@@ -106,12 +162,20 @@ export const usageRoutes: RouteModule = {
       tags,
       responses: { 200: { description: 'Usage' } },
     });
+    doc.component('SpaceUsage', SpaceUsage);
+    doc.component('SpaceBilling', SpaceBilling);
+    doc.add('get', '/api/v1/spaces/:spaceId/billing', {
+      operationId: 'getSpaceBilling',
+      summary: 'The space’s plan and latest invoices in Lago, when Lago is configured (admin)',
+      tags,
+      responses: { 200: { description: 'Plan and invoices', schema: SpaceBilling } },
+    });
     doc.add('get', '/api/v1/spaces/:spaceId/usage', {
       operationId: 'getSpaceUsage',
       summary: 'Usage of the space between from and to (default: the last 30 days), per agent and in total',
       tags,
       query: UsageQuery,
-      responses: { 200: { description: 'Usage' } },
+      responses: { 200: { description: 'Usage', schema: SpaceUsage } },
     });
   },
 };

@@ -15,6 +15,31 @@ const MessagesQuery = z
   })
   .strict();
 
+const WebhookMessage = z.object({
+  id: z.uuid(),
+  webhookId: z.uuid(),
+  eventId: z.string(),
+  eventType: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  payload: z.unknown(),
+});
+const WebhookAttempt = z.object({
+  attemptedAt: z.string(),
+  durationMs: z.number().nullable(),
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  responseExcerpt: z.string().nullable(),
+  outcome: z.enum(['delivered', 'retry', 'failed', 'disabled']),
+  nextAttemptAt: z.string().nullable(),
+});
+const WebhookMessageWithAttempts = WebhookMessage.extend({ attemptLog: z.array(WebhookAttempt) });
+
 function toMessage(row: WebhookMessageRow) {
   return {
     id: row.id,
@@ -107,24 +132,34 @@ export const webhookMessageRoutes: RouteModule = {
   },
   openapi(doc) {
     const tags = ['webhooks'];
+    doc.component('WebhookMessage', WebhookMessage);
+    doc.component('WebhookAttempt', WebhookAttempt);
     doc.add('get', '/api/v1/spaces/:spaceId/webhooks/:webhookId/messages', {
       operationId: 'listWebhookMessages',
       summary: 'Deliveries to a webhook, newest first (admin)',
       tags,
       query: MessagesQuery,
-      responses: { 200: { description: 'A page of messages' } },
+      responses: {
+        200: {
+          description: 'A page of messages',
+          schema: z.object({ items: z.array(WebhookMessage), nextCursor: z.string().nullable() }),
+        },
+      },
     });
     doc.add('get', '/api/v1/spaces/:spaceId/webhooks/:webhookId/messages/:messageId', {
       operationId: 'getWebhookMessage',
       summary: 'One delivery with every attempt (admin)',
       tags,
-      responses: { 200: { description: 'The message and its attempt log' } },
+      responses: { 200: { description: 'The message and its attempt log', schema: WebhookMessageWithAttempts } },
     });
     doc.add('post', '/api/v1/spaces/:spaceId/webhooks/:webhookId/messages/:messageId/replay', {
       operationId: 'replayWebhookMessage',
       summary: 'Send a message again from a fresh retry schedule (admin)',
       tags,
-      responses: { 202: { description: 'Queued' }, 409: { description: 'The webhook is disabled' } },
+      responses: {
+        202: { description: 'Queued', schema: WebhookMessage },
+        409: { description: 'The webhook is disabled' },
+      },
     });
   },
 };

@@ -9,6 +9,7 @@ import { parseMergePatch, parseReplacement, parseWrite } from '../http/merge-pat
 import { pageOfRows, pageSql, parseListQuery, uuidFilter } from '../http/pagination.ts';
 import { inWriteTransaction, isoNow, uniqueViolation } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
+import { ProviderSetup, providerSetup } from './phone-number-setup.ts';
 import { assertCredentialsFit, assertReferencesInSpace } from './references.ts';
 
 interface PhoneNumberRow {
@@ -92,6 +93,18 @@ export const phoneNumberRoutes: RouteModule = {
       const row = await find(ctx.pool, spaceOf(res).spaceId, req.params.phoneNumberId);
       if (!row) throw HttpProblem.notFound(`no phone number ${req.params.phoneNumberId}`);
       res.json(toPhoneNumber(row));
+    });
+
+    // What to paste into the provider's console for this number (viewer: it holds no secret).
+    router.get('/phone-numbers/:phoneNumberId/provider-setup', async (req, res) => {
+      const row = await find(ctx.pool, spaceOf(res).spaceId, req.params.phoneNumberId);
+      if (!row) throw HttpProblem.notFound(`no phone number ${req.params.phoneNumberId}`);
+      res.json(
+        providerSetup(toPhoneNumber(row), {
+          webhooks: ctx.config.WEBHOOKS_PUBLIC_URL,
+          bridge: ctx.config.BRIDGE_PUBLIC_URL,
+        }),
+      );
     });
 
     router.post('/phone-numbers', async (req, res) => {
@@ -185,6 +198,7 @@ export const phoneNumberRoutes: RouteModule = {
     const base = '/api/v1/spaces/:spaceId/phone-numbers';
     doc.component('PhoneNumber', PhoneNumber);
     doc.component('PhoneNumberInput', PhoneNumberInput, 'input');
+    doc.component('ProviderSetup', ProviderSetup);
     doc.add('get', base, {
       operationId: 'listPhoneNumbers',
       summary: 'Phone numbers of the space',
@@ -204,6 +218,12 @@ export const phoneNumberRoutes: RouteModule = {
       summary: 'One number',
       tags,
       responses: { 200: { description: 'The number', schema: PhoneNumber } },
+    });
+    doc.add('get', `${base}/:phoneNumberId/provider-setup`, {
+      operationId: 'getPhoneNumberProviderSetup',
+      summary: 'What to paste into Twilio’s or VoxImplant’s console for this number',
+      tags,
+      responses: { 200: { description: 'The provider-side settings', schema: ProviderSetup } },
     });
     doc.add('put', `${base}/:phoneNumberId`, {
       operationId: 'replacePhoneNumber',
