@@ -78,7 +78,7 @@ export function resolvePorts(services: RunnableService[], env: NodeJS.ProcessEnv
 
 /**
  * Where the services reach each other on this machine, for the variables each one reads
- * (`CONTROL_URL`, `MODELS_URL`, `AGENT_URL`, and the webhook receiver's own public URL and the
+ * (`CONTROL_URL`, `MODELS_URL`, `AGENT_URL`, `WEBHOOKS_URL` (control's way to the receiver's admin API), and the webhook receiver's own public URL and the
  * bridge's, which it puts in TwiML). Values the user set win. Control derives its own URL from PORT.
  */
 export function serviceUrlEnv(services: RunnableService[], env: NodeJS.ProcessEnv): Map<string, NodeJS.ProcessEnv> {
@@ -88,6 +88,7 @@ export function serviceUrlEnv(services: RunnableService[], env: NodeJS.ProcessEn
   if (http('control')) shared.CONTROL_URL = env.CONTROL_URL ?? http('control');
   if (http('models')) shared.MODELS_URL = env.MODELS_URL ?? http('models');
   if (http('agent')) shared.AGENT_URL = env.AGENT_URL ?? http('agent');
+  if (http('webhooks')) shared.WEBHOOKS_URL = env.WEBHOOKS_URL ?? http('webhooks');
   const perService = new Map<string, NodeJS.ProcessEnv>();
   for (const service of services) {
     const own: NodeJS.ProcessEnv = { ...shared, PORT: String(service.port) };

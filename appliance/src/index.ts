@@ -12,6 +12,8 @@ export * from './stack/stack.ts';
 export * from './stack/types.ts';
 export * from './state/init.ts';
 export * from './state/state-dir.ts';
+export { containerName, LABEL_PROJECT, LABEL_SERVICE } from './supervisor/container-spec.ts';
+export * from './supervisor/engine-address.ts';
 export * from './supervisor/engine-events.ts';
 export * from './supervisor/events.ts';
 export * from './supervisor/images.ts';

@@ -434,11 +434,11 @@ async function runCommand(
           const follow = await supervisor.followLogs(name, { tail });
           const stop = () => follow.stop();
           signal?.addEventListener('abort', stop, { once: true });
-          for await (const l of follow.lines) line(json ? JSON.stringify(l) : l.text);
+          for await (const l of follow.lines) line(json ? JSON.stringify({ log: l }) : l.text);
           signal?.removeEventListener('abort', stop);
           return ExitCode.ok;
         }
-        for (const l of await supervisor.logs(name, { tail })) line(json ? JSON.stringify(l) : l.text);
+        for (const l of await supervisor.logs(name, { tail })) line(json ? JSON.stringify({ log: l }) : l.text);
         return ExitCode.ok;
       }
       case 'restart': {

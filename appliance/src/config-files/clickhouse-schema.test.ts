@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { analyticsClickHouseSchema } from '@speaknode/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clickhouseSchema, clickhouseSchemaFor } from './clickhouse-schema.ts';
+import { clickhouseSchemaFile, clickhouseSchemaFor } from './clickhouse-schema.ts';
 
 const SERVER = '/usr/sbin/clickhouse-server';
 
@@ -68,44 +69,39 @@ afterAll(async () => {
 });
 
 describe('ClickHouse schema', () => {
-  it('ingests a span with a missing time field instead of stopping the view (…OrZero, no UInt64 underflow)', () => {
-    const view = clickhouseSchemaFor([24, 8]).find((sql) => sql.includes('agent_spans_mv'))!;
-    expect(view).toContain('toUInt64OrZero(');
-    expect(view).not.toMatch(/toUInt64\(/);
-    expect(view).toMatch(/if\(toUInt64OrZero\(JSONExtractString\(span, 'endTimeUnixNano'\)\) >= /);
+  it("is control's analytics schema, statement for statement (one table set for the stack and control)", () => {
+    expect(clickhouseSchemaFor([24, 8])).toEqual(analyticsClickHouseSchema('speaknode'));
+    expect(clickhouseSchemaFile()).toContain('CREATE TABLE IF NOT EXISTS speaknode.analytics_turns');
+    // No second path into ClickHouse: spans reach it only through control's checks.
+    expect(clickhouseSchemaFile()).not.toMatch(/ENGINE = Kafka|MATERIALIZED VIEW/);
   });
 
-  it('gates the statements 18.16 cannot run, and keeps everything else ungated', () => {
-    const base = clickhouseSchemaFor([18, 16]);
-    const current = clickhouseSchemaFor([24, 8]);
-    expect(base).toHaveLength(2);
-    expect(current).toHaveLength(clickhouseSchema().length);
-    expect(base.join('\n')).not.toMatch(/JSONExtract|DateTime64|LowCardinality|Map\(|TTL/);
+  it('uses nothing ClickHouse 18.16 lacks, so no statement needs a gate', () => {
+    expect(clickhouseSchemaFor([18, 16])).toEqual(clickhouseSchemaFor([24, 8]));
+    expect(clickhouseSchemaFile()).not.toMatch(/JSONExtract|DateTime64|LowCardinality|Map\(|TTL/);
   });
 
-  ('url' in local ? it : it.skip)('ClickHouse 18.16 accepts the base schema (twice) and stores a span', async () => {
-    const { url } = local as { url: string };
-    for (const pass of [1, 2]) {
-      for (const sql of clickhouseSchemaFor([18, 16])) {
-        const result = await query(url, sql);
-        expect(result.status, `pass ${pass}: ${sql}\n${result.text}`).toBe(200);
+  ('url' in local ? it : it.skip)(
+    'ClickHouse 18.16 accepts the schema (twice) and stores a turn missing most fields',
+    async () => {
+      const { url } = local as { url: string };
+      for (const pass of [1, 2]) {
+        for (const sql of clickhouseSchemaFor([18, 16])) {
+          const result = await query(url, sql);
+          expect(result.status, `pass ${pass}: ${sql}\n${result.text}`).toBe(200);
+        }
       }
-    }
-    const insert = await query(
-      url,
-      `INSERT INTO speaknode.agent_spans (event_date, start_time, duration_ms, trace_id, span_id, parent_span_id, name,
- service_name, status_code, space_id, agent_id, call_id, attributes)
- VALUES ('2026-11-21', '2026-11-21 05:00:00', 12.5, 't1', 's1', '', 'llm', 'agent', 0, 'space-1', 'agent-1', 'call-1', '[]')`,
-    );
-    expect(insert.status, insert.text).toBe(200);
-    const read = await query(url, 'SELECT name, duration_ms, space_id FROM speaknode.agent_spans FORMAT TSV');
-    expect(read.text.trim()).toBe('llm\t12.5\tspace-1');
-    // The gate is needed: the ingestion view uses functions 18.16 does not have.
-    // (A Memory table stands in for the Kafka queue, so only the view's own SQL is judged.)
-    await query(url, 'CREATE TABLE IF NOT EXISTS speaknode.agent_spans_queue (payload String) ENGINE = Memory');
-    const view = clickhouseSchema().find((s) => s.sql.startsWith('CREATE MATERIALIZED VIEW'))!;
-    const rejected = await query(url, view.sql);
-    expect(rejected.status).not.toBe(200);
-    expect(rejected.text).toMatch(/Unknown function JSONExtract/);
-  });
+      const insert = await query(
+        url,
+        `INSERT INTO speaknode.analytics_turns (space_id, call_id, span_id, start_time, start_ms, llm_ttft_ms, version)
+ FORMAT JSONEachRow {"space_id":"s1","call_id":"c1","span_id":"p1","start_time":1795000000,"start_ms":1795000000123,"llm_ttft_ms":412.5,"version":1}`,
+      );
+      expect(insert.status, insert.text).toBe(200);
+      const read = await query(
+        url,
+        'SELECT span_id, llm_ttft_ms, stt_duration_ms, interrupted, llm_provider FROM speaknode.analytics_turns FORMAT TSV',
+      );
+      expect(read.text).toBe('p1\t412.5\t\\N\t0\t\n');
+    },
+  );
 });

@@ -1,5 +1,4 @@
-import { Topics } from '@speaknode/contracts';
-import { KAFKA_BROKERS } from '../stack/services/kafka.ts';
+import { analyticsClickHouseSchema } from '@speaknode/contracts';
 
 export interface SchemaStatement {
   sql: string;
@@ -8,76 +7,24 @@ export interface SchemaStatement {
   purpose: string;
 }
 
+/** The database control's ClickHouse store uses (its CLICKHOUSE_DATABASE in the stack). */
+export const CLICKHOUSE_DATABASE = 'speaknode';
+
 /**
- * The analytics schema. The base statements use only what ClickHouse 18.16 already had (MergeTree
- * with PARTITION BY / ORDER BY, String/DateTime/Date/Float64/UInt columns); Kafka ingestion of OTLP JSON
- * needs `JSONAsString` and `JSONExtract*`, so those statements are gated on 22.3.
+ * The analytics schema: control's own tables (contracts' `analyticsClickHouseSchema`, the statements
+ * control also runs at start), so the stack's ClickHouse and control agree on tables and columns.
+ * Nothing else writes them: in the stack control's Kafka consumer reads the collector's
+ * `agent.telemetry.spans` topic and stores each span only after checking its call against control's
+ * call records (see control's README, "Analytics"). Every statement is one ClickHouse 18.16 and
+ * current ClickHouse both accept, so none is gated today; `minVersion` stays for one that would be.
  */
 export function clickhouseSchema(): SchemaStatement[] {
-  return [
-    { sql: 'CREATE DATABASE IF NOT EXISTS speaknode', purpose: 'the analytics database' },
-    {
-      purpose: 'one row per span of an agent turn (STT, LLM, TTS, tool calls)',
-      sql: `CREATE TABLE IF NOT EXISTS speaknode.agent_spans (
-  event_date Date,
-  start_time DateTime,
-  duration_ms Float64,
-  trace_id String,
-  span_id String,
-  parent_span_id String,
-  name String,
-  service_name String,
-  status_code UInt8,
-  space_id String,
-  agent_id String,
-  call_id String,
-  attributes String
-) ENGINE = MergeTree()
-PARTITION BY toYYYYMM(event_date)
-ORDER BY (space_id, event_date, agent_id, trace_id)`,
-    },
-    {
-      purpose: `reads OTLP JSON batches from the ${Topics.agentTelemetrySpans} topic`,
-      minVersion: [22, 3],
-      sql: `CREATE TABLE IF NOT EXISTS speaknode.agent_spans_queue (payload String)
-ENGINE = Kafka
-SETTINGS kafka_broker_list = '${KAFKA_BROKERS}', kafka_topic_list = '${Topics.agentTelemetrySpans}',
-  kafka_group_name = 'clickhouse-agent-spans', kafka_format = 'JSONAsString'`,
-    },
-    {
-      purpose: 'unpacks each batch into agent_spans rows',
-      minVersion: [22, 3],
-      sql: `CREATE MATERIALIZED VIEW IF NOT EXISTS speaknode.agent_spans_mv TO speaknode.agent_spans AS
-SELECT
-  toDate(toDateTime(intDiv(toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')), 1000000000))) AS event_date,
-  toDateTime(intDiv(toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')), 1000000000)) AS start_time,
-  if(toUInt64OrZero(JSONExtractString(span, 'endTimeUnixNano')) >= toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')),
-     toUInt64OrZero(JSONExtractString(span, 'endTimeUnixNano')) - toUInt64OrZero(JSONExtractString(span, 'startTimeUnixNano')),
-     0) / 1e6 AS duration_ms,
-  JSONExtractString(span, 'traceId') AS trace_id,
-  JSONExtractString(span, 'spanId') AS span_id,
-  JSONExtractString(span, 'parentSpanId') AS parent_span_id,
-  JSONExtractString(span, 'name') AS name,
-  service AS service_name,
-  toUInt8(JSONExtractInt(span, 'status', 'code')) AS status_code,
-  ${attr('speaknode.space_id')} AS space_id,
-  ${attr('speaknode.agent_id')} AS agent_id,
-  ${attr('speaknode.call_id')} AS call_id,
-  JSONExtractRaw(span, 'attributes') AS attributes
-FROM (
-  SELECT
-    arrayJoin(JSONExtractArrayRaw(scope, 'spans')) AS span,
-    service
-  FROM (
-    SELECT
-      arrayJoin(JSONExtractArrayRaw(resource, 'scopeSpans')) AS scope,
-      arrayFirst(a -> JSONExtractString(a, 'key') = 'service.name', JSONExtractArrayRaw(resource, 'resource', 'attributes')) AS service_attr,
-      JSONExtractString(service_attr, 'value', 'stringValue') AS service
-    FROM (SELECT arrayJoin(JSONExtractArrayRaw(payload, 'resourceSpans')) AS resource FROM speaknode.agent_spans_queue)
-  )
-)`,
-    },
-  ];
+  return analyticsClickHouseSchema(CLICKHOUSE_DATABASE).map((sql) => ({
+    sql,
+    purpose: sql.startsWith('CREATE DATABASE')
+      ? 'the analytics database'
+      : `control's analytics table ${/TABLE IF NOT EXISTS \S+\.(\w+)/.exec(sql)?.[1] ?? ''}`,
+  }));
 }
 
 /** Statements this ClickHouse version accepts. */
@@ -87,16 +34,11 @@ export function clickhouseSchemaFor(version: [number, number]): string[] {
     .map((s) => s.sql);
 }
 
-/** A span attribute's string value, by key (OTLP JSON keeps attributes as a list of {key, value}). */
-function attr(key: string): string {
-  return `JSONExtractString(arrayFirst(a -> JSONExtractString(a, 'key') = '${key}', JSONExtractArrayRaw(span, 'attributes')), 'value', 'stringValue')`;
-}
-
 function compare(a: [number, number], b: [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
 }
 
 /** The file the ClickHouse image runs at first start (the image is current, so every statement applies). */
 export function clickhouseSchemaFile(): string {
-  return `-- Generated by speaknode init.\n${clickhouseSchemaFor([24, 8]).join(';\n\n')};\n`;
+  return `-- Generated by speaknode init: control's analytics tables (it creates them at start too).\n${clickhouseSchemaFor([24, 8]).join(';\n\n')};\n`;
 }

@@ -200,6 +200,25 @@ export async function writeBundle(
  * tarball or the manifest path.
  */
 export async function loadBundle(docker: Docker, path: string, onEvent: EventSink): Promise<BundleManifest> {
+  const { manifest, tarball } = await verifyBundle(path);
+  for (const image of manifest.images) onEvent({ type: 'image', image, action: 'loading' });
+  const output = (await docker.loadImage(createReadStream(tarball), { quiet: true })) as unknown as Readable;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(output, (error: Error | null, messages: ProgressMessage[]) => {
+      const failed = error?.message ?? messages.find((m) => m.error)?.error;
+      if (failed) reject(new Error(`loading ${tarball} failed: ${failed}`));
+      else resolve();
+    });
+  });
+  for (const image of manifest.images) onEvent({ type: 'image', image, action: 'loaded' });
+  return manifest;
+}
+
+/**
+ * Checks an offline bundle without loading it: its manifest, the tarball's size and SHA-256. Accepts
+ * the tarball or the manifest path; fails with what to do.
+ */
+export async function verifyBundle(path: string): Promise<{ manifest: BundleManifest; tarball: string }> {
   const manifestPath = path.endsWith('.json') ? path : manifestPathFor(path);
   let manifest: BundleManifest;
   try {
@@ -221,17 +240,7 @@ export async function loadBundle(docker: Docker, path: string, onEvent: EventSin
       `bundle ${tarball} fails its checksum (sha256 ${actual}, expected ${manifest.sha256}): copy it again`,
     );
   }
-  for (const image of manifest.images) onEvent({ type: 'image', image, action: 'loading' });
-  const output = (await docker.loadImage(createReadStream(tarball), { quiet: true })) as unknown as Readable;
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(output, (error: Error | null, messages: ProgressMessage[]) => {
-      const failed = error?.message ?? messages.find((m) => m.error)?.error;
-      if (failed) reject(new Error(`loading ${tarball} failed: ${failed}`));
-      else resolve();
-    });
-  });
-  for (const image of manifest.images) onEvent({ type: 'image', image, action: 'loaded' });
-  return manifest;
+  return { manifest, tarball };
 }
 
 /**

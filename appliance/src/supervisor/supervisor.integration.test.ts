@@ -552,6 +552,29 @@ suite('StackSupervisor against a real Docker Engine', () => {
     expect(logs.code).toBe(1);
     expect(logs.stderr).toMatch(/no such container/i);
     expect((await cli('logs', 'nonesuch')).code).toBe(64);
+    // --json: log lines as {"log": …} lines, then the one final shape.
+    const project =
+      (JSON.parse(await readFile(join(tmp, 'cli-state', 'settings.json'), 'utf8')) as { project?: string }).project ??
+      'speaknode';
+    const logged = await docker.createContainer({
+      name: containerName(project, 'control'),
+      Image: image,
+      Cmd: ['sh', '-c', 'echo one; echo two >&2'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await logged.start();
+    await logged.wait();
+    const jsonLogs = (await cli('--json', 'logs', 'control')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // stdout and stderr reach the log in either order.
+    expect(jsonLogs.slice(0, -1).sort((a, b) => a.log.text.localeCompare(b.log.text))).toEqual([
+      { log: { service: 'control', stream: 'stdout', text: 'one' } },
+      { log: { service: 'control', stream: 'stderr', text: 'two' } },
+    ]);
+    expect(jsonLogs.at(-1)).toEqual({ ok: true, exitCode: 0 });
+    await logged.remove({ force: true });
     const doctor = await cli('--json', 'doctor');
     const checks = JSON.parse(doctor.stdout.trim().split('\n').at(-1)!).checks as { name: string; ok: boolean }[];
     expect(checks.find((c) => c.name === 'engine')?.ok).toBe(true);

@@ -37,13 +37,15 @@ export interface EngineOptions {
    * test's cache). Default: one inside the temporary directory, removed with it.
    */
   dataRoot?: string;
+  /** Prefix of the temporary directory (socket, exec root, pidfile); default `/tmp/sn-dockerd-`. */
+  dirPrefix?: string;
 }
 
 export async function startPrivateEngine(options: EngineOptions = {}): Promise<EngineStart> {
   const dockerd = which('dockerd');
   if (!dockerd) return { skip: 'dockerd is not installed (apt-get install docker.io)' };
   if (process.getuid?.() !== 0) return { skip: 'dockerd needs root and these tests do not run as root' };
-  const dir = await mkdtemp('/tmp/sn-dockerd-');
+  const dir = await mkdtemp(options.dirPrefix ?? '/tmp/sn-dockerd-');
   if (options.dataRoot) await mkdir(options.dataRoot, { recursive: true });
   const socket = join(dir, 'docker.sock');
   const log = openSync(join(dir, 'dockerd.log'), 'a');

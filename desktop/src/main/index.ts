@@ -4,24 +4,17 @@
  * the renderer, which is the same app control serves at /console/.
  */
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { APP_ORIGIN, APP_SCHEME } from '../shared/ipc.ts';
+import { appFileFor, deepLinkTarget, withAppCors } from './app-protocol.ts';
 import { registerConsoleHandlers } from './console-handlers.ts';
-import { contentSecurityPolicy, hardenWebContents, secureWebPreferences } from './security.ts';
+import { contentSecurityPolicy, hardenWebContents, isAppUrl, secureWebPreferences } from './security.ts';
+import { startStackSupervision } from './stack/electron-stack.ts';
 
 const controlUrl = (process.env.SPEAKNODE_CONTROL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
 const preload = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-};
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -33,9 +26,8 @@ if (!app.requestSingleInstanceLock()) {
   let window: BrowserWindow | undefined;
   const openDeepLink = (url: string | undefined) => {
     // speaknode://agents/<id> → the renderer's #/agents/<id>
-    if (!url?.startsWith('speaknode://') || !window) return;
-    const route = url.slice('speaknode://'.length).replace(/[^\w/-]/g, '');
-    void window.loadURL(`${APP_ORIGIN}/index.html#/${route}`);
+    const target = deepLinkTarget(url);
+    if (target && window) void window.loadURL(target);
   };
   app.setAsDefaultProtocolClient('speaknode');
   app.on('second-instance', (_event, argv) => {
@@ -51,13 +43,12 @@ if (!app.requestSingleInstanceLock()) {
 
   app.whenReady().then(() => {
     protocol.handle(APP_SCHEME, async (request) => {
-      const path = normalize(decodeURIComponent(new URL(request.url).pathname)).replace(/^([/\\])+/, '');
-      if (path.startsWith('..')) return new Response('not found', { status: 404 });
-      const file = join(rendererDir, path || 'index.html');
+      const target = appFileFor(request.url, rendererDir);
+      if (!target) return new Response('not found', { status: 404 });
       try {
-        return new Response(await readFile(file), {
+        return new Response(await readFile(target.file), {
           headers: {
-            'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+            'content-type': target.contentType,
             'content-security-policy': contentSecurityPolicy(controlUrl),
           },
         });
@@ -67,18 +58,24 @@ if (!app.requestSingleInstanceLock()) {
     });
     // The renderer (app://console) calls control cross-origin; control does not answer CORS, so
     // main lets exactly that origin read control's answers.
-    session.defaultSession.webRequest.onHeadersReceived({ urls: [`${controlUrl}/*`] }, (details, callback) => {
-      const headers = { ...details.responseHeaders };
-      headers['access-control-allow-origin'] = [APP_ORIGIN];
-      headers['access-control-allow-headers'] = ['authorization, content-type, accept, dpop'];
-      headers['access-control-allow-methods'] = ['GET, POST, PUT, PATCH, DELETE'];
-      callback({ responseHeaders: headers, ...(details.method === 'OPTIONS' ? { statusLine: 'HTTP/1.1 204' } : {}) });
-    });
+    session.defaultSession.webRequest.onHeadersReceived({ urls: [`${controlUrl}/*`] }, (details, callback) =>
+      callback(withAppCors(details)),
+    );
     registerConsoleHandlers({
       ipc: ipcMain,
       info: () => ({ version: app.getVersion(), controlUrl, platform: process.platform }),
       openExternal: (url) => shell.openExternal(url),
     });
+    const stack = startStackSupervision({
+      ipc: ipcMain,
+      isTrustedSender: isAppUrl,
+      window: () => window,
+      openStackPage: () => {
+        window?.show();
+        void window?.loadURL(`${APP_ORIGIN}/index.html#/stack`);
+      },
+    });
+    app.on('before-quit', () => stack.dispose());
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
         [

@@ -3,6 +3,7 @@
  * arguments and results, and the `{result} | {error}` envelope every handler answers with.
  * Types and constants only, so all three can import it.
  */
+import { STACK_CHANNELS, type StackContract, type StackPush } from './stack-ipc.ts';
 
 export type IpcError = { message: string; code?: string };
 export type IpcResult<T> = { result: T } | { error: IpcError };
@@ -19,7 +20,7 @@ export interface LoopbackRedirect {
   redirectUri: string;
 }
 
-export interface IpcContract {
+export interface IpcContract extends StackContract {
   'app:info': { args: []; result: AppInfo };
   /** Starts a one-shot loopback listener (RFC 8252) for the sign-in redirect. */
   'auth:prepareLoopback': { args: []; result: LoopbackRedirect };
@@ -29,11 +30,19 @@ export interface IpcContract {
 
 export type IpcChannel = keyof IpcContract;
 
-export const IPC_CHANNELS = ['app:info', 'auth:prepareLoopback', 'auth:authorize'] as const satisfies IpcChannel[];
+export const IPC_CHANNELS = [
+  'app:info',
+  'auth:prepareLoopback',
+  'auth:authorize',
+  ...STACK_CHANNELS,
+] as const satisfies IpcChannel[];
 
 /** The API the preload exposes as `window.speaknode`. */
 export type DesktopBridge = {
   [C in IpcChannel]: (...args: IpcContract[C]['args']) => Promise<IpcResult<IpcContract[C]['result']>>;
+} & {
+  /** What main pushes about the stack (progress, status, log lines); returns the unsubscribe. */
+  'stack:events': (listener: (push: StackPush) => void) => () => void;
 };
 
 /** The custom scheme the renderer is served from inside Electron. */

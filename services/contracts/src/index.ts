@@ -6,5 +6,6 @@ export * from './internal-api.ts';
 export * from './supervisor/progress.ts';
 export * from './telemetry/index.ts';
 export * from './text-session.ts';
+export * from './tool-try.ts';
 export * from './validation.ts';
 export * from './widget-manifest.ts';

@@ -120,9 +120,12 @@ export const AgentWorkerPaths = {
   textSessions: '/v1/text-sessions',
   textSession: (id: string) => `/v1/text-sessions/${encodeURIComponent(id)}`,
   textMessages: (id: string) => `/v1/text-sessions/${encodeURIComponent(id)}/messages`,
+  /** One run of an HTTP tool (the console's Try it): see tool-try.ts. */
+  toolRuns: '/v1/tool-runs',
 } as const;
 
-const InlineCredential = z.object({
+/** A credential control sends with an inline configuration (decrypted; the worker keeps it in memory only). */
+export const InlineCredential = z.object({
   kind: z.string().min(1).max(64),
   secret: z.string().min(1).max(16_384),
   settings: z.record(z.string(), z.string()).default({}),

@@ -1,5 +1,6 @@
 import { Topics } from '@speaknode/contracts';
 import type { BusSubscription } from '@speaknode/runtime/bus';
+import { CampaignDialler } from './campaigns/dialler.ts';
 import type { ControlContext } from './context.ts';
 import { SipNumberSync } from './livekit/sip-sync.ts';
 import { OutboundCalls } from './outbound/outbound-calls.ts';
@@ -16,9 +17,12 @@ export class BackgroundWork {
   readonly sip: SipNumberSync | null;
   /** Answering-machine results for outbound calls. */
   private readonly outbound: OutboundCalls;
+  /** Places the calls of running campaigns (every `settings.campaignDialMs`). */
+  readonly campaigns: CampaignDialler;
 
   constructor(private readonly ctx: ControlContext) {
     this.outbound = new OutboundCalls(ctx);
+    this.campaigns = new CampaignDialler(ctx.pool, this.outbound, { nudge: () => ctx.relay.nudge(), log: ctx.log });
     this.sip = ctx.livekit ? new SipNumberSync(ctx.pool, ctx.livekit.gateway, ctx.log) : null;
   }
 
@@ -78,6 +82,7 @@ export class BackgroundWork {
     }
     delivery.start(settings.deliveryPollMs);
     this.every(settings.reconcileMs, () => callLifecycle.reconcile());
+    this.campaigns.start(settings.campaignDialMs);
     if (sip) {
       this.every(settings.sipSyncMs, () => sip.sync());
       sip.sync().catch(warnLater('LiveKit SIP sync failed'));
@@ -95,6 +100,7 @@ export class BackgroundWork {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    await this.campaigns.stop();
     await Promise.all(this.subscriptions.map((s) => s.stop()));
     this.subscriptions = [];
     await this.ctx.delivery.stop();

@@ -36,6 +36,8 @@ export interface ConversationSettings {
   meteringPollMs: number;
   reconcileMs: number;
   sipSyncMs: number;
+  /** How often the campaign dialler runs; 0: not at all (tests that drive it on a fake clock). */
+  campaignDialMs: number;
 }
 
 export const DEFAULT_CONVERSATION_SETTINGS: ConversationSettings = {
@@ -45,6 +47,7 @@ export const DEFAULT_CONVERSATION_SETTINGS: ConversationSettings = {
   meteringPollMs: 2_000,
   reconcileMs: 15_000,
   sipSyncMs: 60_000,
+  campaignDialMs: 1_000,
 };
 
 /** LiveKit as control uses it: the server API, the key tokens are signed with, the URL clients join. */

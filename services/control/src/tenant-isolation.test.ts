@@ -28,6 +28,7 @@ const OPERATIONS: Record<string, Role> = {
   listPhoneNumbers: 'viewer',
   createPhoneNumber: 'admin',
   getPhoneNumber: 'viewer',
+  getPhoneNumberProviderSetup: 'viewer',
   replacePhoneNumber: 'admin',
   updatePhoneNumber: 'admin',
   deletePhoneNumber: 'admin',
@@ -56,6 +57,7 @@ const OPERATIONS: Record<string, Role> = {
   getCallRecording: 'viewer',
   getCallUsage: 'viewer',
   getSpaceUsage: 'viewer',
+  getSpaceBilling: 'admin',
   createTestSession: 'editor',
   sendTestSessionMessage: 'editor',
   endTestSession: 'editor',
@@ -65,6 +67,20 @@ const OPERATIONS: Record<string, Role> = {
   listDoNotCall: 'viewer',
   addDoNotCall: 'editor',
   removeDoNotCall: 'editor',
+  listCampaigns: 'viewer',
+  createCampaign: 'editor',
+  getCampaign: 'viewer',
+  updateCampaign: 'editor',
+  deleteCampaign: 'editor',
+  startCampaign: 'editor',
+  pauseCampaign: 'editor',
+  resumeCampaign: 'editor',
+  cancelCampaign: 'editor',
+  importCampaignContacts: 'editor',
+  listCampaignContacts: 'viewer',
+  getCampaignContact: 'viewer',
+  exportCampaignResults: 'viewer',
+  tryTool: 'editor',
   listAudit: 'viewer',
   getAuditEntry: 'viewer',
 };
@@ -99,6 +115,9 @@ const TABLES = [
   'call_events',
   'call_usage',
   'do_not_call',
+  'campaigns',
+  'campaign_contacts',
+  'campaign_attempts',
 ];
 
 describe('tenant isolation and roles: every space route', () => {
@@ -122,11 +141,19 @@ describe('tenant isolation and roles: every space route', () => {
       kind: 'openai',
       secret: `secret-${owner}`,
     });
+    // Each use takes a credential of its own kind (control refuses the others).
+    const toolKey = await ok('POST', `${base}/credentials`, { name: 'crm', kind: 'http-tool', secret: `crm-${owner}` });
+    const twilioKey = await ok('POST', `${base}/credentials`, {
+      name: 'twilio',
+      kind: 'twilio',
+      secret: `twilio-${owner}`,
+      settings: { accountSid: 'AC1' },
+    });
     const tool = await ok('POST', `${base}/tools`, {
       name: 'lookup',
       description: 'Looks up',
       urlTemplate: 'https://crm.example.com/{id}',
-      auth: { type: 'bearer', credentialId: credential.id },
+      auth: { type: 'bearer', credentialId: toolKey.id },
     });
     const agent = await ok('POST', `${base}/agents`, agentBody(credential.id, { toolIds: [tool.id] }));
     const phone = await ok('POST', `${base}/phone-numbers`, {
@@ -134,7 +161,7 @@ describe('tenant isolation and roles: every space route', () => {
       number,
       mode: 'sip',
       agentId: agent.id,
-      credentialId: credential.id,
+      credentialId: twilioKey.id,
     });
     const webhook = await ok('POST', `${base}/webhooks`, { url: 'https://hooks.example.com/x' });
     const apiKey = await ok('POST', `${base}/api-keys`, { name: 'ci', role: 'viewer' });
@@ -157,6 +184,14 @@ describe('tenant isolation and roles: every space route', () => {
        VALUES ($1, $2, $3, $4, 'call.ended', '{}', 'delivered', 1)`,
       [messageId, space.id, webhook.id, `evt-${messageId}`],
     );
+    const campaign = await ok('POST', `${base}/campaigns`, {
+      name: 'Reminders',
+      agentId: agent.id,
+      phoneNumberId: phone.id,
+      columns: { number: 'phone' },
+    });
+    await ok('POST', `${base}/campaigns/${campaign.id}/contacts`, { csv: 'phone\n+442079460001\n' });
+    const contacts = await ok('GET', `${base}/campaigns/${campaign.id}/contacts`, undefined);
     const audit = await ok('GET', `${base}/audit?limit=1`, undefined);
     return {
       spaceId: space.id,
@@ -174,6 +209,8 @@ describe('tenant isolation and roles: every space route', () => {
         // A text session that does not exist: the routes must answer 404 or 403 before looking it up.
         sessionId: crypto.randomUUID(),
         entryId: audit.items[0].id,
+        campaignId: campaign.id,
+        contactId: contacts.items[0].id,
         number: encodeURIComponent(number),
       },
     };

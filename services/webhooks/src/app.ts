@@ -1,9 +1,11 @@
 import type { OidcVerifier } from '@speaknode/runtime/auth';
 import { HttpProblem, notFoundHandler, problemErrorHandler } from '@speaknode/runtime/problem';
 import express, { type ErrorRequestHandler, type Express, Router } from 'express';
+import { buildAdminOpenApiDocument } from './admin-openapi.ts';
 import type { EventIntake } from './event-intake.ts';
 import { adminRouter, DEFAULT_ADMIN_ROLE } from './inbound/admin-router.ts';
 import { inboundRouter } from './inbound/inbound-router.ts';
+import { RouteDeliveries } from './inbound/route-deliveries.ts';
 import type { RouteStore } from './inbound/route-store.ts';
 import type { SpaceAccess } from './inbound/space-access.ts';
 import { livekitRouter } from './livekit/livekit-router.ts';
@@ -135,7 +137,13 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
     '/livekit',
     livekitRouter({ apiKey: options.livekitApiKey, apiSecret: options.livekitApiSecret, intake: options.intake }),
   );
-  app.use('/in', inboundRouter({ routes: options.routes, intake: options.intake }));
+  const deliveries = new RouteDeliveries();
+  app.use('/in', inboundRouter({ routes: options.routes, intake: options.intake, deliveries }));
+  let adminOpenApi: string | undefined;
+  app.get('/admin/v1/openapi.json', (_req, res) => {
+    adminOpenApi ??= JSON.stringify(buildAdminOpenApiDocument());
+    res.type('application/json').send(adminOpenApi);
+  });
   if (options.adminVerifier) {
     app.use(
       '/admin/v1/dead-letters',
@@ -151,6 +159,8 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
         routes: options.routes,
         verifier: options.adminVerifier,
         spaces: options.spaces,
+        deliveries,
+        publicBaseUrl: options.publicBaseUrl,
         ...(options.adminRole ? { adminRole: options.adminRole } : {}),
       }),
     );

@@ -138,6 +138,8 @@ export async function startPlatform(
     widgetDir?: string;
     /** A real LiveKit server for control and the worker; unset: a URL nobody listens on (voice fails to connect). */
     livekit?: { url: string; apiKey: string; apiSecret: string };
+    /** More environment for control and for the agent worker (the benchmark's production-like settings). */
+    env?: { control?: Record<string, string>; agent?: Record<string, string> };
   } = {},
 ): Promise<Platform> {
   if (process.env.SPEAKNODE_TEST_DEBUG) console.error('platform: building the widget');
@@ -173,6 +175,7 @@ export async function startPlatform(
     // The visitor proxy (on loopback) gives each test its own visitor address in X-Forwarded-For.
     TRUSTED_PROXIES: 'loopback',
     ...livekitEnv,
+    ...options.env?.control,
   };
   let control: ServiceProcess | undefined;
   let worker: AgentWorkerProcess | undefined;
@@ -204,6 +207,7 @@ export async function startPlatform(
       AGENT_API_TOKEN: apiToken,
       AGENT_CONFIG_CACHE_MS: '0',
       ...(options.livekit ? livekitEnv : {}),
+      ...options.env?.agent,
     });
     step('agent worker up');
     const token = await run(['--import', 'tsx', 'src/cli/token.ts'], controlRoot, controlEnv);

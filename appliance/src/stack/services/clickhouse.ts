@@ -1,8 +1,10 @@
+import { CLICKHOUSE_DATABASE } from '../../config-files/clickhouse-schema.ts';
 import { ref } from '../secrets.ts';
 import type { ServiceDefinition } from '../types.ts';
 import { daemon, health, type StackContext } from './common.ts';
 
 export const CLICKHOUSE_USER = 'speaknode';
+export const CLICKHOUSE_INTERNAL_URL = 'http://clickhouse:8123';
 
 export function clickhouse(_ctx: StackContext): ServiceDefinition {
   return daemon({
@@ -13,7 +15,7 @@ export function clickhouse(_ctx: StackContext): ServiceDefinition {
     environment: {
       CLICKHOUSE_USER,
       CLICKHOUSE_PASSWORD: ref('CLICKHOUSE_PASSWORD'),
-      CLICKHOUSE_DB: 'speaknode',
+      CLICKHOUSE_DB: CLICKHOUSE_DATABASE,
       CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT: '1',
     },
     healthcheck: health(['CMD-SHELL', 'wget -q --spider http://127.0.0.1:8123/ping'], { intervalS: 3 }),

@@ -1,5 +1,7 @@
+import { CLICKHOUSE_DATABASE } from '../../config-files/clickhouse-schema.ts';
 import { ref } from '../secrets.ts';
 import type { ServiceDefinition } from '../types.ts';
+import { CLICKHOUSE_INTERNAL_URL, CLICKHOUSE_USER } from './clickhouse.ts';
 import { nodeReadyz, ourImage, daemon as plainDaemon, type StackContext } from './common.ts';
 import { KAFKA_BROKERS } from './kafka.ts';
 import { LAGO_INTERNAL_URL } from './lago.ts';
@@ -63,6 +65,11 @@ export function control(ctx: StackContext): ServiceDefinition {
       DATABASE_URL: postgresUrl('speaknode'),
       REDIS_URL,
       KAFKA_BROKERS,
+      // Analytics in ClickHouse (unset: PostgreSQL); control reads the spans from Kafka and writes them.
+      CLICKHOUSE_URL: CLICKHOUSE_INTERNAL_URL,
+      CLICKHOUSE_USER,
+      CLICKHOUSE_PASSWORD: ref('CLICKHOUSE_PASSWORD'),
+      CLICKHOUSE_DATABASE,
       SPEAKNODE_DATA_DIR: '/var/lib/speaknode/control',
       SPEAKNODE_OIDC_ISSUER: urls.issuer,
       SPEAKNODE_OIDC_AUDIENCE: CONTROL_AUDIENCE,
@@ -88,6 +95,7 @@ export function control(ctx: StackContext): ServiceDefinition {
       redis: 'service_healthy',
       kafka: 'service_healthy',
       'kafka-topics': 'service_completed_successfully',
+      clickhouse: 'service_healthy',
       keycloak: 'service_healthy',
       livekit: 'service_healthy',
       'minio-buckets': 'service_completed_successfully',

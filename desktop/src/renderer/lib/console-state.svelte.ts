@@ -3,6 +3,7 @@
  * (kept across reloads), and the caller's role in it, which decides what pages offer to edit.
  */
 import { type ControlClient, type Schemas, unwrap } from './api/control-client.ts';
+import type { WebhooksClient } from './api/webhooks-client.ts';
 
 export type Space = Schemas['Space'];
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
@@ -12,6 +13,8 @@ const CURRENT_SPACE = 'speaknode.space';
 
 class ConsoleState {
   client = $state.raw<ControlClient | undefined>(undefined);
+  /** The webhook receiver's admin API, through control (`/webhooks/admin/v1/…`). */
+  webhooksClient = $state.raw<WebhooksClient | undefined>(undefined);
   spaces = $state<Space[]>([]);
   spaceId = $state<string | undefined>(globalThis.localStorage?.getItem(CURRENT_SPACE) ?? undefined);
   role = $state<Role | undefined>(undefined);
@@ -21,6 +24,11 @@ class ConsoleState {
   get api(): ControlClient {
     if (!this.client) throw new Error('not signed in');
     return this.client;
+  }
+
+  get webhooks(): WebhooksClient {
+    if (!this.webhooksClient) throw new Error('not signed in');
+    return this.webhooksClient;
   }
 
   /** At least `role` in the current space (what decides whether edit controls show). */

@@ -5,6 +5,7 @@
  *   POST   /v1/text-sessions/{id}/messages {text} → 200 WorkerTextReply, or Server-Sent Events
  *                                          (delta, tool_call, done, error) with Accept: text/event-stream
  *   DELETE /v1/text-sessions/{id}          → 200 WorkerTextSessionEnded
+ *   POST   /v1/tool-runs                   WorkerToolRun → 200 ToolTryResult (one run of an HTTP tool: the console's Try it)
  *
  * The text-session API is never anonymous: every call carries control's token
  * (`Authorization: Bearer <AGENT_API_TOKEN>`), on loopback too; without AGENT_API_TOKEN it refuses all.
@@ -12,7 +13,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { acceptsEventStream, TextMessage, type TextStreamEvent, WorkerTextSessionCreate } from '@speaknode/contracts';
+import {
+  AgentWorkerPaths,
+  acceptsEventStream,
+  TextMessage,
+  type TextStreamEvent,
+  WorkerTextSessionCreate,
+  WorkerToolRun,
+} from '@speaknode/contracts';
+import type { Resolver } from '@speaknode/runtime/address-policy';
 import { bearerTokenOf } from '@speaknode/runtime/auth';
 import { respondWithEventStream } from '@speaknode/runtime/event-stream';
 import {
@@ -24,6 +33,7 @@ import {
 } from '@speaknode/runtime/problem';
 import express, { type RequestHandler, type Response } from 'express';
 import type { ApiCaller, TextSessionManager } from '../text-sessions/text-session-manager.ts';
+import { tryHttpTool } from '../tools/tool-try.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -35,6 +45,8 @@ export interface AgentHttpServerOptions {
   /** Control's token for the text-session API (AGENT_API_TOKEN). Unset: the API refuses every call. */
   apiToken: string | undefined;
   readiness: () => ReadinessReport;
+  /** How tool runs resolve host names (tests); the system resolver otherwise, as in conversations. */
+  resolver?: Resolver;
   log?: (message: string, error: unknown) => void;
 }
 
@@ -107,6 +119,12 @@ export function createAgentApp(options: AgentHttpServerOptions): express.Express
   });
   api.delete('/v1/text-sessions/:id', async (req, res) => {
     res.json(await options.textSessions.end(String(req.params.id)));
+  });
+  api.post(AgentWorkerPaths.toolRuns, async (req, res) => {
+    const run = parseOrProblem(WorkerToolRun, req.body ?? {});
+    // The run names its own credentials and reachable hosts: only control may send one.
+    if (!callerOf(res).mayUseInlineConfig) throw HttpProblem.forbidden('only control may run a tool');
+    res.json(await tryHttpTool(run, options.resolver ? { resolver: options.resolver } : {}));
   });
   app.use(api);
   app.use(notFoundHandler);

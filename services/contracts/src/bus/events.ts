@@ -156,12 +156,70 @@ export const UsageUpdated = defineEvent({
   data: z.object({ callId: Id, agentId: Id, usage: CallUsage }),
 });
 
+const CampaignCounts = z.object({
+  total: z.number().int(),
+  pending: z.number().int(),
+  dialling: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  cancelled: z.number().int(),
+});
+
+export const CampaignStarted = defineEvent({
+  type: 'campaign.started',
+  topic: Topics.controlEvents,
+  schemaVersion: 1,
+  data: z.object({ campaignId: Id, agentId: Id, name: z.string(), progress: CampaignCounts }),
+});
+
+/** A campaign finished: every contact done (`completed`) or the campaign was cancelled. */
+export const CampaignCompleted = defineEvent({
+  type: 'campaign.completed',
+  topic: Topics.controlEvents,
+  schemaVersion: 1,
+  data: z.object({
+    campaignId: Id,
+    agentId: Id,
+    status: z.enum(['completed', 'cancelled']),
+    progress: CampaignCounts,
+  }),
+});
+
+/** One contact of a campaign is done: answered (or a voicemail), out of tries, or skipped (do-not-call). */
+export const CampaignContactCompleted = defineEvent({
+  type: 'campaign.contact.completed',
+  topic: Topics.controlEvents,
+  schemaVersion: 1,
+  data: z.object({
+    campaignId: Id,
+    contactId: Id,
+    number: z.string(),
+    status: z.enum(['completed', 'failed', 'skipped']),
+    attempts: z.number().int(),
+    lastOutcome: z.string().nullable(),
+    /** The contact's calls, first try first. */
+    callIds: z.array(Id),
+    variables: StringRecord,
+  }),
+});
+
 export const ResourceChanged = defineEvent({
   type: 'resource.changed',
   topic: Topics.controlEvents,
   schemaVersion: 1,
   data: z.object({
-    resource: z.enum(['space', 'member', 'agent', 'tool', 'phone_number', 'credential', 'webhook', 'api_key']),
+    resource: z.enum([
+      'space',
+      'member',
+      'agent',
+      'tool',
+      'phone_number',
+      'credential',
+      'webhook',
+      'api_key',
+      'campaign',
+    ]),
     resourceId: z.string(),
     action: z.enum(['created', 'updated', 'deleted']),
   }),
@@ -182,6 +240,9 @@ export const EVENT_DEFINITIONS = Object.fromEntries(
     CallTranscriptReady,
     CallRecordingReady,
     UsageUpdated,
+    CampaignStarted,
+    CampaignCompleted,
+    CampaignContactCompleted,
     ResourceChanged,
   ].map((definition) => [definition.type, definition as EventDefinition]),
 ) as Readonly<Record<string, EventDefinition>>;

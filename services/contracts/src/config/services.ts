@@ -107,6 +107,9 @@ export const ControlConfig = z
     CLICKHOUSE_USER: envString('the ClickHouse user').default('default'),
     CLICKHOUSE_PASSWORD: envSecret('the ClickHouse password', 1).optional(),
     CLICKHOUSE_DATABASE: envString('the ClickHouse database for analytics').default('speaknode'),
+    WEBHOOKS_URL: envUrl(
+      "the webhook receiver, whose admin API control forwards the console's /webhooks/admin/v1/… requests to, e.g. http://webhooks:8081",
+    ).default('http://127.0.0.1:8081'),
     AGENT_URL: envUrl("the agent worker's text-session API, e.g. http://agent:8083").default('http://127.0.0.1:8083'),
     /** The agent worker accepts text-session calls with this token only; unset: text sessions answer 503. */
     AGENT_API_TOKEN: envSecret(

@@ -1,5 +1,6 @@
 export * from './agent.ts';
 export * from './call.ts';
+export * from './campaign.ts';
 export * from './common.ts';
 export * from './credential.ts';
 export * from './credential-uses.ts';

@@ -9,6 +9,9 @@ export const OUTBOUND_EVENT_TYPES = [
   'call.transcript.ready',
   'call.recording.ready',
   'usage.updated',
+  'campaign.started',
+  'campaign.completed',
+  'campaign.contact.completed',
 ] as const;
 export const OutboundEventType = z.enum(OUTBOUND_EVENT_TYPES);
 export type OutboundEventType = z.infer<typeof OutboundEventType>;

@@ -1,3 +1,4 @@
 export * from './analytics.ts';
 export * from './attributes.ts';
+export * from './clickhouse-schema.ts';
 export * from './prices.ts';

@@ -335,4 +335,26 @@ describe('analytics: 1,000 synthetic calls through both backends', () => {
       expect(after.latencyMs).toEqual(before.latencyMs);
     }
   });
+
+  it('stores a batch posted twice at the same time once (no FINAL on ClickHouse: writes take turns)', async () => {
+    for (const b of backends) {
+      const range = `from=${new Date(START - DAY).toISOString()}&to=${new Date(START + SPREAD + DAY).toISOString()}`;
+      const before = await report(b, range);
+      const agent = await b.control.serviceToken('service:agent');
+      const again = JSON.stringify(otlpJson(b.calls.slice(100, 160).flatMap((c) => spansOf(c))));
+      const post = () =>
+        fetch(`${b.control.url}/v1/traces`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${agent}`, 'content-type': 'application/json' },
+          body: again,
+        });
+      const statuses = (await Promise.all([post(), post(), post()])).map((r) => r.status);
+      // The gate admits 4 at once, so all three are stored (none 429).
+      expect(statuses).toEqual([200, 200, 200]);
+      const after = await report(b, range);
+      expect(after.totals).toEqual(before.totals);
+      expect(after.latencyMs).toEqual(before.latencyMs);
+      expect(after.tools).toEqual(before.tools);
+    }
+  });
 });

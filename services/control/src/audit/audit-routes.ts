@@ -7,7 +7,17 @@ import { pageOfRows, pageSql, parseListQuery } from '../http/pagination.ts';
 import { isoNow } from '../http/write.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 
-const AuditResource = z.enum(['space', 'member', 'agent', 'tool', 'phone_number', 'credential', 'webhook', 'api_key']);
+const AuditResource = z.enum([
+  'space',
+  'member',
+  'agent',
+  'tool',
+  'phone_number',
+  'credential',
+  'webhook',
+  'api_key',
+  'campaign',
+]);
 
 export const AuditEntry = z.object({
   id: Id,

@@ -11,7 +11,8 @@ export type AuditedResource =
   | 'phone_number'
   | 'credential'
   | 'webhook'
-  | 'api_key';
+  | 'api_key'
+  | 'campaign';
 
 const SECRET_KEY = /secret|token|password|passwd|authorization|api[-_]?key|cookie|private/i;
 

@@ -69,6 +69,15 @@ describe('forged cursors and unknown fields', () => {
     ids.sessionId = UUID;
     ids.messageId = UUID;
     ids.entryId = UUID;
+    ids.campaignId = (
+      await ok(`${base}/campaigns`, {
+        name: 'c',
+        agentId: ids.agentId,
+        phoneNumberId: ids.phoneNumberId,
+        columns: { number: 'phone' },
+      })
+    ).id;
+    ids.contactId = UUID;
     doc = (await t.request('GET', '/openapi.json')).body;
   });
   afterAll(async () => {

@@ -61,7 +61,11 @@ export class OutboundCalls {
     this.sip = ctx.livekit ? new SipCalls(ctx.livekit.gateway.url, ctx.livekit.credentials) : null;
   }
 
-  async place(spaceId: string, input: OutboundCallInput): Promise<CallRow> {
+  /**
+   * `options.callId` (campaigns) is the call's id, chosen before: a call with that id exists at
+   * most once, so a second `place` with it is a 409 and dials nobody.
+   */
+  async place(spaceId: string, input: OutboundCallInput, options: { callId?: string } = {}): Promise<CallRow> {
     const to = dialableE164(input.to);
     if (!to) {
       throw unprocessable(`${input.to} is not a valid phone number in international form (+ and country code)`, 'to');
@@ -81,9 +85,9 @@ export class OutboundCalls {
     }
     const dial = await this.dialPlan(spaceId, number, input);
 
-    const callId = randomUUID();
+    const callId = options.callId ?? randomUUID();
     const roomName = roomNameForCall(callId);
-    await this.ctx.callInserter.insert({
+    const inserted = await this.ctx.callInserter.insert({
       id: callId,
       spaceId,
       agentId: input.agentId,
@@ -96,6 +100,9 @@ export class OutboundCalls {
       toNumber: to,
       direction: 'outbound',
     });
+    if (!inserted.created) {
+      throw new HttpProblem(409, 'Conflict', `the call ${callId} exists already; it is not dialled again`, { callId });
+    }
     await this.ctx.pool.query('INSERT INTO call_variables (call_id, variables) VALUES ($1, $2)', [callId, variables]);
     await noteOnCall(
       this.ctx.pool,

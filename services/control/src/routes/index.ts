@@ -7,7 +7,9 @@ import { auditRoutes } from '../audit/audit-routes.ts';
 import { usageRoutes } from '../billing/usage-routes.ts';
 import { callInternalRoutes } from '../calls/call-internal-routes.ts';
 import { callRoutes } from '../calls/call-routes.ts';
+import { campaignRoutes } from '../campaigns/campaign-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
+import { webhooksAdminProxyRoutes } from '../console/webhooks-admin-proxy.ts';
 import { internalRoutes } from '../internal/internal-routes.ts';
 import { outboundCallRoutes } from '../outbound/outbound-call-routes.ts';
 import { webhookMessageRoutes } from '../outbound-webhooks/message-routes.ts';
@@ -17,6 +19,7 @@ import { apiKeyRoutes } from '../resources/api-keys.ts';
 import { credentialRoutes } from '../resources/credentials.ts';
 import { phoneNumberRoutes } from '../resources/phone-numbers.ts';
 import { memberRoutes, spaceListRoutes, spaceRoutes } from '../resources/spaces.ts';
+import { toolTryRoutes } from '../resources/tool-try.ts';
 import { toolRoutes } from '../resources/tools.ts';
 import { webhookRoutes } from '../resources/webhooks.ts';
 import { testSessionRoutes } from '../sessions/test-session-routes.ts';
@@ -30,6 +33,7 @@ export const routeModules: RouteModule[] = [
   memberRoutes,
   agentRoutes,
   toolRoutes,
+  toolTryRoutes,
   phoneNumberRoutes,
   credentialRoutes,
   webhookRoutes,
@@ -37,6 +41,7 @@ export const routeModules: RouteModule[] = [
   apiKeyRoutes,
   callRoutes,
   outboundCallRoutes,
+  campaignRoutes,
   recordingRoutes,
   usageRoutes,
   auditRoutes,
@@ -45,6 +50,7 @@ export const routeModules: RouteModule[] = [
   widgetAssetRoutes, // GET /widget/v1/… (the built <speaknode-agent>)
   recordingFileRoutes,
   consoleRoutes, // GET /console/ (the console's web build)
+  webhooksAdminProxyRoutes, // /webhooks/admin/v1/… → the receiver's admin API (same origin for the console)
   internalRoutes,
   callInternalRoutes,
   ...analyticsModules, // POST /v1/traces, …/analytics

@@ -2,10 +2,12 @@ import {
   AgentWorkerPaths,
   type TextStreamEvent,
   TextStreamEvents,
+  ToolTryResult,
   WorkerTextReply,
   type WorkerTextSessionCreate,
   WorkerTextSessionCreated,
   WorkerTextSessionEnded,
+  type WorkerToolRun,
 } from '@speaknode/contracts';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import type { z } from 'zod';
@@ -109,6 +111,11 @@ export class AgentWorkerClient {
       if (name === 'done' || name === 'error') return;
     }
     throw new AgentWorkerError(502, 'the agent worker ended the stream before the reply was done');
+  }
+
+  /** One run of an HTTP tool (the console's Try it). */
+  async runTool(run: WorkerToolRun) {
+    return this.json(await this.send('POST', AgentWorkerPaths.toolRuns, run), ToolTryResult);
   }
 
   async end(sessionId: string) {

@@ -70,7 +70,8 @@ export class TextSessions {
     private readonly worker: AgentWorkerClient | null,
   ) {}
 
-  private get agentWorker(): AgentWorkerClient {
+  /** The worker's API client (also the tool runs of the console's Try it); 503 when it is not configured. */
+  get agentWorker(): AgentWorkerClient {
     if (!this.worker) {
       throw HttpProblem.unavailable(
         "text sessions need the agent worker's API: set AGENT_API_TOKEN on control (and AGENT_URL), the same token as the worker's AGENT_API_TOKEN",

@@ -9,7 +9,8 @@ import {
 import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import express, { type Response, Router } from 'express';
 import { z } from 'zod';
-import { InboundRouteInput, InboundRoutePatch, RouteKey, redactRoute } from './route-definition.ts';
+import { type InboundRoute, InboundRouteInput, InboundRoutePatch, RouteKey, redactRoute } from './route-definition.ts';
+import type { RouteDeliveries } from './route-deliveries.ts';
 import { RouteKeyTakenError, type RouteStore } from './route-store.ts';
 import { type SpaceAccess, SpaceAccessUnavailableError } from './space-access.ts';
 
@@ -27,8 +28,13 @@ export function adminRouter(options: {
   verifier: OidcVerifier;
   spaces: SpaceAccess;
   adminRole?: string;
+  deliveries?: RouteDeliveries;
+  /** PUBLIC_BASE_URL: each route's answer says where its sender posts. */
+  publicBaseUrl?: string;
 }): Router {
   const router = Router();
+  const base = (options.publicBaseUrl ?? '').replace(/\/+$/, '');
+  const view = (route: InboundRoute) => ({ ...redactRoute(route), url: `${base}/in/${route.key}` });
   const adminRole = options.adminRole ?? DEFAULT_ADMIN_ROLE;
   router.use(requireBearerToken(options.verifier), express.json({ limit: '256kb' }));
 
@@ -72,7 +78,7 @@ export function adminRouter(options: {
     if (spaceId) await requireSpaceRole(res, spaceId, 'viewer', `no space ${spaceId}`);
     else if (!isPlatformAdmin(res)) throw HttpProblem.badRequest('spaceId is required: the routes of which space?');
     const routes = await options.routes.list(spaceId);
-    res.json({ items: routes.map(redactRoute) });
+    res.json({ items: routes.map(view) });
   });
 
   router.post('/', async (req, res) => {
@@ -80,7 +86,7 @@ export function adminRouter(options: {
     await requireSpaceRole(res, input.spaceId, 'admin', `no space ${input.spaceId}`);
     try {
       const route = await options.routes.create(input);
-      res.status(201).location(`/admin/v1/routes/${route.key}`).json(redactRoute(route));
+      res.status(201).location(`/admin/v1/routes/${route.key}`).json(view(route));
     } catch (error) {
       // Keys are global (they are URL segments): a taken key is a conflict whichever space holds it.
       if (error instanceof RouteKeyTakenError) throw HttpProblem.conflict(error.message);
@@ -89,7 +95,12 @@ export function adminRouter(options: {
   });
 
   router.get('/:key', async (req, res) => {
-    res.json(redactRoute(await routeFor(res, keyOf(req.params.key), 'viewer')));
+    res.json(view(await routeFor(res, keyOf(req.params.key), 'viewer')));
+  });
+
+  router.get('/:key/deliveries', async (req, res) => {
+    const route = await routeFor(res, keyOf(req.params.key), 'viewer');
+    res.json({ items: options.deliveries?.list(route.key) ?? [] });
   });
 
   router.patch('/:key', async (req, res) => {
@@ -98,13 +109,14 @@ export function adminRouter(options: {
     await routeFor(res, key, 'admin');
     const route = await options.routes.update(key, patch);
     if (!route) throw HttpProblem.notFound(`no inbound route "${key}"`);
-    res.json(redactRoute(route));
+    res.json(view(route));
   });
 
   router.delete('/:key', async (req, res) => {
     const key = keyOf(req.params.key);
     await routeFor(res, key, 'admin');
     if (!(await options.routes.delete(key))) throw HttpProblem.notFound(`no inbound route "${key}"`);
+    options.deliveries?.forget(key);
     res.status(204).end();
   });
   return router;

@@ -102,15 +102,47 @@ export interface InboundRoute extends InboundRouteInput {
 }
 
 /** What the admin API shows: secrets are never sent back, only that they are set. */
-export function redactRoute(route: InboundRoute) {
+export function redactRoute(route: InboundRoute): Omit<z.infer<typeof InboundRouteView>, 'url'> {
   const { auth, ...rest } = route;
+  const hidden = '********' as const;
   const redacted =
     auth.type === 'none'
       ? auth
       : auth.type === 'bearer'
-        ? { type: auth.type, token: '********' }
+        ? { type: auth.type, token: hidden }
         : auth.type === 'basic'
-          ? { type: auth.type, username: auth.username, password: '********' }
-          : { ...auth, secret: '********' };
+          ? { type: auth.type, username: auth.username, password: hidden }
+          : { ...auth, secret: hidden };
   return { ...rest, auth: redacted };
 }
+
+const Redacted = z.literal('********').describe('set, and never shown');
+
+/** A route's auth as the admin API answers it: secrets replaced by `********`. */
+export const RouteAuthView = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }),
+  z.object({ type: z.literal('bearer'), token: Redacted }),
+  z.object({ type: z.literal('basic'), username: z.string(), password: Redacted }),
+  z.object({
+    type: z.literal('hmac'),
+    header: z.string(),
+    secret: Redacted,
+    algorithm: z.enum(['sha256', 'sha1', 'sha512']),
+    encoding: z.enum(['hex', 'base64']),
+    prefix: z.string(),
+  }),
+]);
+
+/** What the admin API answers for a route. */
+export const InboundRouteView = z.object({
+  key: z.string(),
+  /** Where the sender posts: the receiver's PUBLIC_BASE_URL + `/in/{key}`. */
+  url: z.string(),
+  spaceId: z.string(),
+  description: z.string(),
+  enabled: z.boolean(),
+  auth: RouteAuthView,
+  rules: z.array(RoutingRule),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});

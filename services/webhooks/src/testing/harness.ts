@@ -44,6 +44,8 @@ export interface TestReceiverOptions {
   /** A spool folder that outlives the receiver (a restart opens it again); a fresh temporary one otherwise. */
   spoolDirectory?: string;
   adminRole?: string;
+  /** Listen on this port (e.g. one a test gave another service first); 0, any free one, by default. */
+  port?: number;
 }
 
 /** The receiver in-process on 127.0.0.1:0 with a temporary spool, a throwaway database and (by default) a RecordingBus. */
@@ -80,7 +82,7 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
     spaces: new ControlSpaceAccess({ controlUrl: options.controlUrl ?? 'http://127.0.0.1:9', cacheMs: 0 }),
     log: () => {},
   };
-  const server = createWebhooksApp(appOptions).listen(0, '127.0.0.1');
+  const server = createWebhooksApp(appOptions).listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -154,6 +154,23 @@ export interface paths {
         patch: operations["updateTool"];
         trace?: never;
     };
+    "/api/v1/spaces/{spaceId}/tools/{toolId}/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the saved tool once with sample arguments, through the agent worker’s executor (editor); shows the request and the answer, secrets redacted */
+        post: operations["tryTool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/spaces/{spaceId}/phone-numbers": {
         parameters: {
             query?: never;
@@ -470,6 +487,163 @@ export interface paths {
         post?: never;
         /** Takes a number off the do-not-call list (editor) */
         delete: operations["removeDoNotCall"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The space's campaigns, newest first, with their progress */
+        get: operations["listCampaigns"];
+        put?: never;
+        /** Creates a draft campaign (editor): an agent, a caller-ID number, the schedule, the concurrency cap, calls per second, the retry policy and the CSV column mapping */
+        post: operations["createCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign with its progress (contacts per status) */
+        get: operations["getCampaign"];
+        put?: never;
+        post?: never;
+        /** Deletes a draft, completed or cancelled campaign and its contacts (editor); the calls stay */
+        delete: operations["deleteCampaign"];
+        options?: never;
+        head?: never;
+        /** Changes a campaign that has not finished (editor); a running one uses the change from its next call */
+        patch: operations["updateCampaign"];
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts a draft campaign that has contacts (editor): the dialler begins calling. 409 from any other state */
+        post: operations["startCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pauses a running campaign (editor): calls in progress finish, no new ones start. 409 from any other state */
+        post: operations["pauseCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resumes a paused campaign (editor). 409 from any other state */
+        post: operations["resumeCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a campaign (editor): contacts still waiting are cancelled, calls in progress finish. 409 from any other state */
+        post: operations["cancelCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign's contacts in CSV line order, with their status, tries, last outcome and calls */
+        get: operations["listCampaignContacts"];
+        put?: never;
+        /** Adds contacts from a CSV (editor; draft or paused campaigns): the header names the columns, mapped by the campaign's `columns` to the number and the variables. Each bad row is reported with its line and why; up to 100,000 contacts per campaign */
+        post: operations["importCampaignContacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}/contacts/{contactId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contact of a campaign */
+        get: operations["getCampaignContact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{spaceId}/campaigns/{campaignId}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results as CSV (text/csv): line, number, status, attempts, last outcome, last reason, call ids, then the variables */
+        get: operations["exportCampaignResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1315,6 +1489,36 @@ export interface components {
             /** @default 65536 */
             maxResponseBytes?: number;
         };
+        ToolTryInput: {
+            /**
+             * @description the sample arguments, as the model would pass them (the tool's parameter schema)
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+        };
+        ToolTryResult: {
+            request: {
+                method: string;
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string | null;
+            } | null;
+            response: {
+                status: number;
+                durationMs: number;
+                output: unknown;
+            } | null;
+            error: {
+                /** @enum {string} */
+                kind: "bad_arguments" | "credential" | "refused" | "timeout" | "too_large" | "http_status" | "bad_response" | "network";
+                message: string;
+                status: number | null;
+            } | null;
+        };
         PhoneNumber: {
             /** Format: uuid */
             id: string;
@@ -1391,7 +1595,7 @@ export interface components {
             /** @default  */
             description: string;
             /** @default [] */
-            eventTypes: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[];
+            eventTypes: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated" | "campaign.started" | "campaign.completed" | "campaign.contact.completed")[];
             /** @default true */
             enabled: boolean;
             /** Format: uuid */
@@ -1410,7 +1614,7 @@ export interface components {
             /** @default  */
             description: string;
             /** @default [] */
-            eventTypes: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[];
+            eventTypes: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated" | "campaign.started" | "campaign.completed" | "campaign.contact.completed")[];
             /** @default true */
             enabled: boolean;
             /** Format: uuid */
@@ -1430,7 +1634,7 @@ export interface components {
             /** @default  */
             description?: string;
             /** @default [] */
-            eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[];
+            eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated" | "campaign.started" | "campaign.completed" | "campaign.contact.completed")[];
             /** @default true */
             enabled?: boolean;
         };
@@ -1533,6 +1737,209 @@ export interface components {
             /** @default false */
             answeringMachineDetection: boolean;
         };
+        CampaignInput: {
+            name: string;
+            /** Format: uuid */
+            agentId: string;
+            /** Format: uuid */
+            phoneNumberId: string;
+            /**
+             * @default {
+             *       "timeZone": "UTC",
+             *       "days": [
+             *         "mon",
+             *         "tue",
+             *         "wed",
+             *         "thu",
+             *         "fri"
+             *       ],
+             *       "startTime": "09:00",
+             *       "endTime": "18:00"
+             *     }
+             */
+            schedule: {
+                /** @default UTC */
+                timeZone: string;
+                /**
+                 * @default [
+                 *       "mon",
+                 *       "tue",
+                 *       "wed",
+                 *       "thu",
+                 *       "fri"
+                 *     ]
+                 */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                /** @default 09:00 */
+                startTime: string;
+                /** @default 18:00 */
+                endTime: string;
+            };
+            /** @default 5 */
+            maxConcurrentCalls: number;
+            /** @default 1 */
+            callsPerSecond: number;
+            /**
+             * @default {
+             *       "maxAttempts": 3,
+             *       "delayMinutes": {
+             *         "busy": 30,
+             *         "no_answer": 60,
+             *         "failed": 120
+             *       }
+             *     }
+             */
+            retry: {
+                /** @default 3 */
+                maxAttempts: number;
+                /**
+                 * @default {
+                 *       "busy": 30,
+                 *       "no_answer": 60,
+                 *       "failed": 120
+                 *     }
+                 */
+                delayMinutes: {
+                    /** @default 30 */
+                    busy: number;
+                    /** @default 60 */
+                    no_answer: number;
+                    /** @default 120 */
+                    failed: number;
+                };
+            };
+            columns: {
+                number: string;
+                /** @default {} */
+                variables: {
+                    [key: string]: string;
+                };
+            };
+            /** @default false */
+            answeringMachineDetection: boolean;
+        };
+        Campaign: {
+            name: string;
+            /** Format: uuid */
+            agentId: string;
+            /** Format: uuid */
+            phoneNumberId: string;
+            /**
+             * @default {
+             *       "timeZone": "UTC",
+             *       "days": [
+             *         "mon",
+             *         "tue",
+             *         "wed",
+             *         "thu",
+             *         "fri"
+             *       ],
+             *       "startTime": "09:00",
+             *       "endTime": "18:00"
+             *     }
+             */
+            schedule: {
+                /** @default UTC */
+                timeZone: string;
+                /**
+                 * @default [
+                 *       "mon",
+                 *       "tue",
+                 *       "wed",
+                 *       "thu",
+                 *       "fri"
+                 *     ]
+                 */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                /** @default 09:00 */
+                startTime: string;
+                /** @default 18:00 */
+                endTime: string;
+            };
+            /** @default 5 */
+            maxConcurrentCalls: number;
+            /** @default 1 */
+            callsPerSecond: number;
+            /**
+             * @default {
+             *       "maxAttempts": 3,
+             *       "delayMinutes": {
+             *         "busy": 30,
+             *         "no_answer": 60,
+             *         "failed": 120
+             *       }
+             *     }
+             */
+            retry: {
+                /** @default 3 */
+                maxAttempts: number;
+                /**
+                 * @default {
+                 *       "busy": 30,
+                 *       "no_answer": 60,
+                 *       "failed": 120
+                 *     }
+                 */
+                delayMinutes: {
+                    /** @default 30 */
+                    busy: number;
+                    /** @default 60 */
+                    no_answer: number;
+                    /** @default 120 */
+                    failed: number;
+                };
+            };
+            columns: {
+                number: string;
+                /** @default {} */
+                variables: {
+                    [key: string]: string;
+                };
+            };
+            /** @default false */
+            answeringMachineDetection: boolean;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            spaceId: string;
+            /** @enum {string} */
+            status: "draft" | "running" | "paused" | "completed" | "cancelled";
+            progress: {
+                total: number;
+                pending: number;
+                dialling: number;
+                completed: number;
+                failed: number;
+                skipped: number;
+                cancelled: number;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            startedAt: string | null;
+            completedAt: string | null;
+        };
+        CampaignContact: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            campaignId: string;
+            line: number;
+            number: string;
+            variables: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            status: "pending" | "dialling" | "completed" | "failed" | "skipped" | "cancelled";
+            attempts: number;
+            lastOutcome: ("answered" | "voicemail" | "busy" | "no_answer" | "failed" | "refused" | "do_not_call") | null;
+            lastReason: string | null;
+            nextAttemptAt: string | null;
+            callIds: string[];
+            /** Format: date-time */
+            updatedAt: string;
+        };
         SpaceUsage: {
             from: string;
             to: string;
@@ -1614,7 +2021,7 @@ export interface components {
             /** @enum {string} */
             action: "created" | "updated" | "deleted";
             /** @enum {string} */
-            resource: "space" | "member" | "agent" | "tool" | "phone_number" | "credential" | "webhook" | "api_key";
+            resource: "space" | "member" | "agent" | "tool" | "phone_number" | "credential" | "webhook" | "api_key" | "campaign";
             resourceId: string;
             before: unknown | null;
             after: unknown | null;
@@ -2973,6 +3380,49 @@ export interface operations {
             };
         };
     };
+    tryTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                toolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTryInput"];
+            };
+        };
+        responses: {
+            /** @description What was sent and what came back (a failure of the tool is an answer too: `error`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTryResult"];
+                };
+            };
+            /** @description The agent worker is not configured or cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listPhoneNumbers: {
         parameters: {
             query?: {
@@ -3475,7 +3925,7 @@ export interface operations {
                             /** @default  */
                             description: string;
                             /** @default [] */
-                            eventTypes: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[];
+                            eventTypes: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated" | "campaign.started" | "campaign.completed" | "campaign.contact.completed")[];
                             /** @default true */
                             enabled: boolean;
                             /** Format: uuid */
@@ -3616,13 +4066,13 @@ export interface operations {
                 "application/merge-patch+json": {
                     url?: string | null;
                     description?: string | null;
-                    eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[] | null;
+                    eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated" | "campaign.started" | "campaign.completed" | "campaign.contact.completed")[] | null;
                     enabled?: boolean | null;
                 };
                 "application/json": {
                     url?: string | null;
                     description?: string | null;
-                    eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated")[] | null;
+                    eventTypes?: ("call.started" | "call.ended" | "call.failed" | "call.transcript.ready" | "call.recording.ready" | "usage.updated" | "campaign.started" | "campaign.completed" | "campaign.contact.completed")[] | null;
                     enabled?: boolean | null;
                 };
             };
@@ -4449,6 +4899,705 @@ export interface operations {
             };
         };
     };
+    listCampaigns: {
+        parameters: {
+            query?: {
+                status?: "draft" | "running" | "paused" | "completed" | "cancelled";
+            };
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of campaigns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            name: string;
+                            /** Format: uuid */
+                            agentId: string;
+                            /** Format: uuid */
+                            phoneNumberId: string;
+                            /**
+                             * @default {
+                             *       "timeZone": "UTC",
+                             *       "days": [
+                             *         "mon",
+                             *         "tue",
+                             *         "wed",
+                             *         "thu",
+                             *         "fri"
+                             *       ],
+                             *       "startTime": "09:00",
+                             *       "endTime": "18:00"
+                             *     }
+                             */
+                            schedule: {
+                                /** @default UTC */
+                                timeZone: string;
+                                /**
+                                 * @default [
+                                 *       "mon",
+                                 *       "tue",
+                                 *       "wed",
+                                 *       "thu",
+                                 *       "fri"
+                                 *     ]
+                                 */
+                                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                /** @default 09:00 */
+                                startTime: string;
+                                /** @default 18:00 */
+                                endTime: string;
+                            };
+                            /** @default 5 */
+                            maxConcurrentCalls: number;
+                            /** @default 1 */
+                            callsPerSecond: number;
+                            /**
+                             * @default {
+                             *       "maxAttempts": 3,
+                             *       "delayMinutes": {
+                             *         "busy": 30,
+                             *         "no_answer": 60,
+                             *         "failed": 120
+                             *       }
+                             *     }
+                             */
+                            retry: {
+                                /** @default 3 */
+                                maxAttempts: number;
+                                /**
+                                 * @default {
+                                 *       "busy": 30,
+                                 *       "no_answer": 60,
+                                 *       "failed": 120
+                                 *     }
+                                 */
+                                delayMinutes: {
+                                    /** @default 30 */
+                                    busy: number;
+                                    /** @default 60 */
+                                    no_answer: number;
+                                    /** @default 120 */
+                                    failed: number;
+                                };
+                            };
+                            columns: {
+                                number: string;
+                                /** @default {} */
+                                variables: {
+                                    [key: string]: string;
+                                };
+                            };
+                            /** @default false */
+                            answeringMachineDetection: boolean;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            spaceId: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "completed" | "cancelled";
+                            progress: {
+                                total: number;
+                                pending: number;
+                                dialling: number;
+                                completed: number;
+                                failed: number;
+                                skipped: number;
+                                cancelled: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: uuid */
+                    agentId: string;
+                    /** Format: uuid */
+                    phoneNumberId: string;
+                    /**
+                     * @default {
+                     *       "timeZone": "UTC",
+                     *       "days": [
+                     *         "mon",
+                     *         "tue",
+                     *         "wed",
+                     *         "thu",
+                     *         "fri"
+                     *       ],
+                     *       "startTime": "09:00",
+                     *       "endTime": "18:00"
+                     *     }
+                     */
+                    schedule?: {
+                        /** @default UTC */
+                        timeZone?: string;
+                        /**
+                         * @default [
+                         *       "mon",
+                         *       "tue",
+                         *       "wed",
+                         *       "thu",
+                         *       "fri"
+                         *     ]
+                         */
+                        days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        /** @default 09:00 */
+                        startTime?: string;
+                        /** @default 18:00 */
+                        endTime?: string;
+                    };
+                    /** @default 5 */
+                    maxConcurrentCalls?: number;
+                    /** @default 1 */
+                    callsPerSecond?: number;
+                    /**
+                     * @default {
+                     *       "maxAttempts": 3,
+                     *       "delayMinutes": {
+                     *         "busy": 30,
+                     *         "no_answer": 60,
+                     *         "failed": 120
+                     *       }
+                     *     }
+                     */
+                    retry?: {
+                        /** @default 3 */
+                        maxAttempts?: number;
+                        /**
+                         * @default {
+                         *       "busy": 30,
+                         *       "no_answer": 60,
+                         *       "failed": 120
+                         *     }
+                         */
+                        delayMinutes?: {
+                            /** @default 30 */
+                            busy?: number;
+                            /** @default 60 */
+                            no_answer?: number;
+                            /** @default 120 */
+                            failed?: number;
+                        };
+                    };
+                    columns: {
+                        number: string;
+                        /** @default {} */
+                        variables?: {
+                            [key: string]: string;
+                        };
+                    };
+                    /** @default false */
+                    answeringMachineDetection?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The campaign, a draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        /** @description A JSON Merge Patch (RFC 7396): absent fields keep their values, objects merge, null clears */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": {
+                    name?: string | null;
+                    agentId?: string | null;
+                    phoneNumberId?: string | null;
+                    schedule?: {
+                        timeZone?: string | null;
+                        days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+                        startTime?: string | null;
+                        endTime?: string | null;
+                    } | null;
+                    maxConcurrentCalls?: number | null;
+                    callsPerSecond?: number | null;
+                    retry?: {
+                        maxAttempts?: number | null;
+                        delayMinutes?: {
+                            busy?: number | null;
+                            no_answer?: number | null;
+                            failed?: number | null;
+                        } | null;
+                    } | null;
+                    columns?: {
+                        number?: string | null;
+                        variables?: {
+                            [key: string]: string;
+                        } | null;
+                    } | null;
+                    answeringMachineDetection?: boolean | null;
+                };
+                "application/json": {
+                    name?: string | null;
+                    agentId?: string | null;
+                    phoneNumberId?: string | null;
+                    schedule?: {
+                        timeZone?: string | null;
+                        days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+                        startTime?: string | null;
+                        endTime?: string | null;
+                    } | null;
+                    maxConcurrentCalls?: number | null;
+                    callsPerSecond?: number | null;
+                    retry?: {
+                        maxAttempts?: number | null;
+                        delayMinutes?: {
+                            busy?: number | null;
+                            no_answer?: number | null;
+                            failed?: number | null;
+                        } | null;
+                    } | null;
+                    columns?: {
+                        number?: string | null;
+                        variables?: {
+                            [key: string]: string;
+                        } | null;
+                    } | null;
+                    answeringMachineDetection?: boolean | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pauseCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCampaignContacts: {
+        parameters: {
+            query?: {
+                status?: "pending" | "dialling" | "completed" | "failed" | "skipped" | "cancelled";
+            };
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            campaignId: string;
+                            line: number;
+                            number: string;
+                            variables: {
+                                [key: string]: string;
+                            };
+                            /** @enum {string} */
+                            status: "pending" | "dialling" | "completed" | "failed" | "skipped" | "cancelled";
+                            attempts: number;
+                            lastOutcome: ("answered" | "voicemail" | "busy" | "no_answer" | "failed" | "refused" | "do_not_call") | null;
+                            lastReason: string | null;
+                            nextAttemptAt: string | null;
+                            callIds: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importCampaignContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    csv: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What was imported and what was refused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                        errors: {
+                            line: number;
+                            reason: string;
+                        }[];
+                        errorCount: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCampaignContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+                contactId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignContact"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportCampaignResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spaceId: string;
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The results, text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getCallRecording: {
         parameters: {
             query?: never;
@@ -4592,7 +5741,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                resource?: "space" | "member" | "agent" | "tool" | "phone_number" | "credential" | "webhook" | "api_key";
+                resource?: "space" | "member" | "agent" | "tool" | "phone_number" | "credential" | "webhook" | "api_key" | "campaign";
                 resourceId?: string;
                 action?: "created" | "updated" | "deleted";
             };
@@ -4626,7 +5775,7 @@ export interface operations {
                             /** @enum {string} */
                             action: "created" | "updated" | "deleted";
                             /** @enum {string} */
-                            resource: "space" | "member" | "agent" | "tool" | "phone_number" | "credential" | "webhook" | "api_key";
+                            resource: "space" | "member" | "agent" | "tool" | "phone_number" | "credential" | "webhook" | "api_key" | "campaign";
                             resourceId: string;
                             before: unknown | null;
                             after: unknown | null;

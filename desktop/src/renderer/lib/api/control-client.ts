@@ -26,9 +26,9 @@ export class ApiProblem extends Error {
   }
 }
 
-export function createControlClient(baseUrl: string, tokens: TokenSource): ControlClient {
-  const client = createClient<paths>({ baseUrl });
-  const auth: Middleware = {
+/** The signed-in user's bearer token on every request, and one retry after a renewal on 401 (shared by the console's clients). */
+export function bearerAuth(tokens: TokenSource): Middleware {
+  return {
     async onRequest({ request }) {
       const token = await tokens.accessToken();
       if (token) request.headers.set('authorization', `Bearer ${token}`);
@@ -45,7 +45,11 @@ export function createControlClient(baseUrl: string, tokens: TokenSource): Contr
       return options.fetch(retry);
     },
   };
-  client.use(auth);
+}
+
+export function createControlClient(baseUrl: string, tokens: TokenSource): ControlClient {
+  const client = createClient<paths>({ baseUrl });
+  client.use(bearerAuth(tokens));
   return client;
 }
 

@@ -1,15 +1,18 @@
 /**
- * Control's analytics tables in ClickHouse, applied by control at start (CREATE … IF NOT EXISTS,
- * like its PostgreSQL migrations). Modelled on Langfuse's ClickHouse schema: ReplacingMergeTree
- * keyed so a re-sent row replaces itself (`version` = when control wrote it), partitioned by month,
- * ordered by space then time — every dashboard query is one space over a time range.
+ * The analytics tables in ClickHouse, defined once: control applies them at start (CREATE … IF NOT
+ * EXISTS, like its PostgreSQL migrations) and the appliance writes the same statements into the
+ * stack's ClickHouse init file, so both agree on tables and columns. Modelled on Langfuse's
+ * ClickHouse schema: partitioned by month, ordered by space then time (every dashboard query is one
+ * space over a time range). Control writes a row once (it leaves out ids already stored); the
+ * ReplacingMergeTree (`version`) folds a copy two control processes could race into.
  *
  * Only what ClickHouse 18.16 (Debian) already accepts and current ClickHouse still accepts: no
  * DateTime64 (times are DateTime plus a UInt64 millisecond column), no LowCardinality, no Map, no
- * TTL, no query parameters. The rows are written by control, not by a Kafka engine table: control
- * checks each span's call against its call records first (see README, "Analytics").
+ * TTL, no query parameters. The rows are written by control (from `POST /v1/traces`, and in the stack
+ * from the Kafka topic the collector fills), not by a Kafka engine table: control checks each span's
+ * call against its call records first (see control's README, "Analytics").
  */
-export function analyticsClickHouseSchema(database: string): string[] {
+export function analyticsClickHouseSchema(database = 'speaknode'): string[] {
   const db = database.replace(/[^A-Za-z0-9_]/g, '');
   const placed = `space_id String, call_id String, agent_id String, channel String, phone_number String`;
   const span = `span_id String, trace_id String, start_time DateTime, start_ms UInt64`;

@@ -1,0 +1,295 @@
+/**
+ * The console's inbound webhook routes and a tool's Try it, end to end in Debian's Chromium: the
+ * web build served by a real control (embedded PostgreSQL or DATABASE_URL; its embedded issuer's
+ * login page), the real webhook receiver (in-process, its admin API reached through control's
+ * `/webhooks/…`), and the real agent worker (a process) running the tool. Screenshots of each
+ * page, light and dark, go to e2e/screenshots/ (gitignored).
+ */
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OidcVerifier } from '@speaknode/runtime/auth';
+import { hashPassword } from '@speaknode/runtime/embedded-issuer';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// The services' own test parts, reused: control's harness and worker process, the receiver's harness.
+import {
+  type AgentWorkerProcess,
+  freePort,
+  startAgentWorker,
+} from '../../services/control/src/testing/agent-worker-process.ts';
+import { startTestControl, type TestControl } from '../../services/control/src/testing/harness.ts';
+import { startTestReceiver, type TestReceiver } from '../../services/webhooks/src/testing/harness.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const desktopDir = fileURLToPath(new URL('..', import.meta.url));
+// Its own build folder: the other e2e file builds into out/web, maybe at the same time.
+const webDir = join(desktopDir, 'out/web-e2e-inbound');
+const screenshots = join(desktopDir, 'e2e/screenshots');
+const API_TOKEN = 'console-e2e-agent-token-0123456789';
+const ADMIN_PASSWORD = 'admin-e2e-password';
+const VIEWER_PASSWORD = 'viewer-e2e-password';
+const SIGNING_SECRET = 'crm-signing-secret-0123456789';
+
+interface BrowserGlobals {
+  document: { documentElement: { setAttribute(name: string, value: string): void } };
+}
+
+const visible = (locator: Locator) => locator.first().waitFor({ state: 'visible' });
+const text = (locator: Locator) => expect.poll(() => locator.textContent(), { timeout: 15_000 });
+
+if (!existsSync(CHROMIUM))
+  console.warn(`inbound routes e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+describe.skipIf(!existsSync(CHROMIUM))('inbound webhook routes and Try it in Chromium', () => {
+  let control: TestControl;
+  let receiver: TestReceiver;
+  let worker: AgentWorkerProcess;
+  let crm: Server;
+  let crmRequests: string[];
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  const browserLog: string[] = [];
+
+  beforeAll(async () => {
+    await build({
+      configFile: join(desktopDir, 'vite.web.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: webDir, emptyOutDir: true },
+    });
+    crmRequests = [];
+    crm = createServer((req, res) => {
+      crmRequests.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ships tomorrow' }));
+    });
+    await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
+    dataDir = await mkdtemp(join(tmpdir(), 'speaknode-inbound-e2e-'));
+    await writeFile(
+      join(dataDir, 'console-users.json'),
+      JSON.stringify({
+        users: [
+          { username: 'admin', passwordHash: await hashPassword(ADMIN_PASSWORD) },
+          { username: 'viewer', passwordHash: await hashPassword(VIEWER_PASSWORD) },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+    const [workerPort, receiverPort] = [await freePort(), await freePort()];
+    control = await startTestControl({
+      env: {
+        SPEAKNODE_DATA_DIR: dataDir,
+        SPEAKNODE_CONSOLE_DIR: webDir,
+        AGENT_URL: `http://127.0.0.1:${workerPort}`,
+        AGENT_API_TOKEN: API_TOKEN,
+        WEBHOOKS_URL: `http://127.0.0.1:${receiverPort}`,
+      },
+    });
+    // The receiver verifies the console user's token with control's issuer and asks control for the role.
+    receiver = await startTestReceiver({
+      port: receiverPort,
+      controlUrl: control.url,
+      publicBaseUrl: `http://127.0.0.1:${receiverPort}`,
+      adminVerifier: new OidcVerifier({ issuer: control.control.issuer, audience: 'speaknode-control' }),
+    });
+    worker = await startAgentWorker({
+      PORT: String(workerPort),
+      CONTROL_URL: control.url,
+      SPEAKNODE_OIDC_ISSUER: control.control.issuer,
+      SPEAKNODE_SERVICE_CLIENT_ID: 'test-agent',
+      SPEAKNODE_SERVICE_CLIENT_SECRET: 'test-agent-secret',
+      AGENT_API_TOKEN: API_TOKEN,
+    });
+    await mkdir(screenshots, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    page.setDefaultTimeout(15_000);
+    page.on('console', (message) => browserLog.push(`${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => browserLog.push(`pageerror: ${error.message}`));
+  }, 240_000);
+
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail' || !page) return;
+    await page.screenshot({ path: join(screenshots, 'inbound-failure.png'), fullPage: true }).catch(() => {});
+    console.error(
+      `page at failure: ${page.url()}\n${await page
+        .locator('body')
+        .textContent()
+        .catch(() => '')}`,
+    );
+    console.error(`browser console:\n${browserLog.join('\n')}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    await receiver?.close();
+    await control?.close();
+    crm?.closeAllConnections();
+    await new Promise<void>((resolve) => (crm ? crm.close(() => resolve()) : resolve()));
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await rm(webDir, { recursive: true, force: true });
+  });
+
+  async function signIn(username: string, password: string) {
+    await page.goto(`${control.url}/console/`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await visible(page.getByRole('button', { name: 'Sign out' }));
+  }
+
+  async function signOut() {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: /yes/i }).click();
+    await visible(page.getByRole('button', { name: 'Sign in' }));
+  }
+
+  async function shoot(name: string) {
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate((t) => {
+        (globalThis as unknown as BrowserGlobals).document.documentElement.setAttribute('data-theme', t);
+      }, theme);
+      await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`), fullPage: true });
+    }
+  }
+
+  let routePath = '';
+
+  it('tries a tool: refused by the address policy, then run once the space allows the host', async () => {
+    await signIn('admin', ADMIN_PASSWORD);
+    await page.getByLabel('New space name').fill('Support');
+    await page.getByRole('button', { name: 'Create space' }).click();
+    await text(page.getByRole('combobox', { name: 'Space' })).toMatch(/Support/);
+    await page.getByLabel('Subject').fill('viewer');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await visible(page.getByRole('cell', { name: 'viewer', exact: true }));
+
+    await page.getByRole('link', { name: 'Tools', exact: true }).click();
+    await page.getByRole('button', { name: 'New tool' }).click();
+    await page.getByLabel('Tool name').fill('lookup_order');
+    await page.getByLabel('Tool description').fill('Looks up an order by its id');
+    await page.getByLabel('Method').selectOption('GET');
+    await page
+      .getByLabel('URL template')
+      .fill(`http://127.0.0.1:${(crm.address() as AddressInfo).port}/orders/{order_id}`);
+    await page
+      .getByLabel('Parameters (JSON Schema)')
+      .fill(JSON.stringify({ type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'] }));
+    await page.getByRole('button', { name: 'Create tool' }).click();
+    await page.waitForURL(/#\/tools\/[0-9a-f-]{36}$/);
+    const toolPath = new URL(page.url()).hash;
+
+    const tryIt = page.getByRole('form', { name: 'Try it' });
+    await tryIt.getByLabel('Sample arguments (JSON)').fill('{"order_id": "A-17"}');
+    await tryIt.getByRole('button', { name: 'Run tool' }).click();
+    // The space allows no private hosts yet: refused, nothing sent.
+    await text(tryIt.getByRole('alert')).toMatch(/refused/);
+    expect(crmRequests).toEqual([]);
+    await shoot('tool-try-refused');
+
+    await page.getByRole('link', { name: 'Spaces' }).click();
+    await page.getByLabel('Tool host allow-list').fill('127.0.0.1');
+    await page.getByRole('button', { name: 'Save space' }).click();
+    await visible(page.getByText('Saved'));
+    await page.goto(`${control.url}/console/${toolPath}`);
+    await tryIt.getByLabel('Sample arguments (JSON)').fill('{"order_id": "A-17"}');
+    await tryIt.getByRole('button', { name: 'Run tool' }).click();
+    await text(tryIt.getByRole('region', { name: 'Tool answer' })).toContain('ships tomorrow');
+    await text(tryIt.getByRole('region', { name: 'Tool request' })).toContain('/orders/A-17');
+    expect(crmRequests).toEqual(['/orders/A-17']);
+    await shoot('tool-try');
+
+    // An unsaved change: Try it runs the saved tool, so it asks to save first.
+    await page.getByLabel('Tool description').fill('Changed');
+    await visible(tryIt.getByText('Save your changes first'));
+    expect(await tryIt.getByRole('button', { name: 'Run tool' }).isDisabled()).toBe(true);
+  }, 180_000);
+
+  it('creates an inbound route (a validation error beside its field), receives a delivery, shows dead letters', async () => {
+    await page.getByRole('link', { name: 'Inbound webhooks' }).click();
+    await visible(page.getByText(/No inbound routes in this space yet/));
+    await text(page.getByRole('region', { name: 'Dead letters' })).toMatch(/only a platform administrator/);
+    await shoot('inbound-empty');
+
+    await page.getByRole('button', { name: 'New route' }).click();
+    await page.getByLabel('Route key *').fill('No');
+    await page.getByLabel('Description').fill('CRM call outcomes');
+    await page.getByLabel('Signature header').fill('X-Hub-Signature-256');
+    await page.getByLabel('Signing secret').fill(SIGNING_SECRET);
+    await page.getByRole('button', { name: 'Create route' }).click();
+    const keyField = page.getByLabel('Route key *');
+    await expect.poll(() => keyField.getAttribute('aria-invalid')).toBe('true');
+    await text(page.locator(`[id="${await keyField.getAttribute('aria-describedby')}"]`)).toMatch(/3–64 characters/);
+    await shoot('inbound-route-validation-error');
+    await keyField.fill('crm-events');
+    await page.getByLabel('Routing rules (JSON)').fill(
+      JSON.stringify([
+        {
+          name: 'completed calls',
+          filters: [{ path: 'type', equals: 'call.completed' }],
+          transform: { idPath: 'id' },
+        },
+      ]),
+    );
+    await page.getByRole('button', { name: 'Create route' }).click();
+    await page.waitForURL(/#\/inbound\/crm-events$/);
+    routePath = new URL(page.url()).hash;
+    await text(page.getByLabel('Route address')).toBe(`${receiver.url}/in/crm-events`);
+    await visible(page.getByText(/Nothing received since the receiver started/));
+
+    // The sender posts, signed, and once unsigned.
+    const body = JSON.stringify({ type: 'call.completed', id: 'evt-1' });
+    const signature = `sha256=${createHmac('sha256', SIGNING_SECRET).update(body).digest('hex')}`;
+    const post = (headers: Record<string, string>) =>
+      fetch(`${receiver.url}/in/crm-events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    expect((await post({ 'x-hub-signature-256': signature })).status).toBe(202);
+    expect((await post({ 'x-hub-signature-256': 'sha256=00' })).status).toBe(403);
+    await page.getByRole('button', { name: 'Refresh deliveries' }).click();
+    const deliveries = page.getByRole('table', { name: 'Recent deliveries' });
+    await text(deliveries).toContain('inbound:crm-events:evt-1');
+    await text(deliveries).toContain('unauthorized');
+    await shoot('inbound-route');
+
+    // A saved change: the secret stays (not sent back), the description changes.
+    await page.getByLabel('Description').fill('CRM call outcomes (prod)');
+    await page.getByRole('button', { name: 'Save route' }).click();
+    await visible(page.getByText('Saved.'));
+    expect((await post({ 'x-hub-signature-256': signature })).status).toBe(202);
+
+    await page.getByRole('link', { name: '← Inbound webhooks' }).click();
+    await text(page.getByRole('table', { name: 'Inbound routes' })).toContain('CRM call outcomes (prod)');
+    await shoot('inbound-routes');
+    await signOut();
+  }, 180_000);
+
+  it('shows a viewer the route without edit controls', async () => {
+    await signIn('viewer', VIEWER_PASSWORD);
+    await page.goto(`${control.url}/console/${routePath}`);
+    await text(page.getByLabel('Route address')).toContain('/in/crm-events');
+    await expect.poll(() => page.getByLabel('Description').getAttribute('readonly')).not.toBeNull();
+    expect(await page.getByRole('button', { name: 'Save route' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Delete route' }).count()).toBe(0);
+    await shoot('inbound-route-as-viewer');
+  }, 120_000);
+});

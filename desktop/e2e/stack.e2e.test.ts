@@ -1,0 +1,237 @@
+/**
+ * The Stack pages end to end, in Debian's Chromium (playwright-core), through the WebSocket test
+ * transport: a `StackHost` with the real `stack:*` handlers on a private dockerd and a stand-in stack
+ * of busybox services. Drives the wizard to a running stack, watches a killed service come back on the
+ * dashboard, follows its logs (then 10,000 more lines), upgrades and verifies a bundle. Screenshots of
+ * each page go to e2e/screenshots/ (gitignored).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { containerName, writeBundle } from '@speaknode/appliance';
+import { importBusyboxImage, type PrivateEngine, startPrivateEngine } from '@speaknode/appliance/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type HostFixture,
+  stackHostFixture,
+  standInChoice,
+  TEST_IMAGES,
+  TEST_PROJECT,
+} from '../src/main/stack/testing.ts';
+import { type StackTransport, startStackTransport } from './stack-transport.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-sync',
+];
+const desktopDir = fileURLToPath(new URL('..', import.meta.url));
+const webDir = join(desktopDir, 'out/web-stack');
+const screenshots = join(desktopDir, 'e2e/screenshots');
+
+const started = existsSync(CHROMIUM)
+  ? await startPrivateEngine({ dirPrefix: '/tmp/h17-docker-' })
+  : { skip: `no Chromium at ${CHROMIUM}` };
+const engine: PrivateEngine | undefined = 'engine' in started ? started.engine : undefined;
+if (!engine) console.info(`stack e2e skipped: ${'skip' in started ? started.skip : ''}`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket transport', () => {
+  let f: HostFixture;
+  let transport: StackTransport;
+  let browser: Browser;
+  let page: Page;
+  const browserLog: string[] = [];
+  const shot = (name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const card = (service: string) => page.getByRole('listitem', { name: service, exact: true });
+
+  beforeAll(async () => {
+    await mkdir(screenshots, { recursive: true });
+    await build({ configFile: join(desktopDir, 'vite.web.config.ts'), logLevel: 'warn', build: { outDir: webDir } });
+    await importBusyboxImage(engine!.docker, TEST_IMAGES);
+    f = await stackHostFixture(engine!.socket);
+    transport = await startStackTransport({ host: f.host, hub: f.hub, webDir });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (m) => browserLog.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => browserLog.push(`pageerror: ${e.message}`));
+  }, 240_000);
+
+  afterAll(async () => {
+    if (browserLog.some((l) => l.startsWith('pageerror'))) console.info(browserLog.join('\n'));
+    await browser?.close();
+    await transport?.close();
+    f?.host.dispose();
+    if (f) await rm(f.stateDir, { recursive: true, force: true });
+    await engine?.stop();
+  }, 60_000);
+
+  it('the wizard: preflight with fixes, settings, install progress, done', async () => {
+    await page.goto(transport.pageUrl('stack/setup'));
+    const checks = page.getByRole('list', { name: 'Checks' });
+    await checks.getByText('engine', { exact: true }).waitFor();
+    await checks.getByText('init', { exact: true }).waitFor();
+    expect(await checks.textContent()).toContain('Fix: fill in the Settings step of this wizard');
+    await shot('stack-1-preflight');
+    await page.getByRole('button', { name: /^Continue/ }).click();
+
+    await page.getByLabel('Domain').fill('voice.example.test');
+    await page.getByLabel('control', { exact: true }).fill(String(await freePort()));
+    await page.getByLabel('OPENAI_API_KEY').fill('sk-e2e-secret');
+    expect(await page.getByLabel('OPENAI_API_KEY').getAttribute('type')).toBe('password');
+    await shot('stack-2-settings');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+
+    await page.getByRole('button', { name: 'Start the install' }).click();
+    await page.getByRole('heading', { name: 'Speaknode is running' }).waitFor({ timeout: 60_000 });
+    await shot('stack-4-done');
+    await page.getByRole('button', { name: '3. Install' }).click();
+    const services = page.getByRole('table', { name: 'Services' });
+    for (const name of ['db', 'api', 'web']) await services.getByRole('cell', { name, exact: true }).waitFor();
+    expect(await services.textContent()).toMatch(/healthy/);
+    await page.getByRole('table', { name: 'Images' }).getByText('present').first().waitFor();
+    await shot('stack-3-install');
+  });
+
+  it('the dashboard shows a killed service within a second, and restarts it', async () => {
+    await page.goto(transport.pageUrl('stack'));
+    for (const name of ['db', 'api', 'web']) await card(name).and(page.locator('[data-state="running"]')).waitFor();
+    await expect
+      .poll(
+        () =>
+          card('api')
+            .getByText(/^\d+(\.\d)? %$/)
+            .count(),
+        { timeout: 10_000 },
+      )
+      .toBe(1);
+    await shot('stack-5-dashboard');
+    const killedAt = Date.now();
+    await engine!.docker.getContainer(containerName(TEST_PROJECT, 'api')).kill();
+    await card('api').and(page.locator('[data-state="exited"]')).waitFor({ timeout: 5_000 });
+    const shownAfterMs = Date.now() - killedAt;
+    console.info(`killed api shown on the dashboard after ${shownAfterMs} ms`);
+    expect(shownAfterMs).toBeLessThan(1_000);
+    expect(await page.getByRole('status', { name: 'Stack health' }).textContent()).toMatch(/2\/3 up; not up: api/);
+    await shot('stack-6-dashboard-crashed');
+    await page.getByRole('button', { name: 'Restart api' }).click();
+    await card('api').and(page.locator('[data-state="running"]')).waitFor({ timeout: 20_000 });
+    await card('api').getByText('restarted: healthy').waitFor();
+    expect(await page.getByRole('status', { name: 'Stack health' }).textContent()).toMatch(/healthy \(3\/3\)/);
+  });
+
+  it('the logs viewer follows, searches, pauses, and stays responsive with 10,000 more lines', async () => {
+    await page.getByRole('link', { name: 'Logs of api' }).click();
+    const log = page.getByRole('log', { name: 'Log lines' });
+    await log
+      .getByText(/^tick \d+$/)
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.getByRole('searchbox', { name: 'Search' }).fill('tick 1');
+    await expect
+      .poll(async () => (await log.locator('.line').allTextContents()).every((t) => t.includes('tick 1')))
+      .toBe(true);
+    await shot('stack-7-logs');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+
+    // 10,000 lines at 1,000 per second through the same push path main uses, frames timed in the page.
+    const follow = f.pushes.filter((p) => p.kind === 'log').at(-1) as { followId: string };
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { frames: number[]; last: number; timing: boolean };
+      w.frames = [];
+      w.timing = true;
+      w.last = performance.now();
+      const loop = (t: number) => {
+        w.frames.push(t - w.last);
+        w.last = t;
+        if (w.timing) requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    });
+    for (let batch = 0; batch < 200; batch++) {
+      const lines = Array.from({ length: 50 }, (_, i) => ({
+        service: 'api',
+        stream: 'stdout' as const,
+        text: `burst ${batch * 50 + i} ${'x'.repeat(60)}`,
+      }));
+      f.hub.push({ kind: 'log', followId: follow.followId, lines });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await expect
+      .poll(
+        async () =>
+          Number((await page.getByRole('status', { name: 'Log summary' }).textContent())?.match(/(\d+) lines/)?.[1]),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBeGreaterThanOrEqual(10_000);
+    const frames = await page.evaluate(() => {
+      const w = globalThis as unknown as { frames: number[]; timing: boolean };
+      w.timing = false;
+      return w.frames.slice(1);
+    });
+    const worst = Math.max(...frames);
+    console.info(`logs viewer: ${frames.length} frames, worst ${worst.toFixed(1)} ms while 1,000 lines/s arrived`);
+    expect(await log.locator('.line').count()).toBeLessThan(200);
+    await log.getByText(/burst 9999/).waitFor();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await shot('stack-8-logs-10k');
+    await page.getByRole('button', { name: 'Resume' }).click();
+  });
+
+  it('upgrade shows what changes image by image and each service outcome', async () => {
+    standInChoice.apiTag = '2';
+    try {
+      await page.goto(transport.pageUrl('stack/upgrade'));
+      const changes = page.getByRole('table', { name: 'Changes' });
+      await changes.getByText('speaknode-test/busybox:2').waitFor();
+      await shot('stack-9-upgrade-plan');
+      await page.getByRole('button', { name: 'Upgrade', exact: true }).click();
+      await page.getByText(/Upgrade done in/).waitFor({ timeout: 60_000 });
+      expect(await changes.textContent()).toContain('upgraded');
+      await shot('stack-10-upgrade-done');
+    } finally {
+      standInChoice.apiTag = '1';
+    }
+  });
+
+  it('an offline bundle: a wrong checksum is refused with what to do, the right one verifies and loads', async () => {
+    const tarball = join(f.stateDir, 'bundle.tar');
+    await writeBundle(engine!.docker, [TEST_IMAGES[0]!], tarball);
+    const manifestPath = join(f.stateDir, 'bundle.json');
+    const manifest = await readFile(manifestPath, 'utf8');
+    await writeFile(manifestPath, manifest.replace(/"sha256": "[0-9a-f]+"/, `"sha256": "${'0'.repeat(64)}"`));
+    await page.goto(transport.pageUrl('stack/bundle'));
+    await page.getByLabel('Bundle file').fill(tarball);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /fails its checksum.*copy it again/ })
+      .waitFor();
+    await shot('stack-11-bundle-bad');
+    await writeFile(manifestPath, manifest);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText(/Checksum verified: 1 images/).waitFor();
+    await page.getByRole('button', { name: 'Load the images' }).click();
+    await page.getByText(/^Loaded\./).waitFor({ timeout: 30_000 });
+    await shot('stack-12-bundle-loaded');
+  });
+});
