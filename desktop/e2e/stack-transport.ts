@@ -8,7 +8,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { dirname, extname, join, normalize } from 'node:path';
 import type { WebSocket, WebSocketServer as WebSocketServerType } from 'ws';
 import type { IpcRegistrar } from '../src/main/ipc-handlers.ts';
 import { isAppUrl } from '../src/main/security.ts';
@@ -18,8 +18,12 @@ import { APP_ORIGIN } from '../src/shared/ipc.ts';
 
 type Listener = Parameters<IpcRegistrar['handle']>[1];
 
-// Through require: the desktop test config resolves with browser conditions, where `ws` has no server.
-const { WebSocketServer } = createRequire(import.meta.url)('ws') as { WebSocketServer: typeof WebSocketServerType };
+// ws's Node entry by its path: the desktop test workers resolve with the `browser` condition, where
+// `ws` is a stub without a server.
+const nodeRequire = createRequire(import.meta.url);
+const { WebSocketServer } = nodeRequire(join(dirname(nodeRequire.resolve('ws/package.json')), 'index.js')) as {
+  WebSocketServer: typeof WebSocketServerType;
+};
 
 export interface StackTransport {
   /** The web build's page, with `?stack-ws=` set: open this in the browser. */

@@ -153,16 +153,21 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     // 10,000 lines at 1,000 per second through the same push path main uses, frames timed in the page.
     const follow = f.pushes.filter((p) => p.kind === 'log').at(-1) as { followId: string };
     await page.evaluate(() => {
-      const w = globalThis as unknown as { frames: number[]; last: number; timing: boolean };
+      const w = globalThis as unknown as {
+        frames: number[];
+        last: number;
+        timing: boolean;
+        requestAnimationFrame(callback: (t: number) => void): number;
+      };
       w.frames = [];
       w.timing = true;
       w.last = performance.now();
       const loop = (t: number) => {
         w.frames.push(t - w.last);
         w.last = t;
-        if (w.timing) requestAnimationFrame(loop);
+        if (w.timing) w.requestAnimationFrame(loop);
       };
-      requestAnimationFrame(loop);
+      w.requestAnimationFrame(loop);
     });
     for (let batch = 0; batch < 200; batch++) {
       const lines = Array.from({ length: 50 }, (_, i) => ({
