@@ -23,6 +23,11 @@ const ABSENT_PARTS = [
   'LANGFUSE_BASE_URL',
   'LANGFUSE_PUBLIC_KEY',
   'LANGFUSE_SECRET_KEY',
+  // No ClickHouse image here either: control keeps its analytics in PostgreSQL.
+  'CLICKHOUSE_URL',
+  'CLICKHOUSE_USER',
+  'CLICKHOUSE_PASSWORD',
+  'CLICKHOUSE_DATABASE',
 ];
 
 /**
@@ -31,7 +36,8 @@ const ABSENT_PARTS = [
  * but for these variables), and an OpenAI-compatible LLM stand-in. Kafka, Keycloak, LiveKit and MinIO
  * have no image here, so: the bus is the PostgreSQL-backed one, control's embedded OIDC issuer stands
  * in for Keycloak (the other services get client-credentials clients from it, as in `npm start`),
- * recordings and voice are off, and the agent's spans go to control's OTLP endpoint.
+ * recordings and voice are off, analytics stay in PostgreSQL, and the agent's spans go to control's
+ * OTLP endpoint.
  */
 export function coreStack(full: ResolvedStack, llmPort = 8000): ResolvedStack {
   const kept = new Set<string>(CORE_SERVICES);
