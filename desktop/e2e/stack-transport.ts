@@ -4,7 +4,7 @@
  * as Electron would. Protocol: `{id, channel, args}` in; `{id, answer}` (the handler's
  * `{result} | {error}`) and `{push}` (every `StackPush`) out.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -57,8 +57,11 @@ export async function startStackTransport(options: {
       return;
     }
     const relative = normalize(decodeURIComponent(url.pathname.slice('/console/'.length))).replace(/^([/\\])+/, '');
-    const file = join(options.webDir, relative.startsWith('..') ? 'index.html' : relative || 'index.html');
-    if (!existsSync(file) || file.endsWith('/')) {
+    const file = join(
+      options.webDir,
+      relative.startsWith('..') || relative === '.' ? 'index.html' : relative || 'index.html',
+    );
+    if (!existsSync(file) || !statSync(file).isFile()) {
       response.writeHead(404).end('not found');
       return;
     }

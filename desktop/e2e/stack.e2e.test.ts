@@ -200,7 +200,7 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     await page.getByRole('button', { name: 'Resume' }).waitFor();
     await shot('stack-8-logs-10k');
     await page.getByRole('button', { name: 'Resume' }).click();
-  });
+  }, 90_000);
 
   it('upgrade shows what changes image by image and each service outcome', async () => {
     standInChoice.apiTag = '2';
