@@ -109,7 +109,7 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     await shot('stack-3-install');
   });
 
-  it('the dashboard shows a killed service from the engine's event stream, and restarts it', async () => {
+  it('the dashboard shows a killed service from the engine’s event stream, and restarts it', async () => {
     await page.goto(transport.pageUrl('stack'));
     for (const name of ['db', 'api', 'web']) await card(name).and(page.locator('[data-state="running"]')).waitFor();
     await expect
