@@ -325,7 +325,8 @@ suite('StackSupervisor against a real Docker Engine', () => {
       const t0 = Date.now();
       controller.abort();
       await expect(up).rejects.toThrow('up was cancelled');
-      expect(Date.now() - t0).toBeLessThan(5_000);
+      // At once, not after the 120 s health timeout it would otherwise wait (a wide bound: the box is loaded).
+      expect(Date.now() - t0).toBeLessThan(30_000);
       // second was created up front but never started.
       expect((await docker.getContainer(containerName('snabort', 'second')).inspect()).State.Status).toBe('created');
       // The next up (the definitions fixed meanwhile: healthy at once) takes it from there.
