@@ -128,12 +128,14 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     const shownAfterMs = Date.now() - killedAt;
     // Reported, not asserted: a time limit here would depend on the machine's load (the target is a bench's).
     console.info(`killed api shown on the dashboard after ${shownAfterMs} ms`);
-    expect(await page.getByRole('status', { name: 'Stack health' }).textContent()).toMatch(/2\/3 up; not up: api/);
+    // The summary follows the same push as the card; wait for its render rather than read it once.
+    const health = page.getByRole('status', { name: 'Stack health' });
+    await health.filter({ hasText: /2\/3 up; not up: api/ }).waitFor({ timeout: 5_000 });
     await shot('stack-6-dashboard-crashed');
     await page.getByRole('button', { name: 'Restart api' }).click();
     await card('api').and(page.locator('[data-state="running"]')).waitFor({ timeout: 20_000 });
     await card('api').getByText('restarted: healthy').waitFor();
-    expect(await page.getByRole('status', { name: 'Stack health' }).textContent()).toMatch(/healthy \(3\/3\)/);
+    await health.filter({ hasText: /healthy \(3\/3\)/ }).waitFor({ timeout: 10_000 });
   });
 
   it('the logs viewer follows, searches, pauses, and stays responsive with 10,000 more lines', async () => {
