@@ -104,7 +104,10 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     await page.getByRole('button', { name: '3. Install' }).click();
     const services = page.getByRole('table', { name: 'Services' });
     for (const name of ['db', 'api', 'web']) await services.getByRole('cell', { name, exact: true }).waitFor();
-    await services.getByText(/healthy/).first().waitFor();
+    await services
+      .getByText(/healthy/)
+      .first()
+      .waitFor();
     await page.getByRole('table', { name: 'Images' }).getByText('present').first().waitFor();
     await shot('stack-3-install');
   });
@@ -213,7 +216,10 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
       await shot('stack-9-upgrade-plan');
       await page.getByRole('button', { name: 'Upgrade', exact: true }).click();
       await page.getByText(/Upgrade done in/).waitFor({ timeout: 60_000 });
-      await changes.getByText(/upgraded/).first().waitFor();
+      await changes
+        .getByText(/upgraded/)
+        .first()
+        .waitFor();
       await shot('stack-10-upgrade-done');
     } finally {
       standInChoice.apiTag = '1';
