@@ -42,6 +42,10 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => shell.openExternal(url)));
 
   app.whenReady().then(() => {
+    // Control says whether it has LiveKit (voice tests); the renderer's CSP then lets the page reach it.
+    const livekitUrl = fetch(`${controlUrl}/console/config.json`, { signal: AbortSignal.timeout(5_000) })
+      .then(async (answer) => ((await answer.json()) as { livekitUrl?: string | null }).livekitUrl ?? null)
+      .catch(() => null);
     protocol.handle(APP_SCHEME, async (request) => {
       const target = appFileFor(request.url, rendererDir);
       if (!target) return new Response('not found', { status: 404 });
@@ -49,7 +53,7 @@ if (!app.requestSingleInstanceLock()) {
         return new Response(await readFile(target.file), {
           headers: {
             'content-type': target.contentType,
-            'content-security-policy': contentSecurityPolicy(controlUrl),
+            'content-security-policy': contentSecurityPolicy(controlUrl, await livekitUrl),
           },
         });
       } catch {

@@ -11,6 +11,8 @@ import { controlBaseUrl, desktopBridge } from '../platform.ts';
 export interface ConsoleAuthConfig {
   issuer: string;
   clientId: string;
+  /** The LiveKit URL voice tests join; null when control has no LiveKit configured. */
+  livekitUrl?: string | null;
 }
 
 export interface Tokens {
@@ -35,7 +37,7 @@ export class OidcSession {
   private listeners = new Set<(tokens: Tokens | undefined) => void>();
 
   constructor(
-    private readonly config: ConsoleAuthConfig,
+    readonly config: ConsoleAuthConfig,
     private readonly storage: Storage = globalThis.sessionStorage,
   ) {}
 
