@@ -142,21 +142,27 @@ describe.skipIf(!chromiumPresent('inbound routes e2e'))('inbound webhook routes 
     await page.getByLabel('Description').fill('CRM call outcomes');
     await page.getByLabel('Signature header').fill('X-Hub-Signature-256');
     await page.getByLabel('Signing secret').fill(SIGNING_SECRET);
+    // The routing rule, field by field: calls that completed, with the sender's event id; the
+    // filter's path mistyped first.
+    const rule = page.getByRole('group', { name: 'Rule 1', exact: true });
+    await rule.getByLabel('Rule name *').fill('completed calls');
+    await rule.getByRole('button', { name: 'Add filter to rule 1' }).click();
+    const filter = rule.getByRole('group', { name: 'Rule 1 filter 1' });
+    await filter.getByLabel('Field path').fill('the type');
+    await filter.getByLabel('Value').fill('call.completed');
+    await rule.getByLabel('Event id path').fill('id');
     await page.getByRole('button', { name: 'Create route' }).click();
+    const describedBy = async (field: ReturnType<typeof page.getByLabel>) =>
+      page.locator(`[id="${await field.getAttribute('aria-describedby')}"]`);
     const keyField = page.getByLabel('Route key *');
     await expect.poll(() => keyField.getAttribute('aria-invalid')).toBe('true');
-    await text(page.locator(`[id="${await keyField.getAttribute('aria-describedby')}"]`)).toMatch(/3–64 characters/);
+    await text(await describedBy(keyField)).toMatch(/3–64 characters/);
+    const pathField = filter.getByLabel('Field path');
+    await expect.poll(() => pathField.getAttribute('aria-invalid')).toBe('true');
+    await text(await describedBy(pathField)).toMatch(/dotted path/);
     await shoot('inbound-route-validation-error');
     await keyField.fill('crm-events');
-    await page.getByLabel('Routing rules (JSON)').fill(
-      JSON.stringify([
-        {
-          name: 'completed calls',
-          filters: [{ path: 'type', equals: 'call.completed' }],
-          transform: { idPath: 'id' },
-        },
-      ]),
-    );
+    await pathField.fill('type');
     await page.getByRole('button', { name: 'Create route' }).click();
     await page.waitForURL(/#\/inbound\/crm-events$/);
     routePath = new URL(page.url()).hash;

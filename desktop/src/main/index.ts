@@ -4,13 +4,15 @@
  * the renderer, which is the same app control serves at /console/.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { APP_ORIGIN, APP_SCHEME } from '../shared/ipc.ts';
 import { appFileFor, deepLinkTarget, withAppCors } from './app-protocol.ts';
+import { registerRefreshTokenHandlers } from './auth/refresh-token-handlers.ts';
 import { registerConsoleHandlers } from './console-handlers.ts';
 import { contentSecurityPolicy, hardenWebContents, isAppUrl, secureWebPreferences } from './security.ts';
-import { startStackSupervision } from './stack/electron-stack.ts';
+import { chooseConsoleSecretStore, startStackSupervision } from './stack/electron-stack.ts';
 
 const controlUrl = (process.env.SPEAKNODE_CONTROL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
@@ -69,6 +71,13 @@ if (!app.requestSingleInstanceLock()) {
       ipc: ipcMain,
       info: () => ({ version: app.getVersion(), controlUrl, platform: process.platform }),
       openExternal: (url) => shell.openExternal(url),
+    });
+    // The sign-in's refresh token: keychain or safeStorage, in its own place (not the stack's secrets).
+    registerRefreshTokenHandlers({
+      ipc: ipcMain,
+      isTrustedSender: isAppUrl,
+      controlUrl,
+      chooseStore: () => chooseConsoleSecretStore(join(app.getPath('userData'), 'console-sign-in')),
     });
     const stack = startStackSupervision({
       ipc: ipcMain,
