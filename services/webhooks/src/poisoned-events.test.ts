@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEvent, type EventEnvelope, Topics, TwilioCallStatus } from '@speaknode/contracts';
 import { OidcVerifier } from '@speaknode/runtime/auth';
-import { type Bus, openBus } from '@speaknode/runtime/bus';
+import { type Bus, openBus, refuseBadEnvelopes } from '@speaknode/runtime/bus';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +251,16 @@ describe('poisoned events on the real (PostgreSQL) bus', () => {
     const refusal = await database.pool.query(`SELECT '"\\u0000"'::jsonb`).catch((error: unknown) => error);
     expect(isRefusalOfEvents(refusal)).toBe(true);
     expect(isRefusalOfEvents(new Error('connect ECONNREFUSED 127.0.0.1:9092'))).toBe(false);
+    // The buses' own envelope check is recognised by its type, not by its wording.
+    const badEnvelope = (() => {
+      try {
+        refuseBadEnvelopes([{ id: 'no-type' }]);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isRefusalOfEvents(new Error('wrapped', { cause: badEnvelope }))).toBe(true);
+    expect(isRefusalOfEvents(new Error('refusing to publish a bad event envelope'))).toBe(false);
 
     // A bus that refuses one event the local check passes (as a newer bus version might): the real PostgreSQL error.
     const refusedId = valid(2_000).id;
