@@ -118,6 +118,22 @@ export async function timeCrashToCard(rig: StackRig, service: string): Promise<n
 }
 
 /**
+ * Records every animation frame's interval in `frameTimes` until `frameTiming` is false. Page code as text:
+ * tsx (the bench) names functions with a `__name` helper the page does not have.
+ */
+const FRAME_TIMER = `(() => {
+  globalThis.frameTimes = [];
+  globalThis.frameTiming = true;
+  let last = performance.now();
+  const loop = (t) => {
+    globalThis.frameTimes.push(t - last);
+    last = t;
+    if (globalThis.frameTiming) requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+})()`;
+
+/**
  * Pushes `seconds × perSecond` log lines to the page's follow (in batches every 50 ms, through the
  * same push path main uses) while the page times its animation frames; waits until the viewer counts
  * them all. Returns the frame intervals (ms). The page must show the logs viewer following `service`.
@@ -131,23 +147,7 @@ export async function timeLogFrames(
   const summary = rig.page.getByRole('status', { name: 'Log summary' });
   const counted = async () => Number((await summary.textContent())?.match(/(\d+) lines/)?.[1] ?? 0);
   const before = await counted();
-  await rig.page.evaluate(() => {
-    const w = globalThis as unknown as {
-      frames: number[];
-      last: number;
-      timing: boolean;
-      requestAnimationFrame(callback: (t: number) => void): number;
-    };
-    w.frames = [];
-    w.timing = true;
-    w.last = performance.now();
-    const loop = (t: number) => {
-      w.frames.push(t - w.last);
-      w.last = t;
-      if (w.timing) w.requestAnimationFrame(loop);
-    };
-    w.requestAnimationFrame(loop);
-  });
+  await rig.page.evaluate(FRAME_TIMER);
   const perBatch = Math.max(1, Math.round(options.perSecond / 20));
   const batches = Math.round((options.seconds * options.perSecond) / perBatch);
   const label = options.label ?? 'burst';
@@ -176,9 +176,9 @@ export async function timeLogFrames(
     { timeout: 30_000 },
   );
   const frames = await rig.page.evaluate(() => {
-    const w = globalThis as unknown as { frames: number[]; timing: boolean };
-    w.timing = false;
-    return w.frames.slice(1);
+    const w = globalThis as unknown as { frameTimes: number[]; frameTiming: boolean };
+    w.frameTiming = false;
+    return w.frameTimes.slice(1);
   });
   return { frames, lines };
 }

@@ -2,20 +2,22 @@
  * The Stack half of the IPC contract (`stack:*`): what main answers about the appliance it supervises
  * (doctor, init, up, status, logs, restart, upgrade, down, bundle) and what it pushes while it works
  * (`StackPush` on the `stack:events` channel). Types only: main, preload, renderer and the WebSocket
- * test transport share them. The shapes mirror the appliance's (`@speaknode/appliance`), which main
- * returns as they are; they are spelled out here so the renderer never imports Node code.
+ * test transport share them. What main returns as the appliance's supervisor reports it (service
+ * status, preflight checks, up and upgrade reports, log lines) is the appliance's own types, imported
+ * type-only from its Node-free `@speaknode/appliance/reports` (nothing of it reaches the renderer's
+ * bundle); the rest are the console's shapes.
  */
+import type {
+  LogLine,
+  PreflightCheck,
+  ServiceReport,
+  ServiceStatus,
+  UpgradeReport,
+  UpReport,
+} from '@speaknode/appliance/reports';
 import type { StackEvent } from '@speaknode/contracts';
 
-export type { StackEvent };
-
-export interface PreflightCheck {
-  name: string;
-  ok: boolean;
-  warning?: boolean;
-  detail: string;
-  fix?: string;
-}
+export type { LogLine, PreflightCheck, ServiceReport, ServiceStatus, StackEvent, UpgradeReport, UpReport };
 
 export interface SecretStoreInfo {
   kind: 'keychain' | 'file' | 'safe-storage';
@@ -76,21 +78,6 @@ export interface InitAnswer {
   secretStore: SecretStoreInfo;
 }
 
-export type ServiceState = 'running' | 'exited' | 'restarting' | 'created' | 'paused' | 'dead' | 'missing' | 'removing';
-
-export interface ServiceStatus {
-  service: string;
-  state: ServiceState;
-  health?: 'healthy' | 'unhealthy' | 'starting' | 'none';
-  exitCode?: number;
-  restarts: number;
-  startedAt?: string;
-  uptimeS?: number;
-  image: string;
-  current: boolean;
-  healthDetail?: string;
-}
-
 export interface ServiceStats {
   service: string;
   /** Percent of one CPU (100 = one core busy). */
@@ -110,27 +97,6 @@ export interface StackStatus {
   at: number;
 }
 
-export interface ServiceReport {
-  service: string;
-  action: 'created' | 'recreated' | 'started' | 'unchanged' | 'none';
-  outcome: 'healthy' | 'running' | 'completed' | 'failed' | 'skipped';
-  error?: string;
-  elapsedMs: number;
-  healthWaitMs?: number;
-}
-
-export interface UpReport {
-  ok: boolean;
-  durationMs: number;
-  services: ServiceReport[];
-}
-
-export interface UpgradeReport {
-  ok: boolean;
-  durationMs: number;
-  services: { service: string; result: 'unchanged' | 'upgraded' | 'rolled-back' | 'failed'; error?: string }[];
-}
-
 export interface UpgradePlan {
   changes: { service: string; from: string; to: string; change: 'image' | 'definition' | 'new' | 'none' }[];
 }
@@ -139,12 +105,6 @@ export interface BundleInfo {
   images: string[];
   bytes: number;
   sha256: string;
-}
-
-export interface LogLine {
-  service: string;
-  stream: 'stdout' | 'stderr';
-  text: string;
 }
 
 /** What main pushes on `stack:events`; `at` is main's clock (ms since the epoch). */
