@@ -38,6 +38,8 @@ export interface StackRig {
   page: Page;
   /** What the page logged (console messages and page errors). */
   browserLog: string[];
+  /** What the stand-in file chooser answers (`stack:bundle:choose`; undefined: cancelled), and how often it was asked. */
+  chooser: { path?: string; asked: number };
   close(): Promise<void>;
 }
 
@@ -51,7 +53,16 @@ export async function startStackRig(engine: PrivateEngine, options: { webDir: st
   });
   await importBusyboxImage(engine.docker, TEST_IMAGES);
   const f = await stackHostFixture(engine.socket);
-  const transport = await startStackTransport({ host: f.host, hub: f.hub, webDir: options.webDir });
+  const chooser: StackRig['chooser'] = { asked: 0 };
+  const transport = await startStackTransport({
+    host: f.host,
+    hub: f.hub,
+    webDir: options.webDir,
+    chooseBundle: async () => {
+      chooser.asked++;
+      return chooser.path;
+    },
+  });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const browserLog: string[] = [];
@@ -64,6 +75,7 @@ export async function startStackRig(engine: PrivateEngine, options: { webDir: st
     browser,
     page,
     browserLog,
+    chooser,
     close: async () => {
       await browser.close().catch(() => {});
       await transport.close().catch(() => {});

@@ -173,18 +173,29 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     const manifest = await readFile(manifestPath, 'utf8');
     await writeFile(manifestPath, manifest.replace(/"sha256": "[0-9a-f]+"/, `"sha256": "${'0'.repeat(64)}"`));
     await page.goto(rig.transport.pageUrl('stack/bundle'));
-    await page.getByLabel('Bundle file').fill(tarball);
-    await page.getByRole('button', { name: 'Verify' }).click();
+    const choose = page.getByRole('button', { name: 'Choose the bundle file…' });
+    // The person cancels the file chooser: nothing changes.
+    rig.chooser.path = undefined;
+    await choose.click();
+    await expect.poll(() => rig.chooser.asked).toBe(1);
+    await page.getByRole('button', { name: 'Choose the bundle file…', disabled: false }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByLabel('Bundle file').inputValue()).toBe('');
+    // They choose the tarball: its path is filled in and verified at once, and its checksum is wrong.
+    rig.chooser.path = tarball;
+    await choose.click();
     await page
       .getByRole('alert')
       .filter({ hasText: /fails its checksum.*copy it again/ })
       .waitFor();
+    expect(await page.getByLabel('Bundle file').inputValue()).toBe(tarball);
     await shot('stack-11-bundle-bad');
     await writeFile(manifestPath, manifest);
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByText(/Checksum verified: 1 images/).waitFor();
     await page.getByRole('button', { name: 'Load the images' }).click();
     await page.getByText(/^Loaded\./).waitFor({ timeout: 30_000 });
+    await page.getByLabel('Load progress').filter({ hasText: '1 of 1 images loaded' }).waitFor();
     await shot('stack-12-bundle-loaded');
   });
 });

@@ -142,6 +142,8 @@ export interface StackContract {
     args: [options: { removeVolumes: boolean; confirm?: string }];
     result: { removed: string[]; volumesRemoved: boolean };
   };
+  /** The OS file chooser (main's `dialog.showOpenDialog`) for a bundle's tarball or manifest; no path when cancelled. */
+  'stack:bundle:choose': { args: []; result: { path?: string } };
   'stack:bundle:verify': { args: [path: string]; result: BundleInfo };
   'stack:bundle:load': { args: [path: string]; result: BundleInfo };
   /** Cancels the running and waiting operations (or the one named). */
@@ -162,6 +164,7 @@ export const STACK_CHANNELS = [
   'stack:upgrade:plan',
   'stack:upgrade',
   'stack:down',
+  'stack:bundle:choose',
   'stack:bundle:verify',
   'stack:bundle:load',
   'stack:cancel',
