@@ -61,7 +61,9 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     await page.getByRole('button', { name: /^Continue/ }).click();
 
     await page.getByLabel('Domain').fill('voice.example.test');
-    await page.getByLabel('control', { exact: true }).fill(String(await freePort()));
+    const controlPort = await freePort();
+    await page.getByLabel('control', { exact: true }).fill(String(controlPort));
+    await page.getByLabel(/First admin.s email/).fill('it@example.test');
     await page.getByLabel('OPENAI_API_KEY').fill('sk-e2e-secret');
     expect(await page.getByLabel('OPENAI_API_KEY').getAttribute('type')).toBe('password');
     await shot('stack-2-settings');
@@ -69,7 +71,6 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
 
     await page.getByRole('button', { name: 'Start the install' }).click();
     await page.getByRole('heading', { name: 'Speaknode is running' }).waitFor({ timeout: 60_000 });
-    await shot('stack-4-done');
     await page.getByRole('button', { name: '3. Install' }).click();
     const services = page.getByRole('table', { name: 'Services' });
     for (const name of ['db', 'api', 'web']) await services.getByRole('cell', { name, exact: true }).waitFor();
@@ -78,7 +79,70 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
       .first()
       .waitFor();
     await page.getByRole('table', { name: 'Images' }).getByText('present').first().waitFor();
+    // In the stack's order (the dashboard's), not as the events came.
+    expect(await services.locator('tbody tr td:first-child').allTextContents()).toEqual(['db', 'api', 'web']);
     await shot('stack-3-install');
+
+    // Done: the first admin and the temporary password init generated (the one in the secret store,
+    // which Keycloak's realm import takes), then the admin console at the stack's control URL starts the
+    // sign-in. There is no Keycloak image here: the stack's control origin is answered by the web build
+    // and a stand-in issuer that records the authorization request (Keycloak's login is not run).
+    await page.getByRole('button', { name: '4. Done' }).click();
+    const firstAdmin = page.getByRole('region', { name: 'First admin' });
+    await firstAdmin.getByText('it@example.test').waitFor();
+    const secrets = JSON.parse(await readFile(join(rig.f.stateDir, 'secrets.json'), 'utf8')) as Record<string, string>;
+    expect(secrets.KEYCLOAK_FIRST_ADMIN_PASSWORD).toMatch(/.{12,}/);
+    expect(await firstAdmin.getByLabel('Temporary password').textContent()).toBe(secrets.KEYCLOAK_FIRST_ADMIN_PASSWORD);
+    await shot('stack-4-done');
+
+    const control = `http://voice.example.test:${controlPort}`;
+    const issuer = `${control}/realms/speaknode`;
+    const authorizations: URL[] = [];
+    await page.route(`${control}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      if (url.pathname === '/console/config.json') {
+        return route.fulfill({ json: { issuer, clientId: 'speaknode-console' } });
+      }
+      if (url.pathname === '/realms/speaknode/.well-known/openid-configuration') {
+        return route.fulfill({
+          json: {
+            issuer,
+            authorization_endpoint: `${issuer}/protocol/openid-connect/auth`,
+            token_endpoint: `${issuer}/protocol/openid-connect/token`,
+            jwks_uri: `${issuer}/protocol/openid-connect/certs`,
+            response_types_supported: ['code'],
+            code_challenge_methods_supported: ['S256'],
+          },
+        });
+      }
+      if (url.pathname === '/realms/speaknode/protocol/openid-connect/auth') {
+        authorizations.push(url);
+        return route.fulfill({ contentType: 'text/html', body: '<h1>Sign in to Speaknode (stand-in issuer)</h1>' });
+      }
+      // The admin console as control serves it: the web build.
+      const file = await page.request.fetch(
+        `${new URL(rig.transport.wsUrl.replace('ws:', 'http:')).origin}${url.pathname}`,
+      );
+      return route.fulfill({ response: file });
+    });
+    try {
+      await page.getByRole('button', { name: 'Open the admin console and sign in' }).click();
+      await page.getByRole('heading', { name: /stand-in issuer/ }).waitFor();
+      expect(authorizations).toHaveLength(1);
+      const asked = authorizations[0]!.searchParams;
+      expect(Object.fromEntries([...asked].filter(([k]) => k !== 'state' && k !== 'code_challenge'))).toEqual({
+        client_id: 'speaknode-console',
+        redirect_uri: `${control}/console/`,
+        response_type: 'code',
+        scope: 'openid profile email offline_access api',
+        code_challenge_method: 'S256',
+        login_hint: 'it@example.test',
+      });
+      expect(asked.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+      await shot('stack-4b-signin');
+    } finally {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }
   });
 
   it('the dashboard shows a killed service from the engine’s event stream, and restarts it', async () => {

@@ -61,6 +61,8 @@ export interface StackSettingsView {
   /** Which provider keys are stored; their values never leave main. */
   providerKeys: Record<ProviderKeyName, boolean>;
   project: string;
+  /** The stack's control URL, once set up. */
+  controlUrl?: string;
   secretStore?: SecretStoreInfo;
 }
 
@@ -76,6 +78,14 @@ export interface InitAnswer {
   providerKeys: ProviderKeyName[];
   files: string[];
   secretStore: SecretStoreInfo;
+  /** Where the stack's control API (and the admin console, at `/console/`) is reached. */
+  controlUrl: string;
+  /**
+   * The first admin (a Keycloak realm user) and the temporary password to show once: only in the
+   * answer of the init that generated it (Keycloak imports the realm at its first start; it asks for
+   * a new password at the first sign-in). Main keeps no copy outside the secret store.
+   */
+  firstAdmin?: { email: string; temporaryPassword: string };
 }
 
 export interface ServiceStats {

@@ -90,8 +90,11 @@ export class OidcSession {
     this.timer = setTimeout(() => void this.refresh(), inMs);
   }
 
-  /** Starts the sign-in. In a browser this leaves the page; in Electron it resolves signed in. */
-  async signIn(returnTo = globalThis.location?.hash ?? ''): Promise<void> {
+  /**
+   * Starts the sign-in. In a browser this leaves the page; in Electron it resolves signed in.
+   * `loginHint` (OIDC `login_hint`) prefills the issuer's username field, e.g. the first admin's email.
+   */
+  async signIn(returnTo = globalThis.location?.hash ?? '', options: { loginHint?: string } = {}): Promise<void> {
     const as = await this.authorizationServer();
     const bridge = desktopBridge();
     let redirectUri = `${globalThis.location.origin}/console/`;
@@ -111,6 +114,7 @@ export class OidcSession {
       state,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
     }).toString();
     const pending: Pending = { state, verifier, redirectUri, returnTo };
     if (!bridge) {
