@@ -58,6 +58,24 @@ CREATE TABLE analytics_latency_days (
   PRIMARY KEY (space_id, day_ms, agent_id, channel, phone_number, name, ms)
 );
 
+-- The same histogram over the whole space (no agent, channel or number): what a report without
+-- those filters reads, about a tenth of the rows.
+CREATE TABLE analytics_space_latency_days (
+  space_id uuid NOT NULL,
+  day_ms bigint NOT NULL,
+  name text NOT NULL,
+  ms integer NOT NULL,
+  eou integer NOT NULL DEFAULT 0,
+  stt integer NOT NULL DEFAULT 0,
+  llm_ttft integer NOT NULL DEFAULT 0,
+  llm_total integer NOT NULL DEFAULT 0,
+  tts_ttfb integer NOT NULL DEFAULT 0,
+  response integer NOT NULL DEFAULT 0,
+  interrupted_after integer NOT NULL DEFAULT 0,
+  tool integer NOT NULL DEFAULT 0,
+  PRIMARY KEY (space_id, day_ms, name, ms)
+);
+
 -- The facts stored before this migration, rolled up once (latencies rounded half up, as ingest does).
 INSERT INTO analytics_turn_days
 SELECT space_id, (start_ms / 86400000) * 86400000, agent_id, channel, phone_number, llm_provider, llm_model,
@@ -89,3 +107,8 @@ FROM (
   FROM analytics_tool_calls WHERE duration_ms IS NOT NULL
 ) x
 GROUP BY 1, 2, 3, 4, 5, 6, 7;
+
+INSERT INTO analytics_space_latency_days
+SELECT space_id, day_ms, name, ms, sum(eou), sum(stt), sum(llm_ttft), sum(llm_total), sum(tts_ttfb), sum(response),
+  sum(interrupted_after), sum(tool)
+FROM analytics_latency_days GROUP BY 1, 2, 3, 4;

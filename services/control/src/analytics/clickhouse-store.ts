@@ -8,12 +8,7 @@
  * anyway. Percentiles are nearest-rank, the PostgreSQL store's `percentile_disc` (see `LEVELS`).
  */
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import {
-  ANALYTICS_LATENCY_COLUMNS,
-  ANALYTICS_ROLLUP_MS,
-  analyticsClickHouseSchema,
-  type Percentiles,
-} from '@speaknode/contracts';
+import { ANALYTICS_LATENCY_COLUMNS, analyticsClickHouseSchema, type Percentiles } from '@speaknode/contracts';
 import type { CallRef, CallTelemetryFact, Placed, ToolFact, TurnFact } from './facts.ts';
 import { assembleCallTurns } from './postgres-store.ts';
 import {
@@ -25,6 +20,7 @@ import {
   type ReportData,
   type ReportFilter,
   rollupRange,
+  STAGE_COLUMNS,
   type UsageGroup,
 } from './store.ts';
 
@@ -87,20 +83,11 @@ const ROLLUP_VIEWS: Array<[string, string, string]> = [
   ['analytics_turn_latency_mv', 'analytics_latency_days', 'analytics_turns'],
   ['analytics_tool_days_mv', 'analytics_tool_days', 'analytics_tool_calls'],
   ['analytics_tool_latency_mv', 'analytics_latency_days', 'analytics_tool_calls'],
+  ['analytics_turn_space_latency_mv', 'analytics_space_latency_days', 'analytics_turns'],
+  ['analytics_tool_space_latency_mv', 'analytics_space_latency_days', 'analytics_tool_calls'],
 ];
 
 const LAT = ANALYTICS_LATENCY_COLUMNS;
-const DAY = ANALYTICS_ROLLUP_MS;
-/** The raw turn columns of the stages, in `ANALYTICS_LATENCY_COLUMNS` order (then `tool`). */
-const STAGE_COLUMNS = [
-  'eou_delay_ms',
-  'stt_duration_ms',
-  'llm_ttft_ms',
-  'llm_duration_ms',
-  'tts_ttfb_ms',
-  'response_latency_ms',
-  'interrupted_after_ms',
-];
 const whole = (column: string) => `toUInt32(floor(assumeNotNull(${column}) + 0.5))`;
 
 /**
@@ -137,16 +124,18 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   /**
-   * Creates the database, tables and rollup views when missing. When the rollups are new (an install
-   * from before them), the facts already stored are rolled up once: those written before the views
-   * existed (`version`, the write time, below the moment the views were created).
+   * Creates the database, tables and rollup views when missing. A rollup table that is new (an
+   * install from before it) gets the facts already stored rolled up once: those written before its
+   * views existed (`version`, the write time, below the moment they were created).
    */
   async migrate(): Promise<void> {
-    const rollupsExisted = await this.tableExists('analytics_latency_days');
+    const tables = [...new Set(ROLLUP_VIEWS.map(([, table]) => table))];
+    const existed = new Set<string>();
+    for (const table of tables) if (await this.tableExists(table)) existed.add(table);
     const createdAt = Date.now();
     for (const query of analyticsClickHouseSchema(this.db)) await this.client.command({ query });
-    if (rollupsExisted) return;
     for (const [view, table, source] of ROLLUP_VIEWS) {
+      if (existed.has(table)) continue;
       const select = await this.viewSelect(view);
       if (!select) continue;
       await this.client.command({
@@ -369,7 +358,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   /** The rollups' whole days of the range, and the raw facts of its partial days (see `rollupRange`). */
-  private factWhere(f: ReportFilter): { rollup: string; raw: string } {
+  private factWhere(f: ReportFilter): { rollup: string; raw: string; latencyTable: string } {
     const { rollupFrom, rollupTo } = rollupRange(f);
     const filters = this.filters(f)
       .map((c) => ` AND ${c}`)
@@ -379,6 +368,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return {
       rollup: `space_id = ${lit(f.spaceId)} AND day_ms >= ${lit(rollupFrom)} AND day_ms < ${lit(rollupTo)}${filters}`,
       raw: `space_id = ${lit(f.spaceId)} AND ((${part(f.fromMs, rollupFrom)}) OR (${part(rollupTo, f.toMs)}))${filters}`,
+      // Without agent, channel or number filters the space-wide histogram holds the same counts.
+      latencyTable: filters ? 'analytics_latency_days' : 'analytics_space_latency_days',
     };
   }
 
@@ -393,7 +384,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // days, one row per (bucket, name, ms) with a count per stage.
     const histogram = `
       SELECT ${bucketOf('day_ms')} AS b, name, ms, ${LAT.map((c) => `${c} AS h_${c}`).join(', ')}
-      FROM ${db}.analytics_latency_days WHERE ${facts.rollup}
+      FROM ${db}.${facts.latencyTable} WHERE ${facts.rollup}
       UNION ALL
       SELECT ${bucketOf('start_ms')} AS b, '' AS name, ${whole('stage.2')} AS ms,
         ${LAT.slice(0, 7)

@@ -11,11 +11,13 @@ import type { CallTelemetryFact, Placed, ToolFact, TurnFact } from './facts.ts';
 import {
   type AnalyticsStore,
   bucketsFromRollup,
+  type CallGroup,
   foldCallGroups,
   foldUsageGroups,
   type ReportData,
   type ReportFilter,
   rollupRange,
+  STAGE_COLUMNS,
 } from './store.ts';
 
 const LEVELS = 'ARRAY[0.5, 0.9, 0.99]::float8[]';
@@ -38,26 +40,18 @@ const dayOf = (column: string) => `(${column} / ${DAY}) * ${DAY}`;
 const whole = (column: string) => `floor(${column} + 0.5)::integer`;
 const KEY = 'space_id, day_ms, agent_id, channel, phone_number';
 const PROVIDERS = 'llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model';
-/** The turn stages' raw columns, in `ANALYTICS_LATENCY_COLUMNS` order (then `tool`). */
-const STAGE_COLUMNS = [
-  'eou_delay_ms',
-  'stt_duration_ms',
-  'llm_ttft_ms',
-  'llm_duration_ms',
-  'tts_ttfb_ms',
-  'response_latency_ms',
-  'interrupted_after_ms',
-];
 const LAT = ANALYTICS_LATENCY_COLUMNS;
+const REPORT_WORK_MEM = '64MB';
 /** `SET c = table.c + excluded.c` for each column. */
 const adding = (table: string, columns: readonly string[]) =>
   columns.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
 
 /**
- * Nearest-rank percentiles per group from a histogram CTE `m(g, ms, <columns>)`: the smallest ms whose
- * cumulative count reaches ⌈p·n⌉ (`<column>_n`, `<column>_p`).
+ * Nearest-rank percentiles per group from a histogram CTE `source(g, ms, <columns>)`: the smallest ms
+ * whose cumulative count reaches ⌈p·n⌉. A CTE `name` of running sums and the SELECT of one row per
+ * group (`g`, `<column>_n`, `<column>_p`).
  */
-function histogramPercentiles(columns: readonly string[]): string {
+function histogramPercentiles(source: string, name: string, columns: readonly string[]) {
   const windows = columns
     .map((c) => `sum(${c}) OVER (PARTITION BY g ORDER BY ms) AS ${c}_cum, sum(${c}) OVER (PARTITION BY g) AS ${c}_all`)
     .join(', ');
@@ -69,8 +63,10 @@ function histogramPercentiles(columns: readonly string[]): string {
           .join(', ')}] AS ${c}_p`,
     )
     .join(', ');
-  return `c AS (SELECT g, ms, ${windows} FROM m)
-    SELECT g, ${picks} FROM c GROUP BY g`;
+  return {
+    cte: `${name} AS (SELECT g, ms, ${windows} FROM ${source})`,
+    select: `SELECT g, ${picks} FROM ${name} GROUP BY g`,
+  };
 }
 
 export class PostgresAnalyticsStore implements AnalyticsStore {
@@ -79,6 +75,26 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async close(): Promise<void> {}
+
+  /**
+   * A report query, read-only, with room to aggregate in memory (`work_mem`; the default 4 MB spills
+   * the histogram's hash tables to disk) and without JIT (compiling costs more than these queries
+   * run).
+   */
+  private async read(sql: string, params: unknown[]): Promise<pg.QueryResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(`BEGIN READ ONLY; SET LOCAL work_mem = '${REPORT_WORK_MEM}'; SET LOCAL jit = off`);
+      const result = await client.query(sql, params);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
 
   /**
    * One statement per kind: the raw insert (`ON CONFLICT DO NOTHING`) and the rollup upserts of the
@@ -126,12 +142,22 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
            INSERT INTO analytics_latency_days AS l (${KEY}, name, ms, ${LAT.slice(0, 7).join(', ')})
            SELECT ${KEY}, '', ${whole('v.value')} AS ms,
              ${LAT.slice(0, 7)
-               .map((c, i) => `count(*) FILTER (WHERE v.stage = ${i + 1})`)
+               .map((_, i) => `count(*) FILTER (WHERE v.stage = ${i + 1})`)
                .join(', ')}
            FROM ins, LATERAL (VALUES ${stages}) AS v (stage, value)
            WHERE v.value IS NOT NULL
            GROUP BY ${KEY}, 7 ORDER BY ${KEY}, 7
-           ON CONFLICT (${KEY}, name, ms) DO UPDATE SET ${adding('l', LAT.slice(0, 7))})
+           ON CONFLICT (${KEY}, name, ms) DO UPDATE SET ${adding('l', LAT.slice(0, 7))}),
+         space_latency AS (
+           INSERT INTO analytics_space_latency_days AS l (space_id, day_ms, name, ms, ${LAT.slice(0, 7).join(', ')})
+           SELECT space_id, day_ms, '', ${whole('v.value')} AS ms,
+             ${LAT.slice(0, 7)
+               .map((_, i) => `count(*) FILTER (WHERE v.stage = ${i + 1})`)
+               .join(', ')}
+           FROM ins, LATERAL (VALUES ${stages}) AS v (stage, value)
+           WHERE v.value IS NOT NULL
+           GROUP BY space_id, day_ms, 4 ORDER BY space_id, day_ms, 4
+           ON CONFLICT (space_id, day_ms, name, ms) DO UPDATE SET ${adding('l', LAT.slice(0, 7))})
          SELECT count(*) FROM ins`,
         [JSON.stringify(turns)],
       );
@@ -159,7 +185,13 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
            SELECT ${KEY}, name, ${whole('duration_ms')} AS ms, count(*)
            FROM ins WHERE duration_ms IS NOT NULL
            GROUP BY ${KEY}, name, 7 ORDER BY ${KEY}, name, 7
-           ON CONFLICT (${KEY}, name, ms) DO UPDATE SET ${adding('l', ['tool'])})
+           ON CONFLICT (${KEY}, name, ms) DO UPDATE SET ${adding('l', ['tool'])}),
+         space_latency AS (
+           INSERT INTO analytics_space_latency_days AS l (space_id, day_ms, name, ms, tool)
+           SELECT space_id, day_ms, name, ${whole('duration_ms')} AS ms, count(*)
+           FROM ins WHERE duration_ms IS NOT NULL
+           GROUP BY space_id, day_ms, name, 4 ORDER BY space_id, day_ms, name, 4
+           ON CONFLICT (space_id, day_ms, name, ms) DO UPDATE SET ${adding('l', ['tool'])})
          SELECT count(*) FROM ins`,
         [JSON.stringify(tools)],
       );
@@ -183,7 +215,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
    * WHERE for the rollups (whole days) and the raw facts (the partial days at the edges), same params:
    * $1 space, $2 from, $3 to, $4 rollup from, $5 rollup to, then the filters.
    */
-  private factWhere(f: ReportFilter): { rollup: string; raw: string; params: unknown[] } {
+  private factWhere(f: ReportFilter): { rollup: string; raw: string; params: unknown[]; latencyTable: string } {
     const { rollupFrom, rollupTo } = rollupRange(f);
     const params: unknown[] = [f.spaceId, f.fromMs, f.toMs, rollupFrom, rollupTo];
     let filters = '';
@@ -194,6 +226,8 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       rollup: `space_id = $1 AND day_ms >= $4 AND day_ms < $5${filters}`,
       raw: `space_id = $1 AND (start_ms >= $2 AND start_ms < $4 OR start_ms >= $5 AND start_ms < $3)${filters}`,
       params,
+      // Without agent, channel or number filters the space-wide histogram holds the same counts.
+      latencyTable: filters ? 'analytics_latency_days' : 'analytics_space_latency_days',
     };
   }
 
@@ -226,45 +260,54 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     // The latency histogram of the range: the rollup's whole days and the edges' raw facts, one row
     // per (bucket, name, ms) with a count per stage.
     const stages = STAGE_COLUMNS.map((c, i) => `(${i + 1}, t.${c})`).join(', ');
+    // Per-bucket figures from the histogram only for day buckets (else one group).
+    const hb = (column: string) => (byDay ? bucketOf(column) : '0::bigint');
     const histogram = `h AS (
-        SELECT ${bucketOf('day_ms')} AS b, name, ms, ${LAT.join(', ')}
-        FROM analytics_latency_days WHERE ${facts.rollup}
+        SELECT ${hb('day_ms')} AS b, name, ms, ${LAT.join(', ')}
+        FROM ${facts.latencyTable} WHERE ${facts.rollup}
         UNION ALL
-        SELECT ${bucketOf('t.start_ms')}, '', ${whole('v.value')},
+        SELECT ${hb('t.start_ms')}, '', ${whole('v.value')},
           ${LAT.slice(0, 7)
             .map((_, i) => `(v.stage = ${i + 1})::int`)
             .join(', ')}, 0
         FROM analytics_turns t, LATERAL (VALUES ${stages}) AS v (stage, value)
         WHERE ${facts.raw.replace(/(agent_id|channel|phone_number|space_id|start_ms)\b/g, 't.$1')} AND v.value IS NOT NULL
         UNION ALL
-        SELECT ${bucketOf('start_ms')}, name, ${whole('duration_ms')}, 0, 0, 0, 0, 0, 0, 0, 1
+        SELECT ${hb('start_ms')}, name, ${whole('duration_ms')}, 0, 0, 0, 0, 0, 0, 0, 1
         FROM analytics_tool_calls WHERE ${facts.raw} AND duration_ms IS NOT NULL)`;
-    // Seven queries at once (each on its own connection): calls by bucket and end reason (totals,
-    // outcomes and buckets are sums of those), concurrency, turn counts and usage by bucket and
-    // provider combination, tool counts, every percentile, and the per-bucket response latency.
-    const [callGroups, peaks, turnGroups, tools, latency, responseBuckets] = await Promise.all([
-      this.pool.query(
-        `SELECT (${msOf(CALL_START)} / ${step}) * ${step} AS b, coalesce(end_reason, status) AS reason,
-           count(*)::int AS calls, coalesce(sum(duration_seconds), 0)::float8 AS seconds
-         FROM calls WHERE ${calls.sql} GROUP BY 1, 2`,
-        calls.params,
-      ),
-      this.pool.query(
-        `WITH iv AS (
-           SELECT ${msOf('started_at')} AS s, ${msOf('ended_at')} AS e FROM calls
-           WHERE ${calls.sql} AND started_at IS NOT NULL AND ended_at IS NOT NULL),
+    // Four queries at once (five with hour buckets; each on its own connection): the ended calls (by
+    // bucket and end reason: totals, outcomes and buckets are sums of those; concurrency), turn counts
+    // and usage by bucket and provider combination, tool counts, every percentile.
+    const totals = histogramPercentiles('mt', 'ct', LAT);
+    const perBucket = histogramPercentiles('mr', 'cr', ['response']);
+    const [callFigures, turnGroups, tools, latencies, hourBuckets] = await Promise.all([
+      // One scan of the ended calls: counts and minutes by bucket × end reason, and per bucket the
+      // peak concurrency (each call's interval clipped to the bucket and the range, +1 at its start and
+      // −1 at its end, an end before a start at the same instant, running sum, maximum).
+      this.read(
+        `WITH c AS MATERIALIZED (
+           SELECT (${msOf(CALL_START)} / ${step}) * ${step} AS b, coalesce(end_reason, status) AS reason,
+             duration_seconds, ${msOf('started_at')} AS s, ${msOf('ended_at')} AS e
+           FROM calls WHERE ${calls.sql}),
+         groups AS (
+           SELECT b, reason, count(*)::int AS calls, coalesce(sum(duration_seconds), 0)::float8 AS seconds
+           FROM c GROUP BY 1, 2),
          pieces AS (
-           SELECT b, greatest(s, b, $2::bigint) AS ps, least(e, b + ${step}, $3::bigint) AS pe
-           FROM iv, generate_series((s / ${step}) * ${step}, (e / ${step}) * ${step}, ${step}::bigint) AS b),
+           SELECT p AS b, greatest(s, p, $2::bigint) AS ps, least(e, p + ${step}, $3::bigint) AS pe
+           FROM c, generate_series((s / ${step}) * ${step}, (e / ${step}) * ${step}, ${step}::bigint) AS p
+           WHERE s IS NOT NULL AND e IS NOT NULL),
          ev AS (
            SELECT b, ps AS t, 1 AS d FROM pieces WHERE pe > ps
-           UNION ALL SELECT b, pe AS t, -1 AS d FROM pieces WHERE pe > ps)
-         SELECT b, max(c)::int AS peak FROM (
-           SELECT b, sum(d) OVER (PARTITION BY b ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS c FROM ev) run
-         GROUP BY b`,
+           UNION ALL SELECT b, pe AS t, -1 AS d FROM pieces WHERE pe > ps),
+         peaks AS (
+           SELECT b, max(n)::int AS peak FROM (
+             SELECT b, sum(d) OVER (PARTITION BY b ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS n FROM ev) run
+           GROUP BY b)
+         SELECT (SELECT coalesce(json_agg(groups), '[]') FROM groups) AS groups,
+           (SELECT coalesce(json_agg(peaks), '[]') FROM peaks) AS peaks`,
         calls.params,
       ),
-      this.pool.query(
+      this.read(
         `SELECT b, ${PROVIDERS}, sum(turns)::float8 AS turns, sum(interrupted)::float8 AS interrupted,
            sum(prompt)::float8 AS prompt, sum(completion)::float8 AS completion, sum(audio_ms)::float8 AS audio_ms,
            sum(characters)::float8 AS characters
@@ -281,7 +324,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
          GROUP BY b, ${PROVIDERS}`,
         facts.params,
       ),
-      this.pool.query(
+      this.read(
         `SELECT name, sum(calls)::int AS calls, sum(errors)::int AS errors FROM (
            SELECT name, calls, errors FROM analytics_tool_days WHERE ${facts.rollup}
            UNION ALL
@@ -289,23 +332,21 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
          GROUP BY name`,
         facts.params,
       ),
-      this.pool.query(
+      // Every percentile in one query: the histogram summed per (name, ms) for the totals and, for day
+      // buckets, per (bucket, ms) for the response latency per bucket.
+      this.read(
         `WITH ${histogram},
-         m AS (SELECT name AS g, ms, ${LAT.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM h GROUP BY name, ms),
-         ${histogramPercentiles(LAT)}`,
+         mt AS (SELECT name AS g, ms, ${LAT.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM h GROUP BY name, ms),
+         mr AS (SELECT b AS g, ms, sum(response) AS response FROM h WHERE name = '' AND response > 0 GROUP BY b, ms),
+         ${totals.cte}, ${perBucket.cte}
+         SELECT (SELECT json_agg(x) FROM (${totals.select}) x) AS totals,
+           ${byDay ? `(SELECT json_agg(y) FROM (${perBucket.select}) y)` : 'NULL::json'} AS buckets`,
         facts.params,
       ),
-      // Per bucket only the response latency: from the histogram when buckets are days, else (hours)
-      // from the raw facts.
+      // Hour buckets: the turns and response latency per bucket from the raw turns.
       byDay
-        ? this.pool.query(
-            `WITH ${histogram},
-             m AS (SELECT b AS g, ms, sum(response) AS response FROM h WHERE name = '' GROUP BY b, ms
-               HAVING sum(response) > 0),
-             ${histogramPercentiles(['response'])}`,
-            facts.params,
-          )
-        : this.pool.query(
+        ? Promise.resolve({ rows: [] as Record<string, unknown>[] })
+        : this.read(
             `SELECT (start_ms / ${step}) * ${step} AS g, count(*)::int AS turns, ${pct('response_latency_ms', 'response')}
              FROM analytics_turns WHERE ${this.rawWhere(f).sql} GROUP BY 1`,
             this.rawWhere(f).params,
@@ -329,9 +370,13 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       }
       return row;
     };
-    const callFold = foldCallGroups(callGroups.rows);
+    const { groups: callGroups, peaks } = callFigures.rows[0] as {
+      groups: CallGroup[];
+      peaks: Array<{ b: number; peak: number }>;
+    };
+    const callFold = foldCallGroups(callGroups);
     for (const [b, r] of callFold.buckets) Object.assign(bucket(b), { calls: r.calls, durationSeconds: r.seconds });
-    for (const r of peaks.rows) bucket(r.b).peakConcurrency = r.peak;
+    for (const r of peaks) bucket(r.b).peakConcurrency = r.peak;
     let turns = 0;
     let interrupted = 0;
     for (const r of turnGroups.rows) {
@@ -339,12 +384,16 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       interrupted += r.interrupted;
       if (byDay) bucket(r.b).turns += r.turns;
     }
-    for (const r of responseBuckets.rows) {
+    const { totals: latency, buckets: responseBuckets } = latencies.rows[0] as {
+      totals: Array<Record<string, unknown>> | null;
+      buckets: Array<Record<string, unknown>> | null;
+    };
+    for (const r of [...(responseBuckets ?? []), ...hourBuckets.rows]) {
       const row = bucket(r.g);
       row.response = percentiles(r, 'response');
-      if (!byDay) row.turns = r.turns;
+      if (!byDay) row.turns = Number(r.turns);
     }
-    const latencyOf = (name: string) => latency.rows.find((r) => r.g === name) ?? {};
+    const latencyOf = (name: string) => (latency ?? []).find((r) => r.g === name) ?? {};
     const t = latencyOf('');
     return {
       calls: callFold.calls,

@@ -3,7 +3,7 @@
  * clickhouse-store.ts). A store writes placed facts and answers the raw aggregates; report.ts turns
  * those into the API's answer, so rates, rounding and cost are computed once.
  */
-import { ANALYTICS_ROLLUP_MS, type CallTurns, type Percentiles } from '@speaknode/contracts';
+import { ANALYTICS_LATENCY_STAGES, ANALYTICS_ROLLUP_MS, type CallTurns, type Percentiles } from '@speaknode/contracts';
 import type { Placed } from './facts.ts';
 
 export interface ReportFilter {
@@ -149,3 +149,6 @@ export function rollupRange(f: ReportFilter): { rollupFrom: number; rollupTo: nu
 
 /** Per-bucket figures can come from the day rollups only when buckets are days. */
 export const bucketsFromRollup = (f: ReportFilter) => f.bucketMs % ANALYTICS_ROLLUP_MS === 0;
+
+/** The raw turn columns of the latency stages, in contracts' `ANALYTICS_LATENCY_COLUMNS` order (then `tool`). */
+export const STAGE_COLUMNS = ANALYTICS_LATENCY_STAGES.map(([, raw]) => raw);
