@@ -262,7 +262,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     const stages = STAGE_COLUMNS.map((c, i) => `(${i + 1}, t.${c})`).join(', ');
     // Per-bucket figures from the histogram only for day buckets (else one group).
     const hb = (column: string) => (byDay ? bucketOf(column) : '0::bigint');
-    const histogram = `h AS (
+    const histogram = `h AS NOT MATERIALIZED (
         SELECT ${hb('day_ms')} AS b, name, ms, ${LAT.join(', ')}
         FROM ${facts.latencyTable} WHERE ${facts.rollup}
         UNION ALL
