@@ -3,18 +3,10 @@
  * real control whose dialler runs on its own timer, placing calls through Twilio's REST API (the
  * official `twilio` package against control's local Twilio fake) and LiveKit's Twirp API (control's
  * fake). The callee's side is Twilio's status callbacks, handed to control's call lifecycle as the
- * webhook receiver would. Sign-in and the control start are copied from admin-pages.e2e.test.ts
- * (a shared harness is on its way). Screenshots, light and dark, go to
- * e2e/screenshots/campaigns-*.png (gitignored).
+ * webhook receiver would. The build, control, Chromium and sign-in come from console-harness.ts.
+ * Screenshots, light and dark, go to e2e/screenshots/campaigns-*.png (gitignored).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { hashPassword } from '@speaknode/runtime/embedded-issuer';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT_SID,
@@ -28,21 +20,17 @@ import {
 import { FakeLivekitServer } from '../../services/control/src/livekit/testing/fake-livekit-server.ts';
 import { FakeTwilioServer } from '../../services/control/src/outbound/testing/fake-twilio-server.ts';
 import { agentBody } from '../../services/control/src/testing/fixtures.ts';
-import { startTestControl, type TestControl } from '../../services/control/src/testing/harness.ts';
+import {
+  type BrowserGlobals,
+  type ConsoleBrowser,
+  type ConsoleServers,
+  chromiumPresent,
+  openConsoleBrowser,
+  startConsoleServers,
+  text as textOf,
+  visible,
+} from './console-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const desktopDir = fileURLToPath(new URL('..', import.meta.url));
-const webDir = join(desktopDir, 'out/web');
-const screenshots = join(desktopDir, 'e2e/screenshots');
 const ADMIN_PASSWORD = 'campaigns-e2e-admin-password';
 const VIEWER_PASSWORD = 'campaigns-e2e-viewer-password';
 /** Three good rows, one number libphonenumber refuses (line 4), one without the agent’s {{first_name}} (line 5). */
@@ -55,46 +43,28 @@ const CSV = [
   '+442079460004,Dee,"calls back, often"',
 ].join('\n');
 
-interface BrowserGlobals {
-  document: { documentElement: { setAttribute(name: string, value: string): void } };
-  sessionStorage: { getItem(key: string): string | null };
-  localStorage: { getItem(key: string): string | null };
-}
+const text = (locator: Parameters<typeof textOf>[0]) => textOf(locator, 20_000);
 
-const visible = (locator: Locator) => locator.first().waitFor({ state: 'visible' });
-const text = (locator: Locator) => expect.poll(() => locator.textContent(), { timeout: 20_000 });
-
-if (!existsSync(CHROMIUM)) console.warn(`console campaigns e2e skipped: no Chromium at ${CHROMIUM}`);
-
-describe.skipIf(!existsSync(CHROMIUM))('the console’s Campaigns pages in Chromium', () => {
-  let control: TestControl;
+describe.skipIf(!chromiumPresent('console campaigns e2e'))('the console’s Campaigns pages in Chromium', () => {
+  let servers: ConsoleServers;
+  let control: ConsoleServers['control'];
   let lk: FakeLivekitServer;
   let tw: FakeTwilioServer;
-  let browser: Browser;
-  let page: Page;
-  let dataDir: string;
+  let ui: ConsoleBrowser;
+  let page: ConsoleBrowser['page'];
+  let shoot: ConsoleBrowser['shoot'];
   let campaignUrl = '';
-  const browserLog: string[] = [];
 
   beforeAll(async () => {
-    await build({ configFile: join(desktopDir, 'vite.web.config.ts'), logLevel: 'warn' });
     lk = await new FakeLivekitServer(LK_KEY, LK_SECRET).start();
     tw = await new FakeTwilioServer({ [ACCOUNT_SID]: AUTH_TOKEN }).start();
-    dataDir = await mkdtemp(join(tmpdir(), 'speaknode-console-campaigns-e2e-'));
-    await writeFile(
-      join(dataDir, 'console-users.json'),
-      JSON.stringify({
-        users: [
-          { username: 'admin', passwordHash: await hashPassword(ADMIN_PASSWORD) },
-          { username: 'viewer', passwordHash: await hashPassword(VIEWER_PASSWORD) },
-        ],
-      }),
-      { mode: 0o600 },
-    );
-    control = await startTestControl({
+    servers = await startConsoleServers({
+      outDir: 'web-e2e-campaigns',
+      users: [
+        { username: 'admin', password: ADMIN_PASSWORD },
+        { username: 'viewer', password: VIEWER_PASSWORD },
+      ],
       env: {
-        SPEAKNODE_DATA_DIR: dataDir,
-        SPEAKNODE_CONSOLE_DIR: webDir,
         LIVEKIT_URL: lk.url,
         LIVEKIT_API_KEY: LK_KEY,
         LIVEKIT_API_SECRET: LK_SECRET,
@@ -105,80 +75,46 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s Campaigns pages in Chrom
       // The dialler on its own timer, as in production, a little faster.
       start: { settings: { campaignDialMs: 200 } },
     });
-    await mkdir(screenshots, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page.setDefaultTimeout(20_000);
-    page.on('console', (message) => browserLog.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => browserLog.push(`pageerror: ${error.message}`));
+    control = servers.control;
+    ui = await openConsoleBrowser(control.url, {
+      name: 'campaigns',
+      screenshotPrefix: 'campaigns-',
+      viewport: { width: 1280, height: 800 },
+      timeoutMs: 20_000,
+    });
+    ({ page, shoot } = ui);
     page.on('dialog', (dialog) => void dialog.accept());
   }, 240_000);
 
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail' || !page) return;
-    await page.screenshot({ path: join(screenshots, 'campaigns-failure.png'), fullPage: true }).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${await page
-        .locator('main')
-        .textContent()
-        .catch(() => '')}`,
-    );
-    console.error(`browser console:\n${browserLog.join('\n')}`);
-  });
+  afterEach((context) => ui?.reportFailure(context));
 
   afterAll(async () => {
-    await browser?.close();
-    await control?.close();
+    await ui?.close();
+    await servers?.close();
     await lk?.stop();
     await tw?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function signIn(username: string, password: string) {
-    await page.goto(`${control.url}/console/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('button', { name: 'Sign out' }));
-  }
-
-  async function signOut() {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('button', { name: /yes/i }).click();
-    await visible(page.getByRole('button', { name: 'Sign in' }));
-  }
-
-  async function shoot(name: string) {
-    for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((t) => {
-        (globalThis as unknown as BrowserGlobals).document.documentElement.setAttribute('data-theme', t);
-      }, theme);
-      await page.screenshot({ path: join(screenshots, `campaigns-${name}-${theme}.png`), fullPage: true });
-    }
-  }
-
-  /** A request with the signed-in user’s own token, from the page (what a hand-made request would do). */
-  async function apiFromPage(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: { id: string } }> {
-    return page.evaluate(
-      async ({ method, path, body }) => {
+  const signIn = (username: string, password: string) => ui.signIn(username, password);
+  const signOut = () => ui.signOut();
+  const status = (method: string, path: string, body?: unknown) => ui.apiAsUser(method, path, body);
+  /** A request with the signed-in user’s own token, from the page; the created resource’s id. */
+  async function create(path: string, body: unknown): Promise<string> {
+    const answer = await page.evaluate(
+      async ({ path, body }) => {
         const { sessionStorage, localStorage } = globalThis as unknown as BrowserGlobals;
         const tokens = JSON.parse(sessionStorage.getItem('speaknode.tokens') ?? '{}') as { accessToken?: string };
-        const spaceId = localStorage.getItem('speaknode.space');
-        const response = await fetch(`/api/v1/spaces/${spaceId}${path}`, {
-          method,
+        const response = await fetch(`/api/v1/spaces/${localStorage.getItem('speaknode.space')}${path}`, {
+          method: 'POST',
           headers: { authorization: `Bearer ${tokens.accessToken}`, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          body: JSON.stringify(body),
         });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : undefined };
+        return { status: response.status, body: (await response.json()) as { id: string } };
       },
-      { method, path, body },
+      { path, body },
     );
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body.id;
   }
 
   /** The callee’s side of one Twilio call, as Twilio’s status callbacks report it. */
@@ -208,31 +144,28 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s Campaigns pages in Chrom
     await visible(page.getByText(/A campaign needs an agent and a phone number/));
     await shoot('empty');
 
-    const llm = await apiFromPage('POST', '/credentials', { name: 'LLM', kind: 'openai', secret: 'sk-e2e-1234567890' });
-    const twilio = await apiFromPage('POST', '/credentials', {
+    const llm = await create('/credentials', { name: 'LLM', kind: 'openai', secret: 'sk-e2e-1234567890' });
+    const twilio = await create('/credentials', {
       name: 'Twilio',
       kind: 'twilio',
       secret: AUTH_TOKEN,
       settings: { accountSid: ACCOUNT_SID },
     });
-    const agent = await apiFromPage(
-      'POST',
+    const agentId = await create(
       '/agents',
-      agentBody(llm.body.id, {
+      agentBody(llm, {
         name: 'Reminder agent',
         prompt: 'You call {{first_name}} to confirm the appointment.',
         greeting: 'Hi {{first_name}}!',
       }),
     );
-    expect(agent.status).toBe(201);
-    const number = await apiFromPage('POST', '/phone-numbers', {
+    await create('/phone-numbers', {
       provider: 'twilio',
       number: '+14155550301',
       mode: 'stream',
-      agentId: agent.body.id,
-      credentialId: twilio.body.id,
+      agentId,
+      credentialId: twilio,
     });
-    expect(number.status).toBe(201);
 
     await nav('Calls').click();
     await nav('Campaigns').click();
@@ -359,7 +292,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s Campaigns pages in Chrom
     await visible(page.getByRole('button', { name: 'Export results (CSV)' }));
     await shoot('as-viewer');
     const campaignId = campaignUrl.split('/').at(-1);
-    expect((await apiFromPage('POST', `/campaigns/${campaignId}/cancel`)).status).toBe(403);
-    expect((await apiFromPage('POST', '/campaigns', { name: 'Sneaky' })).status).toBe(403);
+    expect(await status('POST', `/campaigns/${campaignId}/cancel`)).toBe(403);
+    expect(await status('POST', '/campaigns', { name: 'Sneaky' })).toBe(403);
   }, 120_000);
 });
