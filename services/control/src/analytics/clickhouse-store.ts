@@ -5,7 +5,10 @@
  * stored, one write at a time per store; the ReplacingMergeTree still folds the copies a race
  * between two control processes could leave. ClickHouse 18.16 has no query parameters, so every value
  * is validated before it gets here (ids are UUIDs, channel an enum, number E.164) and quoted by `lit`
- * anyway. Percentiles are nearest-rank, the PostgreSQL store's `percentile_disc` (see `LEVELS`).
+ * anyway. Whole days are read from the day rollups (SummingMergeTree tables the schema's
+ * materialized views fill from the raw tables, so each stored span counts once), partial days from
+ * the raw tables. Percentiles are nearest-rank, as on PostgreSQL: from the rollups' 1 ms histograms
+ * (`histogramPercentiles`), and over raw turns for hour buckets (`quantilesExact`, see `LEVELS`).
  */
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { ANALYTICS_LATENCY_COLUMNS, analyticsClickHouseSchema, type Percentiles } from '@speaknode/contracts';
