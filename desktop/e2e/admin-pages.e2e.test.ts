@@ -6,71 +6,41 @@
  * pages then show; a local endpoint refuses the first delivery so the log has a retry to show.
  * Screenshots, light and dark, go to e2e/screenshots/admin-*.png (gitignored).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { hashPassword } from '@speaknode/runtime/embedded-issuer';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AgentWorkerProcess,
-  freePort,
-  startAgentWorker,
-} from '../../services/control/src/testing/agent-worker-process.ts';
-import { startTestControl, type TestControl } from '../../services/control/src/testing/harness.ts';
 import {
   lastUserText,
   type OpenAIChatServer,
   startOpenAIChatServer,
 } from '../../services/control/src/testing/openai-chat-server.ts';
+import {
+  type BrowserGlobals,
+  type ConsoleBrowser,
+  type ConsoleServers,
+  chromiumPresent,
+  openConsoleBrowser,
+  startConsoleServers,
+  text as textOf,
+  visible,
+} from './console-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const desktopDir = fileURLToPath(new URL('..', import.meta.url));
-const webDir = join(desktopDir, 'out/web');
-const screenshots = join(desktopDir, 'e2e/screenshots');
-const API_TOKEN = 'console-admin-e2e-agent-token-0123456789';
 const ADMIN_PASSWORD = 'admin-pages-e2e-password';
 const VIEWER_PASSWORD = 'viewer-pages-e2e-password';
+const text = (locator: Parameters<typeof textOf>[0]) => textOf(locator, 20_000);
 
-interface BrowserGlobals {
-  document: { documentElement: { setAttribute(name: string, value: string): void } };
-  sessionStorage: { getItem(key: string): string | null };
-  localStorage: { getItem(key: string): string | null };
-}
-
-const visible = (locator: Locator) => locator.first().waitFor({ state: 'visible' });
-const text = (locator: Locator) => expect.poll(() => locator.textContent(), { timeout: 20_000 });
-
-if (!existsSync(CHROMIUM)) console.warn(`console admin pages e2e skipped: no Chromium at ${CHROMIUM}`);
-
-describe.skipIf(!existsSync(CHROMIUM))('the console’s admin pages in Chromium', () => {
-  let control: TestControl;
-  let worker: AgentWorkerProcess;
+describe.skipIf(!chromiumPresent('console admin pages e2e'))('the console’s admin pages in Chromium', () => {
+  let servers: ConsoleServers;
   let llm: OpenAIChatServer;
   let hooks: Server;
   let hookRequests: Array<{ type: string; status: number }>;
-  let browser: Browser;
-  let page: Page;
-  let dataDir: string;
+  let ui: ConsoleBrowser;
+  let page: ConsoleBrowser['page'];
+  let shoot: ConsoleBrowser['shoot'];
+  let controlUrl = '';
   let apiKey = '';
-  const browserLog: string[] = [];
 
   beforeAll(async () => {
-    await build({ configFile: join(desktopDir, 'vite.web.config.ts'), logLevel: 'warn' });
     llm = await startOpenAIChatServer((request) => ({ text: `You said: ${lastUserText(request)}` }));
     // The customer's webhook endpoint: refuses its first delivery (a retry to show), then takes them.
     hookRequests = [];
@@ -84,109 +54,37 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s admin pages in Chromium'
       });
     });
     await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
-    dataDir = await mkdtemp(join(tmpdir(), 'speaknode-console-admin-e2e-'));
-    await writeFile(
-      join(dataDir, 'console-users.json'),
-      JSON.stringify({
-        users: [
-          { username: 'admin', passwordHash: await hashPassword(ADMIN_PASSWORD) },
-          { username: 'viewer', passwordHash: await hashPassword(VIEWER_PASSWORD) },
-        ],
-      }),
-      { mode: 0o600 },
-    );
-    const workerPort = await freePort();
-    control = await startTestControl({
+    servers = await startConsoleServers({
+      outDir: 'web-e2e-admin',
+      users: [
+        { username: 'admin', password: ADMIN_PASSWORD },
+        { username: 'viewer', password: VIEWER_PASSWORD },
+      ],
       env: {
-        SPEAKNODE_DATA_DIR: dataDir,
-        SPEAKNODE_CONSOLE_DIR: webDir,
-        AGENT_URL: `http://127.0.0.1:${workerPort}`,
-        AGENT_API_TOKEN: API_TOKEN,
         WEBHOOKS_PUBLIC_URL: 'https://hooks.speaknode.example',
         BRIDGE_PUBLIC_URL: 'wss://media.speaknode.example',
       },
       start: { settings: { deliveryPollMs: 100 } },
+      worker: true,
     });
-    worker = await startAgentWorker({
-      PORT: String(workerPort),
-      CONTROL_URL: control.url,
-      SPEAKNODE_OIDC_ISSUER: control.control.issuer,
-      SPEAKNODE_SERVICE_CLIENT_ID: 'test-agent',
-      SPEAKNODE_SERVICE_CLIENT_SECRET: 'test-agent-secret',
-      AGENT_API_TOKEN: API_TOKEN,
-      AGENT_CONFIG_CACHE_MS: '0',
-    });
-    await mkdir(screenshots, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(20_000);
-    page.on('console', (message) => browserLog.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => browserLog.push(`pageerror: ${error.message}`));
+    controlUrl = servers.control.url;
+    ui = await openConsoleBrowser(controlUrl, { name: 'admin', screenshotPrefix: 'admin-', timeoutMs: 20_000 });
+    ({ page, shoot } = ui);
   }, 240_000);
 
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail' || !page) return;
-    await page.screenshot({ path: join(screenshots, 'admin-failure.png'), fullPage: true }).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${await page
-        .locator('main')
-        .textContent()
-        .catch(() => '')}`,
-    );
-    console.error(`browser console:\n${browserLog.join('\n')}`);
-  });
+  afterEach((context) => ui?.reportFailure(context));
 
   afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    await control?.close();
+    await ui?.close();
+    await servers?.close();
     await llm?.close();
     hooks?.closeAllConnections();
     await new Promise<void>((resolve) => (hooks ? hooks.close(() => resolve()) : resolve()));
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function signIn(username: string, password: string) {
-    await page.goto(`${control.url}/console/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('button', { name: 'Sign out' }));
-  }
-
-  async function signOut() {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('button', { name: /yes/i }).click();
-    await visible(page.getByRole('button', { name: 'Sign in' }));
-  }
-
-  async function shoot(name: string) {
-    for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((t) => {
-        (globalThis as unknown as BrowserGlobals).document.documentElement.setAttribute('data-theme', t);
-      }, theme);
-      await page.screenshot({ path: join(screenshots, `admin-${name}-${theme}.png`), fullPage: true });
-    }
-  }
-
-  /** A request with the signed-in user's own token, from the page (what a hand-made request would do). */
-  async function apiFromPage(method: string, path: string, body?: unknown): Promise<number> {
-    return page.evaluate(
-      async ({ method, path, body }) => {
-        const { sessionStorage, localStorage } = globalThis as unknown as BrowserGlobals;
-        const tokens = JSON.parse(sessionStorage.getItem('speaknode.tokens') ?? '{}') as { accessToken?: string };
-        const spaceId = localStorage.getItem('speaknode.space');
-        const response = await fetch(`/api/v1/spaces/${spaceId}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${tokens.accessToken}`, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        return response.status;
-      },
-      { method, path, body },
-    );
-  }
+  const signIn = (username: string, password: string) => ui.signIn(username, password);
+  const signOut = () => ui.signOut();
+  const apiFromPage = (method: string, path: string, body?: unknown) => ui.apiAsUser(method, path, body);
 
   const nav = (name: string) =>
     page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true });
@@ -267,7 +165,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s admin pages in Chromium'
     const spaceId = await page.evaluate(() =>
       (globalThis as unknown as BrowserGlobals).localStorage.getItem('speaknode.space'),
     );
-    const withKey = await fetch(`${control.url}/api/v1/spaces/${spaceId}/agents`, {
+    const withKey = await fetch(`${controlUrl}/api/v1/spaces/${spaceId}/agents`, {
       headers: { authorization: `Bearer ${apiKey}` },
     });
     expect(withKey.status).toBe(200);
@@ -282,6 +180,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s admin pages in Chromium'
 
     // A call: a text conversation on the Testing page, ended, so usage is reported and call.ended goes out.
     await nav('Testing').click();
+    // This control has no LiveKit: the page says voice needs it, and offers text only.
+    await text(page.getByRole('note')).toMatch(/Voice testing needs LiveKit, and control has none configured/);
+    expect(await page.getByRole('button', { name: 'Start voice conversation' }).count()).toBe(0);
+    await shoot('testing-without-livekit');
     await page.getByRole('button', { name: 'Start text conversation' }).click();
     await page.getByLabel('Message', { exact: true }).fill('Hello there');
     await page.getByRole('button', { name: 'Send' }).click();

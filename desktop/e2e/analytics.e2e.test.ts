@@ -6,17 +6,11 @@
  * against what the fixture says. Chart.js must arrive as its own chunk, only with the Analytics page.
  * Screenshots, light and dark, go to e2e/screenshots/ (gitignored).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { hashPassword } from '@speaknode/runtime/embedded-issuer';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Control's own test parts: the harness and the analytics fixture, reused, not copied.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// Control's own test parts: the analytics fixture, reused, not copied.
 import {
   generateCalls,
   insertCalls,
@@ -24,49 +18,38 @@ import {
   type SyntheticCall,
   spansOf,
 } from '../../services/control/src/analytics/testing/synthetic-calls.ts';
-import { startTestControl, type TestControl } from '../../services/control/src/testing/harness.ts';
+import type { TestControl } from '../../services/control/src/testing/harness.ts';
+import {
+  type ConsoleBrowser,
+  type ConsoleServers,
+  chromiumPresent,
+  openConsoleBrowser,
+  startConsoleServers,
+  text,
+  visible,
+} from './console-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
-const desktopDir = fileURLToPath(new URL('..', import.meta.url));
-// Its own build folder, so it can run beside the console e2e.
-const webDir = join(desktopDir, 'out/web-analytics-e2e');
-const screenshots = join(desktopDir, 'e2e/screenshots');
 const PASSWORD = 'analytics-e2e-password';
 const DAY = 86_400_000;
 const INITIAL_JS_BUDGET_GZIP = 250 * 1024;
 
-interface BrowserGlobals {
-  document: { documentElement: { setAttribute(name: string, value: string): void } };
-}
-
-const visible = (locator: Locator) => locator.first().waitFor({ state: 'visible' });
-const text = (locator: Locator) => expect.poll(() => locator.textContent(), { timeout: 15_000 });
-
-if (!existsSync(CHROMIUM)) console.warn(`analytics e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-describe.skipIf(!existsSync(CHROMIUM))('analytics in the console', () => {
+describe.skipIf(!chromiumPresent('analytics e2e'))('analytics in the console', () => {
+  let servers: ConsoleServers;
   let control: TestControl;
-  let browser: Browser;
-  let page: Page;
-  let dataDir: string;
+  let webDir = '';
+  let ui: ConsoleBrowser;
+  let page: ConsoleBrowser['page'];
+  let shoot: ConsoleBrowser['shoot'];
   let calls: SyntheticCall[];
   let agentIds: string[];
   const requested: string[] = [];
 
   beforeAll(async () => {
-    await build({
-      configFile: join(desktopDir, 'vite.web.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: webDir, emptyOutDir: true },
+    servers = await startConsoleServers({
+      outDir: 'web-e2e-analytics',
+      users: [{ username: 'admin', password: PASSWORD }],
     });
-    dataDir = await mkdtemp(join(tmpdir(), 'speaknode-analytics-e2e-'));
-    await writeFile(
-      join(dataDir, 'console-users.json'),
-      JSON.stringify({ users: [{ username: 'admin', passwordHash: await hashPassword(PASSWORD) }] }),
-      { mode: 0o600 },
-    );
-    control = await startTestControl({ env: { SPEAKNODE_DATA_DIR: dataDir, SPEAKNODE_CONSOLE_DIR: webDir } });
+    ({ control, webDir } = servers);
     const token = await control.userToken('admin');
     const space = await control.request('POST', '/api/v1/spaces', { token, body: { name: 'Support' } });
     expect(space.status).toBe(201);
@@ -105,30 +88,17 @@ describe.skipIf(!existsSync(CHROMIUM))('analytics in the console', () => {
       });
       expect(res.status).toBe(200);
     }
-    await mkdir(screenshots, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(15_000);
+    ui = await openConsoleBrowser(control.url, { name: 'analytics', viewport: { width: 1280, height: 900 } });
+    ({ page, shoot } = ui);
     page.on('request', (request) => requested.push(new URL(request.url()).pathname));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await control?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    await rm(webDir, { recursive: true, force: true });
-  });
+  afterEach((context) => ui?.reportFailure(context));
 
-  async function shoot(name: string) {
-    for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((t) => {
-        (globalThis as unknown as BrowserGlobals).document.documentElement.setAttribute('data-theme', t);
-      }, theme);
-      // Charts redraw in the theme's colours on the attribute change: let a frame pass.
-      await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => resolve(null)))');
-      await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`), fullPage: true });
-    }
-  }
+  afterAll(async () => {
+    await ui?.close();
+    await servers?.close();
+  });
 
   it('keeps Chart.js out of the first load: its own chunk, within the initial JS budget', async () => {
     const html = await readFile(join(webDir, 'index.html'), 'utf8');
@@ -147,12 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('analytics in the console', () => {
   });
 
   it('shows the dashboard of the fixture, filters by agent, and draws the charts', async () => {
-    await page.goto(`${control.url}/console/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('button', { name: 'Sign out' }));
+    await ui.signIn('admin', PASSWORD);
     expect(requested.some((p) => /\/charts-[^/]+\.js$/.test(p))).toBe(false);
 
     await page.getByRole('link', { name: 'Analytics' }).click();

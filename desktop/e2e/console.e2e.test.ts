@@ -2,75 +2,48 @@
  * The console end to end, in Debian's Chromium (playwright-core) against its web build served by a
  * real control (embedded PostgreSQL or DATABASE_URL, its embedded issuer's login page) and the real
  * agent worker (a process) with control's OpenAI-compatible stand-in LLM, which calls the tool.
+ * Voice on the Testing page runs with Chromium's fake microphone up to the LiveKit connection, which
+ * fails here (control's LiveKit is a stand-in of its room API, with no signalling), like the widget's.
  * Screenshots of every page, light and dark, go to e2e/screenshots/ (gitignored).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { hashPassword } from '@speaknode/runtime/embedded-issuer';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// Control's own test parts (the harness, the worker as a process, the stand-in LLM): reused, not copied.
-import {
-  type AgentWorkerProcess,
-  freePort,
-  startAgentWorker,
-} from '../../services/control/src/testing/agent-worker-process.ts';
-import { startTestControl, type TestControl } from '../../services/control/src/testing/harness.ts';
+import { FakeLivekitServer } from '../../services/control/src/livekit/testing/fake-livekit-server.ts';
+// Control's own test parts (the stand-in LLM and LiveKit room API): reused, not copied.
 import {
   lastIsToolResult,
   lastUserText,
   type OpenAIChatServer,
   startOpenAIChatServer,
 } from '../../services/control/src/testing/openai-chat-server.ts';
+import {
+  type ConsoleBrowser,
+  type ConsoleServers,
+  chromiumPresent,
+  openConsoleBrowser,
+  startConsoleServers,
+  text,
+  visible,
+} from './console-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const desktopDir = fileURLToPath(new URL('..', import.meta.url));
-const webDir = join(desktopDir, 'out/web');
-const screenshots = join(desktopDir, 'e2e/screenshots');
-const API_TOKEN = 'console-e2e-agent-token-0123456789';
 const ADMIN_PASSWORD = 'admin-e2e-password';
 const VIEWER_PASSWORD = 'viewer-e2e-password';
+const LIVEKIT_KEY = 'console-e2e-livekit-key';
+const LIVEKIT_SECRET = 'console-e2e-livekit-secret-0123456789abcdef';
 
-interface BrowserGlobals {
-  document: { documentElement: { setAttribute(name: string, value: string): void } };
-  sessionStorage: { getItem(key: string): string | null };
-  localStorage: { getItem(key: string): string | null };
-}
-
-// playwright-core has no expect of its own: wait for the locator's state, or poll with vitest.
-const visible = (locator: Locator) => locator.first().waitFor({ state: 'visible' });
-const text = (locator: Locator) => expect.poll(() => locator.textContent(), { timeout: 15_000 });
-
-if (!existsSync(CHROMIUM)) console.warn(`console e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
-  let control: TestControl;
-  let worker: AgentWorkerProcess;
+describe.skipIf(!chromiumPresent('console e2e'))('the console in Chromium', () => {
+  let servers: ConsoleServers;
   let llm: OpenAIChatServer;
+  let livekit: FakeLivekitServer;
   let crm: Server;
   let crmRequests: string[];
-  let browser: Browser;
-  let page: Page;
-  let dataDir: string;
-  const browserLog: string[] = [];
+  let ui: ConsoleBrowser;
+  let page: ConsoleBrowser['page'];
+  let shoot: ConsoleBrowser['shoot'];
+  let controlUrl = '';
 
   beforeAll(async () => {
-    await build({ configFile: join(desktopDir, 'vite.web.config.ts'), logLevel: 'warn' });
     llm = await startOpenAIChatServer((request) => {
       const text = lastUserText(request);
       if (text.includes('order')) {
@@ -86,99 +59,44 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ships tomorrow' }));
     });
     await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
-    // The embedded issuer's users: an admin and a viewer with known passwords (normally the admin's is generated).
-    dataDir = await mkdtemp(join(tmpdir(), 'speaknode-console-e2e-'));
-    await writeFile(
-      join(dataDir, 'console-users.json'),
-      JSON.stringify({
-        users: [
-          { username: 'admin', passwordHash: await hashPassword(ADMIN_PASSWORD) },
-          { username: 'viewer', passwordHash: await hashPassword(VIEWER_PASSWORD) },
-        ],
-      }),
-      { mode: 0o600 },
-    );
-    const workerPort = await freePort();
-    control = await startTestControl({
+    // LiveKit's room API stood in (no signalling): control makes voice test sessions, the browser cannot join.
+    livekit = await new FakeLivekitServer(LIVEKIT_KEY, LIVEKIT_SECRET).start();
+    servers = await startConsoleServers({
+      outDir: 'web-e2e-console',
+      users: [
+        { username: 'admin', password: ADMIN_PASSWORD },
+        { username: 'viewer', password: VIEWER_PASSWORD },
+      ],
       env: {
-        SPEAKNODE_DATA_DIR: dataDir,
-        SPEAKNODE_CONSOLE_DIR: webDir,
-        AGENT_URL: `http://127.0.0.1:${workerPort}`,
-        AGENT_API_TOKEN: API_TOKEN,
+        LIVEKIT_URL: livekit.url.replace(/^http/, 'ws'),
+        LIVEKIT_API_KEY: LIVEKIT_KEY,
+        LIVEKIT_API_SECRET: LIVEKIT_SECRET,
       },
+      worker: true,
     });
-    worker = await startAgentWorker({
-      PORT: String(workerPort),
-      CONTROL_URL: control.url,
-      SPEAKNODE_OIDC_ISSUER: control.control.issuer,
-      SPEAKNODE_SERVICE_CLIENT_ID: 'test-agent',
-      SPEAKNODE_SERVICE_CLIENT_SECRET: 'test-agent-secret',
-      AGENT_API_TOKEN: API_TOKEN,
-      AGENT_CONFIG_CACHE_MS: '0',
-    });
-    await mkdir(screenshots, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(15_000);
-    page.on('console', (message) => browserLog.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => browserLog.push(`pageerror: ${error.message}`));
+    controlUrl = servers.control.url;
+    ui = await openConsoleBrowser(controlUrl, { name: 'console', fakeMedia: true });
+    ({ page, shoot } = ui);
   }, 240_000);
 
   // A failure says where the page was and what it showed, with the browser's console.
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail' || !page) return;
-    await page.screenshot({ path: join(screenshots, 'failure.png'), fullPage: true }).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${await page
-        .locator('body')
-        .textContent()
-        .catch(() => '')}`,
-    );
-    console.error(`browser console:\n${browserLog.join('\n')}`);
-  });
+  afterEach((context) => ui?.reportFailure(context));
 
   afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    await control?.close();
+    await ui?.close();
+    await servers?.close();
     await llm?.close();
+    await livekit?.stop();
     crm?.closeAllConnections();
     await new Promise<void>((resolve) => (crm ? crm.close(() => resolve()) : resolve()));
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
-
-  async function signIn(username: string, password: string) {
-    await page.goto(`${control.url}/console/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('button', { name: 'Sign out' }));
-  }
-
-  async function signOut() {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    // oidc-provider asks before ending its session.
-    await page.getByRole('button', { name: /yes/i }).click();
-    await visible(page.getByRole('button', { name: 'Sign in' }));
-  }
-
-  async function shoot(name: string) {
-    for (const theme of ['light', 'dark'] as const) {
-      // Runs in the page (this file is typed for Node, hence the narrow casts).
-      await page.evaluate((t) => {
-        (globalThis as unknown as BrowserGlobals).document.documentElement.setAttribute('data-theme', t);
-      }, theme);
-      await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`), fullPage: true });
-    }
-  }
 
   let agentPath = '';
   let toolPath = '';
   let callPath = '';
 
   it('signs in at the embedded issuer, creates a space, a tool and an agent, and chats with it', async () => {
-    await page.goto(`${control.url}/console/`);
+    await page.goto(`${controlUrl}/console/`);
     await shoot('sign-in');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await visible(page.getByLabel('Username'));
@@ -272,40 +190,54 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in Chromium', () => {
     await page.getByRole('link', { name: 'Credentials' }).click();
     await visible(page.getByText(/No credentials yet/));
     await shoot('credentials');
-    await signOut();
+    await ui.signOut();
   }, 180_000);
 
+  it('talks to the agent by voice up to the LiveKit connection, which fails here with its message', async () => {
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
+    });
+    const isVoiceChunk = (path: string) => /\/console\/assets\/voice-room-[\w-]+\.js$/.test(path);
+    await ui.signIn('admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Testing' }).click();
+    const start = page.getByRole('button', { name: 'Start voice conversation' });
+    await expect.poll(() => start.isEnabled()).toBe(true);
+    // livekit-client is its own chunk, fetched only when a voice test starts.
+    expect(scripts.filter(isVoiceChunk)).toEqual([]);
+    await start.click();
+    await text(page.getByRole('alert')).toMatch(
+      /^Could not connect to LiveKit at ws:\/\/127\.0\.0\.1:\d+ \(.+\)\. Check that/,
+    );
+    await text(page.getByRole('status', { name: 'Voice status' })).toContain('The voice conversation could not start.');
+    expect(scripts.filter(isVoiceChunk)).toHaveLength(1);
+    // Control made the test session's call before the browser tried the room: its timeline link is there.
+    await visible(page.getByRole('link', { name: "Open this call's timeline" }));
+    await expect.poll(() => start.isEnabled()).toBe(true);
+    await shoot('testing-voice-failed');
+    await ui.signOut();
+  }, 120_000);
+
   it('shows a viewer no edit controls, and the API refuses them anyway', async () => {
-    await signIn('viewer', VIEWER_PASSWORD);
+    await ui.signIn('viewer', VIEWER_PASSWORD);
     await page.getByRole('link', { name: 'Agents' }).click();
     await visible(page.getByRole('link', { name: 'Order desk' }));
     expect(await page.getByRole('button', { name: 'New agent' }).count()).toBe(0);
-    await page.goto(`${control.url}/console/${agentPath}`);
+    await page.goto(`${controlUrl}/console/${agentPath}`);
     await expect.poll(() => page.getByLabel('Name *').inputValue()).toBe('Order desk');
     await expect.poll(() => page.getByLabel('Name *').isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Save agent' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Delete agent' }).count()).toBe(0);
     await shoot('agent-as-viewer');
-    await page.goto(`${control.url}/console/${toolPath}`);
+    await page.goto(`${controlUrl}/console/${toolPath}`);
     await expect.poll(() => page.getByLabel('Tool name *').isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Save tool' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Tools', exact: true }).click();
     expect(await page.getByRole('button', { name: 'New tool' }).count()).toBe(0);
-    await page.goto(`${control.url}/console/${callPath}`);
+    await page.goto(`${controlUrl}/console/${callPath}`);
     await text(page.getByRole('list', { name: 'Timeline' })).toContain('ships tomorrow');
     // The same request an editor's Save would send, with the viewer's own token: refused.
-    const status = await page.evaluate(async (hash) => {
-      const { sessionStorage, localStorage } = globalThis as unknown as BrowserGlobals;
-      const tokens = JSON.parse(sessionStorage.getItem('speaknode.tokens') ?? '{}') as { accessToken?: string };
-      const spaceId = localStorage.getItem('speaknode.space');
-      const agentId = hash.split('/').pop();
-      const response = await fetch(`/api/v1/spaces/${spaceId}/agents/${agentId}`, {
-        method: 'PATCH',
-        headers: { authorization: `Bearer ${tokens.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Hijacked' }),
-      });
-      return response.status;
-    }, agentPath);
+    const status = await ui.apiAsUser('PATCH', `/agents/${agentPath.split('/').pop()}`, { name: 'Hijacked' });
     expect(status).toBe(403);
   }, 120_000);
 });

@@ -6,169 +6,78 @@
  * page, light and dark, go to e2e/screenshots/ (gitignored).
  */
 import { createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OidcVerifier } from '@speaknode/runtime/auth';
-import { hashPassword } from '@speaknode/runtime/embedded-issuer';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// The services' own test parts, reused: control's harness and worker process, the receiver's harness.
-import {
-  type AgentWorkerProcess,
-  freePort,
-  startAgentWorker,
-} from '../../services/control/src/testing/agent-worker-process.ts';
-import { startTestControl, type TestControl } from '../../services/control/src/testing/harness.ts';
+// The services' own test parts, reused: control's worker port helper, the receiver's harness.
+import { freePort } from '../../services/control/src/testing/agent-worker-process.ts';
 import { startTestReceiver, type TestReceiver } from '../../services/webhooks/src/testing/harness.ts';
+import {
+  type ConsoleBrowser,
+  type ConsoleServers,
+  chromiumPresent,
+  openConsoleBrowser,
+  startConsoleServers,
+  text,
+  visible,
+} from './console-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const desktopDir = fileURLToPath(new URL('..', import.meta.url));
-// Its own build folder: the other e2e file builds into out/web, maybe at the same time.
-const webDir = join(desktopDir, 'out/web-e2e-inbound');
-const screenshots = join(desktopDir, 'e2e/screenshots');
-const API_TOKEN = 'console-e2e-agent-token-0123456789';
 const ADMIN_PASSWORD = 'admin-e2e-password';
 const VIEWER_PASSWORD = 'viewer-e2e-password';
 const SIGNING_SECRET = 'crm-signing-secret-0123456789';
 
-interface BrowserGlobals {
-  document: { documentElement: { setAttribute(name: string, value: string): void } };
-}
-
-const visible = (locator: Locator) => locator.first().waitFor({ state: 'visible' });
-const text = (locator: Locator) => expect.poll(() => locator.textContent(), { timeout: 15_000 });
-
-if (!existsSync(CHROMIUM))
-  console.warn(`inbound routes e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-describe.skipIf(!existsSync(CHROMIUM))('inbound webhook routes and Try it in Chromium', () => {
-  let control: TestControl;
+describe.skipIf(!chromiumPresent('inbound routes e2e'))('inbound webhook routes and Try it in Chromium', () => {
+  let servers: ConsoleServers;
   let receiver: TestReceiver;
-  let worker: AgentWorkerProcess;
   let crm: Server;
   let crmRequests: string[];
-  let browser: Browser;
-  let page: Page;
-  let dataDir: string;
-  const browserLog: string[] = [];
+  let ui: ConsoleBrowser;
+  let page: ConsoleBrowser['page'];
+  let shoot: ConsoleBrowser['shoot'];
+  let controlUrl = '';
 
   beforeAll(async () => {
-    await build({
-      configFile: join(desktopDir, 'vite.web.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: webDir, emptyOutDir: true },
-    });
     crmRequests = [];
     crm = createServer((req, res) => {
       crmRequests.push(req.url ?? '');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ships tomorrow' }));
     });
     await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
-    dataDir = await mkdtemp(join(tmpdir(), 'speaknode-inbound-e2e-'));
-    await writeFile(
-      join(dataDir, 'console-users.json'),
-      JSON.stringify({
-        users: [
-          { username: 'admin', passwordHash: await hashPassword(ADMIN_PASSWORD) },
-          { username: 'viewer', passwordHash: await hashPassword(VIEWER_PASSWORD) },
-        ],
-      }),
-      { mode: 0o600 },
-    );
-    const [workerPort, receiverPort] = [await freePort(), await freePort()];
-    control = await startTestControl({
-      env: {
-        SPEAKNODE_DATA_DIR: dataDir,
-        SPEAKNODE_CONSOLE_DIR: webDir,
-        AGENT_URL: `http://127.0.0.1:${workerPort}`,
-        AGENT_API_TOKEN: API_TOKEN,
-        WEBHOOKS_URL: `http://127.0.0.1:${receiverPort}`,
-      },
+    const receiverPort = await freePort();
+    servers = await startConsoleServers({
+      outDir: 'web-e2e-inbound',
+      users: [
+        { username: 'admin', password: ADMIN_PASSWORD },
+        { username: 'viewer', password: VIEWER_PASSWORD },
+      ],
+      env: { WEBHOOKS_URL: `http://127.0.0.1:${receiverPort}` },
+      worker: true,
     });
+    controlUrl = servers.control.url;
     // The receiver verifies the console user's token with control's issuer and asks control for the role.
     receiver = await startTestReceiver({
       port: receiverPort,
-      controlUrl: control.url,
+      controlUrl,
       publicBaseUrl: `http://127.0.0.1:${receiverPort}`,
-      adminVerifier: new OidcVerifier({ issuer: control.control.issuer, audience: 'speaknode-control' }),
+      adminVerifier: new OidcVerifier({ issuer: servers.control.control.issuer, audience: 'speaknode-control' }),
     });
-    worker = await startAgentWorker({
-      PORT: String(workerPort),
-      CONTROL_URL: control.url,
-      SPEAKNODE_OIDC_ISSUER: control.control.issuer,
-      SPEAKNODE_SERVICE_CLIENT_ID: 'test-agent',
-      SPEAKNODE_SERVICE_CLIENT_SECRET: 'test-agent-secret',
-      AGENT_API_TOKEN: API_TOKEN,
-    });
-    await mkdir(screenshots, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(15_000);
-    page.on('console', (message) => browserLog.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => browserLog.push(`pageerror: ${error.message}`));
+    ui = await openConsoleBrowser(controlUrl, { name: 'inbound' });
+    ({ page, shoot } = ui);
   }, 240_000);
 
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail' || !page) return;
-    await page.screenshot({ path: join(screenshots, 'inbound-failure.png'), fullPage: true }).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${await page
-        .locator('body')
-        .textContent()
-        .catch(() => '')}`,
-    );
-    console.error(`browser console:\n${browserLog.join('\n')}`);
-  });
+  afterEach((context) => ui?.reportFailure(context));
 
   afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
+    await ui?.close();
     await receiver?.close();
-    await control?.close();
+    await servers?.close();
     crm?.closeAllConnections();
     await new Promise<void>((resolve) => (crm ? crm.close(() => resolve()) : resolve()));
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    await rm(webDir, { recursive: true, force: true });
   });
 
-  async function signIn(username: string, password: string) {
-    await page.goto(`${control.url}/console/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('button', { name: 'Sign out' }));
-  }
-
-  async function signOut() {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('button', { name: /yes/i }).click();
-    await visible(page.getByRole('button', { name: 'Sign in' }));
-  }
-
-  async function shoot(name: string) {
-    for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((t) => {
-        (globalThis as unknown as BrowserGlobals).document.documentElement.setAttribute('data-theme', t);
-      }, theme);
-      await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`), fullPage: true });
-    }
-  }
+  const signIn = (username: string, password: string) => ui.signIn(username, password);
+  const signOut = () => ui.signOut();
 
   let routePath = '';
 
@@ -208,7 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('inbound webhook routes and Try it in Chr
     await page.getByLabel('Tool host allow-list').fill('127.0.0.1');
     await page.getByRole('button', { name: 'Save space' }).click();
     await visible(page.getByText('Saved'));
-    await page.goto(`${control.url}/console/${toolPath}`);
+    await page.goto(`${controlUrl}/console/${toolPath}`);
     await tryIt.getByLabel('Sample arguments (JSON)').fill('{"order_id": "A-17"}');
     await tryIt.getByRole('button', { name: 'Run tool' }).click();
     await text(tryIt.getByRole('region', { name: 'Tool answer' })).toContain('ships tomorrow');
@@ -233,21 +142,27 @@ describe.skipIf(!existsSync(CHROMIUM))('inbound webhook routes and Try it in Chr
     await page.getByLabel('Description').fill('CRM call outcomes');
     await page.getByLabel('Signature header').fill('X-Hub-Signature-256');
     await page.getByLabel('Signing secret').fill(SIGNING_SECRET);
+    // The routing rule, field by field: calls that completed, with the sender's event id; the
+    // filter's path mistyped first.
+    const rule = page.getByRole('group', { name: 'Rule 1', exact: true });
+    await rule.getByLabel('Rule name *').fill('completed calls');
+    await rule.getByRole('button', { name: 'Add filter to rule 1' }).click();
+    const filter = rule.getByRole('group', { name: 'Rule 1 filter 1' });
+    await filter.getByLabel('Field path').fill('the type');
+    await filter.getByLabel('Value').fill('call.completed');
+    await rule.getByLabel('Event id path').fill('id');
     await page.getByRole('button', { name: 'Create route' }).click();
+    const describedBy = async (field: ReturnType<typeof page.getByLabel>) =>
+      page.locator(`[id="${await field.getAttribute('aria-describedby')}"]`);
     const keyField = page.getByLabel('Route key *');
     await expect.poll(() => keyField.getAttribute('aria-invalid')).toBe('true');
-    await text(page.locator(`[id="${await keyField.getAttribute('aria-describedby')}"]`)).toMatch(/3–64 characters/);
+    await text(await describedBy(keyField)).toMatch(/3–64 characters/);
+    const pathField = filter.getByLabel('Field path');
+    await expect.poll(() => pathField.getAttribute('aria-invalid')).toBe('true');
+    await text(await describedBy(pathField)).toMatch(/dotted path/);
     await shoot('inbound-route-validation-error');
     await keyField.fill('crm-events');
-    await page.getByLabel('Routing rules (JSON)').fill(
-      JSON.stringify([
-        {
-          name: 'completed calls',
-          filters: [{ path: 'type', equals: 'call.completed' }],
-          transform: { idPath: 'id' },
-        },
-      ]),
-    );
+    await pathField.fill('type');
     await page.getByRole('button', { name: 'Create route' }).click();
     await page.waitForURL(/#\/inbound\/crm-events$/);
     routePath = new URL(page.url()).hash;
@@ -285,7 +200,7 @@ describe.skipIf(!existsSync(CHROMIUM))('inbound webhook routes and Try it in Chr
 
   it('shows a viewer the route without edit controls', async () => {
     await signIn('viewer', VIEWER_PASSWORD);
-    await page.goto(`${control.url}/console/${routePath}`);
+    await page.goto(`${controlUrl}/console/${routePath}`);
     await text(page.getByLabel('Route address')).toContain('/in/crm-events');
     await expect.poll(() => page.getByLabel('Description').getAttribute('readonly')).not.toBeNull();
     expect(await page.getByRole('button', { name: 'Save route' }).count()).toBe(0);

@@ -4,13 +4,15 @@
  * the renderer, which is the same app control serves at /console/.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { APP_ORIGIN, APP_SCHEME } from '../shared/ipc.ts';
 import { appFileFor, deepLinkTarget, withAppCors } from './app-protocol.ts';
+import { registerRefreshTokenHandlers } from './auth/refresh-token-handlers.ts';
 import { registerConsoleHandlers } from './console-handlers.ts';
 import { contentSecurityPolicy, hardenWebContents, isAppUrl, secureWebPreferences } from './security.ts';
-import { startStackSupervision } from './stack/electron-stack.ts';
+import { chooseConsoleSecretStore, startStackSupervision } from './stack/electron-stack.ts';
 
 const controlUrl = (process.env.SPEAKNODE_CONTROL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
@@ -42,6 +44,10 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => shell.openExternal(url)));
 
   app.whenReady().then(() => {
+    // Control says whether it has LiveKit (voice tests); the renderer's CSP then lets the page reach it.
+    const livekitUrl = fetch(`${controlUrl}/console/config.json`, { signal: AbortSignal.timeout(5_000) })
+      .then(async (answer) => ((await answer.json()) as { livekitUrl?: string | null }).livekitUrl ?? null)
+      .catch(() => null);
     protocol.handle(APP_SCHEME, async (request) => {
       const target = appFileFor(request.url, rendererDir);
       if (!target) return new Response('not found', { status: 404 });
@@ -49,7 +55,7 @@ if (!app.requestSingleInstanceLock()) {
         return new Response(await readFile(target.file), {
           headers: {
             'content-type': target.contentType,
-            'content-security-policy': contentSecurityPolicy(controlUrl),
+            'content-security-policy': contentSecurityPolicy(controlUrl, await livekitUrl),
           },
         });
       } catch {
@@ -65,6 +71,13 @@ if (!app.requestSingleInstanceLock()) {
       ipc: ipcMain,
       info: () => ({ version: app.getVersion(), controlUrl, platform: process.platform }),
       openExternal: (url) => shell.openExternal(url),
+    });
+    // The sign-in's refresh token: keychain or safeStorage, in its own place (not the stack's secrets).
+    registerRefreshTokenHandlers({
+      ipc: ipcMain,
+      isTrustedSender: isAppUrl,
+      controlUrl,
+      chooseStore: () => chooseConsoleSecretStore(join(app.getPath('userData'), 'console-sign-in')),
     });
     const stack = startStackSupervision({
       ipc: ipcMain,

@@ -26,6 +26,10 @@ describe('renderer security settings', () => {
     expect(csp).toContain("connect-src 'self' http://127.0.0.1:8080;");
     expect(csp).toContain("script-src 'self';");
     expect(csp).not.toContain('unsafe-eval');
+    // With LiveKit configured at control, its WebSocket and HTTP origins too (voice tests), nothing else.
+    expect(contentSecurityPolicy('http://127.0.0.1:8080/', 'wss://lk.example.com/')).toContain(
+      "connect-src 'self' http://127.0.0.1:8080 wss://lk.example.com https://lk.example.com;",
+    );
   });
 
   it('denies new windows (links go to the system browser) and navigation off the app', () => {

@@ -28,16 +28,25 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
-/** The renderer's CSP: its own files, and requests only to the control API it supervises. */
-export function contentSecurityPolicy(controlUrl: string): string {
-  const control = new URL(controlUrl).origin;
+/**
+ * The renderer's CSP: its own files, and requests only to the control API it supervises and, when
+ * control has LiveKit configured, to that LiveKit server (voice tests: WebSocket and HTTP origins).
+ */
+export function contentSecurityPolicy(controlUrl: string, livekitUrl?: string | null): string {
+  let connect = new URL(controlUrl).origin;
+  if (livekitUrl) {
+    for (const url of [livekitUrl, livekitUrl.replace(/^ws(s?):/, 'http$1:')]) {
+      const parsed = new URL(url);
+      connect += ` ${parsed.protocol}//${parsed.host}`;
+    }
+  }
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
-    `connect-src 'self' ${control}`,
+    `connect-src 'self' ${connect}`,
     "frame-src 'none'",
     "object-src 'none'",
     "base-uri 'none'",

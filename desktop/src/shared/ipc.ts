@@ -20,12 +20,26 @@ export interface LoopbackRedirect {
   redirectUri: string;
 }
 
+/** Where main keeps the console's refresh token: the OS keychain, Electron safeStorage, or nowhere. */
+export interface RememberedSignIn {
+  /** False when neither the keychain nor safeStorage is usable: the sign-in then lasts this window only. */
+  stored: boolean;
+  /** Where, in words (or why nowhere). */
+  where: string;
+}
+
 export interface IpcContract extends StackContract {
   'app:info': { args: []; result: AppInfo };
   /** Starts a one-shot loopback listener (RFC 8252) for the sign-in redirect. */
   'auth:prepareLoopback': { args: []; result: LoopbackRedirect };
   /** Opens the authorization URL in the system browser and waits for the redirect; the full callback URL. */
   'auth:authorize': { args: [authorizationUrl: string]; result: { callbackUrl: string } };
+  /** The refresh token main keeps for this control site, or null (never signed in, or signed out). */
+  'auth:restore': { args: []; result: { refreshToken: string | null } };
+  /** Keeps the refresh token in the OS keychain (or safeStorage), replacing the previous one. */
+  'auth:remember': { args: [refreshToken: string]; result: RememberedSignIn };
+  /** Forgets the refresh token (sign-out, or the issuer refused it). */
+  'auth:forget': { args: []; result: { forgotten: boolean } };
 }
 
 export type IpcChannel = keyof IpcContract;
@@ -34,6 +48,9 @@ export const IPC_CHANNELS = [
   'app:info',
   'auth:prepareLoopback',
   'auth:authorize',
+  'auth:restore',
+  'auth:remember',
+  'auth:forget',
   ...STACK_CHANNELS,
 ] as const satisfies IpcChannel[];
 

@@ -74,11 +74,16 @@ export function createWebhooksApp(options: WebhooksAppOptions): Express {
     const reachable = options.busPing ? await pingWithin(options.busPing, 2_000) : null;
     const depth = options.spool.depth();
     const bus = options.relayState();
-    const accepting = depth.bytes + Math.min(READY_HEADROOM_BYTES, depth.maxBytes / 8) <= depth.maxBytes;
+    const accepting =
+      depth.bytes + depth.deadLetterBytes + Math.min(READY_HEADROOM_BYTES, depth.maxBytes / 8) <= depth.maxBytes;
     res.status(accepting ? 200 : 503).json({
       status: accepting ? (bus.busUp ? 'ok' : 'degraded') : 'spool_full',
       spool: { events: depth.events, bytes: depth.bytes, maxBytes: depth.maxBytes, accepting },
-      deadLetters: { count: options.spool.deadLetters.count, setAsideSinceStart: bus.deadLettered },
+      deadLetters: {
+        count: options.spool.deadLetters.count,
+        bytes: depth.deadLetterBytes,
+        setAsideSinceStart: bus.deadLettered,
+      },
       bus: {
         up: bus.busUp,
         reachable,

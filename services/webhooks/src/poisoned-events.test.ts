@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEvent, type EventEnvelope, Topics, TwilioCallStatus } from '@speaknode/contracts';
 import { OidcVerifier } from '@speaknode/runtime/auth';
-import { type Bus, openBus } from '@speaknode/runtime/bus';
+import { type Bus, openBus, refuseBadEnvelopes } from '@speaknode/runtime/bus';
 import { createTestDatabase, type TestDatabase } from '@speaknode/runtime/testing';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -194,7 +194,8 @@ describe('poisoned events on the real (PostgreSQL) bus', () => {
         expect(receiver.spool.deadLetters.list().map((l) => l.event.id)).toEqual(poison.map((e) => e.id));
 
         const ready = await readJson(await fetch(`${receiver.url}/readyz`));
-        expect(ready.deadLetters).toEqual({ count: 3, setAsideSinceStart: 3 });
+        expect(ready.deadLetters).toMatchObject({ count: 3, setAsideSinceStart: 3 });
+        expect(ready.deadLetters.bytes).toBeGreaterThan(0);
         const metrics = await (await fetch(`${receiver.url}/metrics`)).text();
         expect(metrics).toMatch(/^webhooks_dead_letters 3$/m);
         expect(metrics).toMatch(/^webhooks_dead_lettered_total 3$/m);
@@ -250,6 +251,16 @@ describe('poisoned events on the real (PostgreSQL) bus', () => {
     const refusal = await database.pool.query(`SELECT '"\\u0000"'::jsonb`).catch((error: unknown) => error);
     expect(isRefusalOfEvents(refusal)).toBe(true);
     expect(isRefusalOfEvents(new Error('connect ECONNREFUSED 127.0.0.1:9092'))).toBe(false);
+    // The buses' own envelope check is recognised by its type, not by its wording.
+    const badEnvelope = (() => {
+      try {
+        refuseBadEnvelopes([{ id: 'no-type' }]);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isRefusalOfEvents(new Error('wrapped', { cause: badEnvelope }))).toBe(true);
+    expect(isRefusalOfEvents(new Error('refusing to publish a bad event envelope'))).toBe(false);
 
     // A bus that refuses one event the local check passes (as a newer bus version might): the real PostgreSQL error.
     const refusedId = valid(2_000).id;

@@ -19,6 +19,8 @@ class ConsoleState {
   spaceId = $state<string | undefined>(globalThis.localStorage?.getItem(CURRENT_SPACE) ?? undefined);
   role = $state<Role | undefined>(undefined);
   subject = $state<string | undefined>(undefined);
+  /** Control's LiveKit URL (`/console/config.json`); null: LiveKit is not configured, no voice tests. */
+  livekitUrl = $state<string | null>(null);
   space = $derived(this.spaces.find((s) => s.id === this.spaceId));
 
   get api(): ControlClient {

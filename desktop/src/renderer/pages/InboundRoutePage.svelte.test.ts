@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebhooksClient } from '../lib/api/webhooks-client.ts';
 import { consoleState } from '../lib/console-state.svelte.ts';
@@ -92,8 +92,62 @@ describe('InboundRoutePage', () => {
     expect(patch?.body).toEqual({ description: 'CRM (prod)', enabled: true, rules: route.rules });
   });
 
-  it('shows the API’s field errors beside their fields and rules errors beside the rules', async () => {
-    serve((request) =>
+  it('builds the rules from per-filter forms: tests, values, transform, order', async () => {
+    const requests = serve((request, body) =>
+      request.method === 'POST' ? { status: 201, body: { ...route, ...(body as object) } } : { body: route },
+    );
+    consoleState.role = 'admin';
+    render(InboundRoutePage, { routeKey: undefined });
+    await fireEvent.input(await screen.findByLabelText('Route key *'), { target: { value: 'crm-events' } });
+    await fireEvent.input(screen.getByLabelText('Signing secret'), { target: { value: 'crm-signing-secret-0123' } });
+
+    // Rule 1: calls that completed, with the sender’s id; rule 2 (added, then moved first): test events.
+    const rule1 = screen.getByRole('group', { name: 'Rule 1' });
+    await fireEvent.input(within(rule1).getByLabelText('Rule name *'), { target: { value: 'completed' } });
+    await fireEvent.click(within(rule1).getByRole('button', { name: 'Add filter to rule 1' }));
+    const f1 = within(rule1).getByRole('group', { name: 'Rule 1 filter 1' });
+    await fireEvent.input(within(f1).getByLabelText('Field path'), { target: { value: 'type' } });
+    await fireEvent.input(within(f1).getByLabelText('Value'), { target: { value: 'call.completed' } });
+    await fireEvent.click(within(rule1).getByRole('button', { name: 'Add filter to rule 1' }));
+    const f2 = within(rule1).getByRole('group', { name: 'Rule 1 filter 2' });
+    await fireEvent.input(within(f2).getByLabelText('Field path'), { target: { value: 'data.attempt' } });
+    await fireEvent.change(within(f2).getByLabelText('Test'), { target: { value: 'in' } });
+    await fireEvent.input(within(f2).getByLabelText('Values, one per line'), { target: { value: '1\n2\n"3"' } });
+    await fireEvent.input(within(rule1).getByLabelText('Event id path'), { target: { value: 'id' } });
+    await fireEvent.click(within(rule1).getByRole('button', { name: 'Pick a field for rule 1' }));
+    const pick = within(rule1).getByRole('group', { name: 'Rule 1 picked field 1' });
+    await fireEvent.input(within(pick).getByLabelText('Field name'), { target: { value: 'callId' } });
+    await fireEvent.input(within(pick).getByLabelText('From path'), { target: { value: 'data.call.id' } });
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Add rule' }));
+    const rule2 = screen.getByRole('group', { name: 'Rule 2' });
+    await fireEvent.input(within(rule2).getByLabelText('Rule name *'), { target: { value: 'tests' } });
+    await fireEvent.change(within(rule2).getByLabelText('Topic'), { target: { value: 'webhooks.livekit' } });
+    await fireEvent.click(within(rule2).getByRole('button', { name: 'Add filter to rule 2' }));
+    const f3 = within(rule2).getByRole('group', { name: 'Rule 2 filter 1' });
+    await fireEvent.input(within(f3).getByLabelText('Field path'), { target: { value: 'test' } });
+    await fireEvent.change(within(f3).getByLabelText('Test'), { target: { value: 'exists' } });
+    expect(within(f3).queryByLabelText('Value')).toBeNull();
+    await fireEvent.click(within(rule2).getByRole('button', { name: 'Move rule 2 up' }));
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Create route' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'POST')).toBe(true));
+    expect((requests.find((r) => r.method === 'POST')!.body as { rules: unknown }).rules).toEqual([
+      { name: 'tests', topic: 'webhooks.livekit', filters: [{ path: 'test', exists: true }], transform: {} },
+      {
+        name: 'completed',
+        topic: 'webhooks.inbound',
+        filters: [
+          { path: 'type', equals: 'call.completed' },
+          { path: 'data.attempt', in: [1, 2, '3'] },
+        ],
+        transform: { idPath: 'id', pick: { callId: 'data.call.id' } },
+      },
+    ]);
+  });
+
+  it('shows the API’s field errors beside their fields, rules errors beside the rule’s field', async () => {
+    const requests = serve((request) =>
       request.method === 'POST'
         ? {
             status: 400,
@@ -104,7 +158,10 @@ describe('InboundRoutePage', () => {
               detail: 'the body is invalid',
               errors: [
                 { path: 'key', message: 'must be 3–64 characters' },
-                { path: 'rules.0.filters.0', message: 'a filter needs exactly one of equals, in, exists' },
+                { path: 'rules.0.filters.0.path', message: 'must be a dotted path like data.object.id' },
+                { path: 'rules.0.filters.1', message: 'a filter needs exactly one of equals, in, exists' },
+                { path: 'rules.0.transform.idPath', message: 'must be a dotted path like data.object.id' },
+                { path: 'rules', message: 'at most 20 rules' },
               ],
             },
           }
@@ -113,25 +170,49 @@ describe('InboundRoutePage', () => {
     consoleState.role = 'admin';
     render(InboundRoutePage, { routeKey: undefined });
     await fireEvent.input(await screen.findByLabelText('Route key *'), { target: { value: 'X' } });
+    const rule = screen.getByRole('group', { name: 'Rule 1' });
+    await fireEvent.click(within(rule).getByRole('button', { name: 'Add filter to rule 1' }));
+    await fireEvent.click(within(rule).getByRole('button', { name: 'Add filter to rule 1' }));
+    const f1 = within(rule).getByRole('group', { name: 'Rule 1 filter 1' });
+    await fireEvent.input(within(f1).getByLabelText('Field path'), { target: { value: 'not a path' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Create route' }));
+
+    const describedBy = (field: HTMLElement) =>
+      document.getElementById(field.getAttribute('aria-describedby')!)?.textContent;
     const key = screen.getByLabelText('Route key *');
     await waitFor(() => expect(key.getAttribute('aria-invalid')).toBe('true'));
-    expect(document.getElementById(key.getAttribute('aria-describedby')!)?.textContent).toBe('must be 3–64 characters');
-    const rules = screen.getByLabelText('Routing rules (JSON)');
-    expect(document.getElementById(rules.getAttribute('aria-describedby')!)?.textContent).toContain(
-      'rules.0.filters.0: a filter needs exactly one of equals, in, exists',
-    );
+    expect(describedBy(key)).toBe('must be 3–64 characters');
+    const path = within(f1).getByLabelText('Field path');
+    expect(path.getAttribute('aria-invalid')).toBe('true');
+    expect(describedBy(path)).toBe('must be a dotted path like data.object.id');
+    const f2 = within(rule).getByRole('group', { name: 'Rule 1 filter 2' });
+    expect(describedBy(within(f2).getByLabelText('Value'))).toBe('a filter needs exactly one of equals, in, exists');
+    expect(describedBy(within(rule).getByLabelText('Event id path'))).toBe('must be a dotted path like data.object.id');
+    // An error no field owns is shown above the rules, with its path.
+    expect(screen.getByText('rules: at most 20 rules')).toBeTruthy();
+    // What was typed stays.
+    expect((path as HTMLInputElement).value).toBe('not a path');
+    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
-  it('says malformed rules JSON beside the field without asking the API', async () => {
-    const requests = serve(() => ({ body: {} }));
-    consoleState.role = 'admin';
-    render(InboundRoutePage, { routeKey: undefined });
-    await fireEvent.input(await screen.findByLabelText('Routing rules (JSON)'), { target: { value: '[{' } });
-    await fireEvent.click(screen.getByRole('button', { name: 'Create route' }));
-    const rules = screen.getByLabelText('Routing rules (JSON)');
-    await waitFor(() => expect(rules.getAttribute('aria-invalid')).toBe('true'));
-    expect(requests.filter((r) => r.method === 'POST')).toEqual([]);
+  it('shows a viewer the rules without edit controls', async () => {
+    serve(() => ({
+      body: {
+        ...route,
+        rules: [
+          { name: 'completed', topic: 'webhooks.inbound', filters: [{ path: 'type', equals: 42 }], transform: {} },
+        ],
+      },
+    }));
+    consoleState.role = 'viewer';
+    render(InboundRoutePage, { routeKey: 'crm-events' });
+    const rule = await screen.findByRole('group', { name: 'Rule 1' });
+    await waitFor(() =>
+      expect((within(rule).getByLabelText('Rule name *') as HTMLInputElement).value).toBe('completed'),
+    );
+    expect((within(rule).getByLabelText('Value') as HTMLInputElement).value).toBe('42');
+    expect((within(rule).getByLabelText('Value') as HTMLInputElement).disabled).toBe(true);
+    expect(screen.queryByRole('button', { name: /Add rule|Add filter|Remove/ })).toBeNull();
   });
 });
 

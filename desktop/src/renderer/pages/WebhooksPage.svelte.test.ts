@@ -76,11 +76,72 @@ describe('WebhooksPage', () => {
     expect(screen.getByRole('alert').textContent).toBe('must be https');
   });
 
+  it('edits a subscription’s URL and events in place, sending only what changed', async () => {
+    let current = webhook(1, { eventTypes: ['call.ended', 'call.failed'] });
+    const seen = fakeControl('admin', {
+      'GET /api/v1/spaces/:space/webhooks': () => page([current]),
+      'PATCH /api/v1/spaces/:space/webhooks/:id': ({ body }) => {
+        current = { ...current, ...(body as object) };
+        return { body: current };
+      },
+    });
+    render(WebhooksPage);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Edit https://hooks.example.com/1' }));
+    const form = screen.getByRole('form', { name: 'Edit the subscription to https://hooks.example.com/1' });
+    const urlField = within(form).getByLabelText('Endpoint URL *') as HTMLInputElement;
+    expect(urlField.value).toBe('https://hooks.example.com/1');
+    expect((within(form).getByRole('checkbox', { name: 'call.failed' }) as HTMLInputElement).checked).toBe(true);
+    expect((within(form).getByRole('checkbox', { name: 'call.started' }) as HTMLInputElement).checked).toBe(false);
+
+    await fireEvent.input(urlField, { target: { value: 'https://hooks.example.com/v2' } });
+    await fireEvent.click(within(form).getByRole('checkbox', { name: 'call.failed' }));
+    await fireEvent.click(within(form).getByRole('checkbox', { name: 'call.started' }));
+    await fireEvent.click(within(form).getByRole('button', { name: 'Save changes' }));
+    await screen.findByText('Saved the subscription to https://hooks.example.com/v2.');
+    expect(seen.filter((r) => r.method === 'PATCH').map((r) => [r.path, r.body])).toEqual([
+      [
+        `/api/v1/spaces/${SPACE}/webhooks/${uuid(1)}`,
+        { url: 'https://hooks.example.com/v2', eventTypes: ['call.ended', 'call.started'] },
+      ],
+    ]);
+    // The form subscribes new endpoints again, and the table shows the change.
+    expect(screen.getByRole('form', { name: 'Subscribe an endpoint' })).toBeTruthy();
+    const table = await screen.findByRole('table', { name: 'Webhook subscriptions' });
+    await waitFor(() => expect(table.textContent).toContain('https://hooks.example.com/v2'));
+    expect(table.textContent).toContain('call.ended, call.started');
+    expect(seen.some((r) => r.method === 'POST')).toBe(false);
+  });
+
+  it('keeps the edit open with the API’s error beside the field it names', async () => {
+    const seen = fakeControl('admin', {
+      'GET /api/v1/spaces/:space/webhooks': () => page([webhook(1)]),
+      'PATCH /api/v1/spaces/:space/webhooks/:id': () =>
+        problem(400, 'Invalid request body', [
+          { path: 'url', message: 'the address 10.0.0.5 is not allowed for webhook deliveries' },
+        ]),
+    });
+    render(WebhooksPage);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Edit https://hooks.example.com/1' }));
+    const form = screen.getByRole('form', { name: 'Edit the subscription to https://hooks.example.com/1' });
+    const urlField = within(form).getByLabelText('Endpoint URL *');
+    await fireEvent.input(urlField, { target: { value: 'https://10.0.0.5/in' } });
+    await fireEvent.click(within(form).getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(urlField.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(urlField.getAttribute('aria-describedby')!)?.textContent).toBe(
+      'the address 10.0.0.5 is not allowed for webhook deliveries',
+    );
+    expect((urlField as HTMLInputElement).value).toBe('https://10.0.0.5/in');
+    // Cancel goes back to subscribing.
+    await fireEvent.click(within(form).getByRole('button', { name: 'Cancel' }));
+    expect(screen.getByRole('form', { name: 'Subscribe an endpoint' })).toBeTruthy();
+    expect(seen.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+
   it('shows a viewer the subscriptions without edit controls', async () => {
     fakeControl('viewer', { 'GET /api/v1/spaces/:space/webhooks': () => page([webhook(1)]) });
     render(WebhooksPage);
     await screen.findByText('https://hooks.example.com/1');
-    expect(screen.queryByRole('button', { name: /Disable|Delete/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Disable|Delete|Edit/ })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Subscribe' })).toBeNull();
   });
 });

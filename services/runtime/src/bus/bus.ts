@@ -1,4 +1,4 @@
-import type { EventEnvelope, Topic } from '@speaknode/contracts';
+import { EventEnvelope, summarizeIssues, type Topic } from '@speaknode/contracts';
 
 export interface DeliveredEvent {
   topic: Topic;
@@ -35,4 +35,18 @@ export interface Bus {
   /** True when the transport can accept events now. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The bus refused an event as malformed: publishing it again can never succeed (a relay sets it aside). */
+export class BadEventEnvelopeError extends Error {
+  override readonly name = 'BadEventEnvelopeError';
+}
+
+/** Every transport checks envelopes before publishing, so a bad one is refused the same way on each. */
+export function refuseBadEnvelopes(events: readonly unknown[]): void {
+  for (const event of events) {
+    const parsed = EventEnvelope.safeParse(event);
+    if (!parsed.success)
+      throw new BadEventEnvelopeError(`refusing to publish a bad event envelope: ${summarizeIssues(parsed.error)}`);
+  }
 }

@@ -1,6 +1,12 @@
-import { EventEnvelope, messageKeyOf, summarizeIssues, type Topic } from '@speaknode/contracts';
+import { EventEnvelope, messageKeyOf, type Topic } from '@speaknode/contracts';
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
-import type { Bus, BusSubscription, DeliveredEvent, SubscribeOptions } from './bus.ts';
+import {
+  type Bus,
+  type BusSubscription,
+  type DeliveredEvent,
+  refuseBadEnvelopes,
+  type SubscribeOptions,
+} from './bus.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -65,11 +71,7 @@ export class KafkaBus implements Bus {
 
   async publish(topic: Topic, events: EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
-    for (const event of events) {
-      const parsed = EventEnvelope.safeParse(event);
-      if (!parsed.success)
-        throw new Error(`refusing to publish a bad event envelope: ${summarizeIssues(parsed.error)}`);
-    }
+    refuseBadEnvelopes(events);
     await this.ensureTopics([topic]);
     await this.producer.send({
       topic,

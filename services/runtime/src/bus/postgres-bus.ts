@@ -1,9 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { EventEnvelope, messageKeyOf, summarizeIssues, type Topic } from '@speaknode/contracts';
+import { EventEnvelope, messageKeyOf, type Topic } from '@speaknode/contracts';
 import type pg from 'pg';
 import { inTransaction } from '../database.ts';
 import { runMigrations } from '../migrations.ts';
-import type { Bus, BusSubscription, DeliveredEvent, SubscribeOptions } from './bus.ts';
+import {
+  type Bus,
+  type BusSubscription,
+  type DeliveredEvent,
+  refuseBadEnvelopes,
+  type SubscribeOptions,
+} from './bus.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations/bus', import.meta.url));
 
@@ -42,11 +48,7 @@ export class PostgresBus implements Bus {
   async publish(topic: Topic, events: EventEnvelope[]): Promise<void> {
     if (this.closed) throw new Error('the bus is closed');
     if (events.length === 0) return;
-    for (const event of events) {
-      const parsed = EventEnvelope.safeParse(event);
-      if (!parsed.success)
-        throw new Error(`refusing to publish a bad event envelope: ${summarizeIssues(parsed.error)}`);
-    }
+    refuseBadEnvelopes(events);
     await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ next_offset: string }>(
         `INSERT INTO bus_topics (topic, next_offset) VALUES ($1, $2)

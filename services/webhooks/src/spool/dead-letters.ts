@@ -24,13 +24,17 @@ const FILE = 'dead-letters.jsonl';
 export class DeadLetters {
   /** Adds and removals run one at a time: a rewrite swaps the file under an append otherwise. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Bytes of the letters held: they count against the spool's limit, so a flood of refused events stays bounded. */
+  private lineBytes = 0;
 
   private constructor(
     private readonly path: string,
     private readonly entries: Map<string, DeadLetter>,
     private handle: FileHandle,
     private dead = 0,
-  ) {}
+  ) {
+    for (const letter of entries.values()) this.lineBytes += lineOf(letter).length;
+  }
 
   static async open(directory: string, log: (message: string) => void = () => {}): Promise<DeadLetters> {
     const path = join(directory, FILE);
@@ -59,6 +63,16 @@ export class DeadLetters {
     return dead;
   }
 
+  get bytes(): number {
+    return this.lineBytes;
+  }
+
+  /** The bytes one letter takes on disk. */
+  bytesOf(id: string): number {
+    const letter = this.entries.get(id);
+    return letter ? lineOf(letter).length : 0;
+  }
+
   get count(): number {
     return this.entries.size;
   }
@@ -80,9 +94,11 @@ export class DeadLetters {
   add(letter: DeadLetter): Promise<void> {
     return this.serially(async () => {
       if (this.entries.has(letter.event.id)) return;
-      await this.handle.write(`${JSON.stringify(letter)}\n`);
+      const line = lineOf(letter);
+      await this.handle.write(line);
       await this.handle.datasync();
       this.entries.set(letter.event.id, letter);
+      this.lineBytes += line.length;
       this.dead++;
     });
   }
@@ -90,7 +106,10 @@ export class DeadLetters {
   /** Takes a letter out (after it was replayed into the spool, or to discard it); false when there is none. */
   remove(id: string): Promise<boolean> {
     return this.serially(async () => {
-      if (!this.entries.delete(id)) return false;
+      const letter = this.entries.get(id);
+      if (!letter) return false;
+      this.entries.delete(id);
+      this.lineBytes -= lineOf(letter).length;
       await this.rewrite();
       return true;
     });
@@ -104,7 +123,7 @@ export class DeadLetters {
 
   private async rewrite(): Promise<void> {
     const tmp = `${this.path}.tmp`;
-    const lines = [...this.entries.values()].map((letter) => `${JSON.stringify(letter)}\n`).join('');
+    const lines = Buffer.concat([...this.entries.values()].map(lineOf));
     await writeFile(tmp, lines, { flush: true });
     await rename(tmp, this.path);
     await this.handle.close();
@@ -115,4 +134,8 @@ export class DeadLetters {
     await this.chain;
     await this.handle.close();
   }
+}
+
+function lineOf(letter: DeadLetter): Buffer {
+  return Buffer.from(`${JSON.stringify(letter)}\n`, 'utf8');
 }

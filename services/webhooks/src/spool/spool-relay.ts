@@ -1,4 +1,4 @@
-import type { Bus } from '@speaknode/runtime/bus';
+import { BadEventEnvelopeError, type Bus } from '@speaknode/runtime/bus';
 import { whyUnstorable } from '../storable-event.ts';
 import type { Spool, SpoolRecord } from './spool.ts';
 
@@ -232,11 +232,11 @@ const KAFKA_REFUSALS = new Set([
  */
 export function isRefusalOfEvents(error: unknown): boolean {
   for (
-    let e = error as { message?: unknown; code?: unknown; type?: unknown; cause?: unknown } | undefined, depth = 0;
+    let e = error as { name?: unknown; code?: unknown; type?: unknown; cause?: unknown } | undefined, depth = 0;
     e && depth < 5;
     e = e.cause as typeof e, depth++
   ) {
-    if (typeof e.message === 'string' && /refusing to publish a bad event envelope/.test(e.message)) return true;
+    if (e instanceof BadEventEnvelopeError) return true;
     if (typeof e.code === 'string' && /^(?:22|54)[0-9A-Z]{3}$/.test(e.code)) return true;
     if (typeof e.type === 'string' && KAFKA_REFUSALS.has(e.type)) return true;
   }

@@ -98,6 +98,35 @@ describe('Spool', () => {
     expect(spool.depth().events).toBe(3);
   });
 
+  it('counts dead letters against its limit, across a reopen, and still takes one back on replay', async () => {
+    const frame = Buffer.byteLength(JSON.stringify({ t: 'webhooks.twilio', e: statusEvent(1) })) + 8;
+    const spool = await openSpool({ maxBytes: frame * 6 });
+    for (let i = 1; i <= 3; i++) await spool.append('webhooks.twilio', statusEvent(i));
+    for (let i = 1; i <= 3; i++) await spool.setAsideHead('the bus refused it');
+    expect(spool.depth().events).toBe(0);
+    expect(spool.deadLetters.bytes).toBeGreaterThan(frame * 3);
+
+    // Three letters (each a little bigger than its frame) leave room for two frames, not three.
+    await spool.append('webhooks.twilio', statusEvent(4));
+    await spool.append('webhooks.twilio', statusEvent(5));
+    const refused = await spool.append('webhooks.twilio', statusEvent(6)).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(SpoolFullError);
+    expect((refused as Error).message).toMatch(/dead letters: an operator must replay or discard them/);
+    await spool.close();
+    open.splice(0);
+
+    const reopened = await openSpool({ maxBytes: frame * 6 });
+    expect(reopened.deadLetters.count).toBe(3);
+    await expect(reopened.append('webhooks.twilio', statusEvent(6))).rejects.toBeInstanceOf(SpoolFullError);
+    // A replay moves a letter's bytes from the dead letters to the queue, so a full spool takes it back.
+    expect(await reopened.replayDeadLetter(statusEvent(1).id)).toBe(true);
+    expect(reopened.peek(10).map((r) => r.event.id)).toEqual([4, 5, 1].map((i) => statusEvent(i).id));
+    // Discarding one frees its room.
+    expect(await reopened.deadLetters.remove(statusEvent(2).id)).toBe(true);
+    await reopened.append('webhooks.twilio', statusEvent(6));
+    expect(reopened.depth().events).toBe(4);
+  });
+
   it('rotates segments and deletes the ones the relay has passed', async () => {
     const spool = await openSpool({ segmentBytes: 1024 });
     for (let i = 0; i < 40; i++) await spool.append('webhooks.twilio', statusEvent(i));

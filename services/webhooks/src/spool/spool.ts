@@ -23,8 +23,13 @@ export class SpoolFullError extends Error {
   constructor(
     readonly maxBytes: number,
     readonly depthBytes: number,
+    readonly deadLetterBytes = 0,
   ) {
-    super(`the spool holds ${depthBytes} bytes of its ${maxBytes} byte limit; the bus relay is behind`);
+    super(
+      deadLetterBytes * 2 > depthBytes
+        ? `the spool holds ${depthBytes} bytes of its ${maxBytes} byte limit, ${deadLetterBytes} of them dead letters: an operator must replay or discard them (/admin/v1/dead-letters)`
+        : `the spool holds ${depthBytes} bytes of its ${maxBytes} byte limit; the bus relay is behind`,
+    );
     this.name = 'SpoolFullError';
   }
 }
@@ -38,7 +43,7 @@ export class SpoolClosedError extends Error {
 
 export interface SpoolOptions {
   directory: string;
-  /** Accepted but not yet relayed bytes; beyond this `append` refuses with SpoolFullError. */
+  /** Accepted but not yet relayed bytes, dead letters included; beyond this `append` refuses with SpoolFullError. */
   maxBytes: number;
   /** A new segment file starts once the active one is this big; relayed segments are deleted. */
   segmentBytes?: number;
@@ -171,10 +176,11 @@ export class Spool {
   }
 
   /** Committed events not yet relayed, and their bytes on disk (the part counted against the limit). */
-  depth(): { events: number; bytes: number; pendingEvents: number; maxBytes: number } {
+  depth(): { events: number; bytes: number; deadLetterBytes: number; pendingEvents: number; maxBytes: number } {
     return {
       events: this.queue.length - this.queueHead,
       bytes: this.queuedBytes,
+      deadLetterBytes: this.deadLetters.bytes,
       pendingEvents: this.pending.length,
       maxBytes: this.options.maxBytes,
     };
@@ -187,15 +193,21 @@ export class Spool {
 
   /** Resolves once the event is on disk (fsync'ed); rejects with SpoolFullError when the spool is full. */
   append(topic: Topic, event: EventEnvelope): Promise<void> {
+    return this.enqueue(topic, event, 0);
+  }
+
+  /** `creditBytes`: dead-letter bytes this event replaces (a replay), not counted twice against the limit. */
+  private enqueue(topic: Topic, event: EventEnvelope, creditBytes: number): Promise<void> {
     if (this.closed) return Promise.reject(new SpoolClosedError());
     const payload = Buffer.from(JSON.stringify({ t: topic, e: event }), 'utf8');
     const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
     frame.writeUInt32BE(payload.length, 0);
     frame.writeUInt32BE(crc32(payload), 4);
     payload.copy(frame, HEADER_BYTES);
-    const depthBytes = this.queuedBytes + this.pendingBytes;
+    const deadLetterBytes = this.deadLetters.bytes - creditBytes;
+    const depthBytes = this.queuedBytes + this.pendingBytes + deadLetterBytes;
     if (depthBytes + frame.length > this.options.maxBytes) {
-      return Promise.reject(new SpoolFullError(this.options.maxBytes, depthBytes));
+      return Promise.reject(new SpoolFullError(this.options.maxBytes, depthBytes, deadLetterBytes));
     }
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ topic, event, frame, resolve, reject });
@@ -313,7 +325,8 @@ export class Spool {
   async replayDeadLetter(id: string): Promise<boolean> {
     const letter = this.deadLetters.find(id);
     if (!letter) return false;
-    await this.append(letter.topic, letter.event);
+    // Its bytes move from the dead letters to the queue: a full spool still takes its own letter back.
+    await this.enqueue(letter.topic, letter.event, this.deadLetters.bytesOf(id));
     await this.deadLetters.remove(id);
     return true;
   }

@@ -1,9 +1,12 @@
 /**
  * Sign-in with OIDC authorization code + PKCE (oauth4webapi). In a browser the page redirects to
  * the issuer and back to /console/; in Electron main opens the system browser and listens on a
- * loopback redirect (RFC 8252), and the renderer finishes the exchange. Tokens are kept in
- * sessionStorage (they end with the tab or window) and renewed with the refresh token before they
- * expire; sign-out forgets them and ends the issuer's session.
+ * loopback redirect (RFC 8252), and the renderer finishes the exchange. In a browser the tokens are
+ * kept in sessionStorage (they end with the tab); in Electron the refresh token is kept by main in
+ * the OS keychain (`auth:remember`/`auth:restore`/`auth:forget`; never in web storage), so the app
+ * signs in again silently after a restart, and only the access token stays in sessionStorage. Tokens
+ * are renewed with the refresh token before they expire; sign-out forgets them and ends the
+ * issuer's session.
  */
 import * as oauth from 'oauth4webapi';
 import { controlBaseUrl, desktopBridge } from '../platform.ts';
@@ -11,6 +14,8 @@ import { controlBaseUrl, desktopBridge } from '../platform.ts';
 export interface ConsoleAuthConfig {
   issuer: string;
   clientId: string;
+  /** The LiveKit URL voice tests join; null when control has no LiveKit configured. */
+  livekitUrl?: string | null;
 }
 
 export interface Tokens {
@@ -28,15 +33,41 @@ const SCOPE = 'openid profile email offline_access api';
 
 type Pending = { state: string; verifier: string; redirectUri: string; returnTo: string };
 
+/** Where the refresh token lives outside web storage: main's secret store, in Electron. */
+export interface RefreshTokenVault {
+  restore(): Promise<string | null>;
+  remember(refreshToken: string): Promise<void>;
+  forget(): Promise<void>;
+}
+
+/** The preload's `auth:*` channels as a vault; undefined in a browser. */
+export function desktopVault(): RefreshTokenVault | undefined {
+  const bridge = desktopBridge();
+  if (!bridge) return undefined;
+  const unwrapped = async <T>(answer: Promise<{ result: T } | { error: { message: string } }>): Promise<T> => {
+    const settled = await answer;
+    if ('error' in settled) throw new Error(settled.error.message);
+    return settled.result;
+  };
+  return {
+    restore: async () => (await unwrapped(bridge['auth:restore']())).refreshToken,
+    remember: async (token) => void (await unwrapped(bridge['auth:remember'](token))),
+    forget: async () => void (await unwrapped(bridge['auth:forget']())),
+  };
+}
+
 export class OidcSession {
   private server: oauth.AuthorizationServer | undefined;
   private refreshing: Promise<Tokens | undefined> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private listeners = new Set<(tokens: Tokens | undefined) => void>();
+  /** With a vault: the refresh token in memory only (main keeps it), never in `storage`. */
+  private refreshToken: string | undefined;
 
   constructor(
-    private readonly config: ConsoleAuthConfig,
+    readonly config: ConsoleAuthConfig,
     private readonly storage: Storage = globalThis.sessionStorage,
+    private readonly vault: RefreshTokenVault | undefined = desktopVault(),
   ) {}
 
   static async fromControl(): Promise<OidcSession> {
@@ -73,14 +104,37 @@ export class OidcSession {
 
   tokens(): Tokens | undefined {
     const raw = this.storage.getItem(TOKENS);
-    return raw ? (JSON.parse(raw) as Tokens) : undefined;
+    const tokens = raw ? (JSON.parse(raw) as Tokens) : undefined;
+    if (!tokens || !this.vault || !this.refreshToken) return tokens;
+    return { ...tokens, refreshToken: this.refreshToken };
   }
 
-  private save(tokens: Tokens | undefined) {
-    if (tokens) this.storage.setItem(TOKENS, JSON.stringify(tokens));
+  private async save(tokens: Tokens | undefined) {
+    if (this.vault) {
+      const { refreshToken, ...rest } = tokens ?? {};
+      const changed = refreshToken !== this.refreshToken;
+      this.refreshToken = refreshToken;
+      if (tokens) this.storage.setItem(TOKENS, JSON.stringify(rest));
+      else this.storage.removeItem(TOKENS);
+      // Kept or forgotten by main; a store that fails leaves this window signed in (not kept after it).
+      if (changed) await (refreshToken ? this.vault.remember(refreshToken) : this.vault.forget()).catch(() => {});
+    } else if (tokens) this.storage.setItem(TOKENS, JSON.stringify(tokens));
     else this.storage.removeItem(TOKENS);
     this.scheduleRefresh(tokens);
     for (const listener of this.listeners) listener(tokens);
+  }
+
+  /**
+   * In Electron, after a restart: signs in again with the refresh token main kept, when there is one
+   * and the issuer still takes it. True when signed in.
+   */
+  async restore(): Promise<boolean> {
+    // After a reload the access token is still in sessionStorage, but the refresh token only in main.
+    if (this.vault && !this.refreshToken)
+      this.refreshToken = (await this.vault.restore().catch(() => null)) ?? undefined;
+    if (this.tokens()) return true;
+    if (!this.refreshToken) return false;
+    return (await this.refresh()) !== undefined;
   }
 
   private scheduleRefresh(tokens: Tokens | undefined) {
@@ -90,8 +144,11 @@ export class OidcSession {
     this.timer = setTimeout(() => void this.refresh(), inMs);
   }
 
-  /** Starts the sign-in. In a browser this leaves the page; in Electron it resolves signed in. */
-  async signIn(returnTo = globalThis.location?.hash ?? ''): Promise<void> {
+  /**
+   * Starts the sign-in. In a browser this leaves the page; in Electron it resolves signed in.
+   * `loginHint` (OIDC `login_hint`) prefills the issuer's username field, e.g. the first admin's email.
+   */
+  async signIn(returnTo = globalThis.location?.hash ?? '', options: { loginHint?: string } = {}): Promise<void> {
     const as = await this.authorizationServer();
     const bridge = desktopBridge();
     let redirectUri = `${globalThis.location.origin}/console/`;
@@ -111,6 +168,7 @@ export class OidcSession {
       state,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
     }).toString();
     const pending: Pending = { state, verifier, redirectUri, returnTo };
     if (!bridge) {
@@ -151,10 +209,10 @@ export class OidcSession {
       this.options(),
     );
     const result = await oauth.processAuthorizationCodeResponse(as, this.client, response);
-    this.save(this.tokensOf(result));
+    await this.save(this.tokensOf(result));
   }
 
-  private tokensOf(result: oauth.TokenEndpointResponse, previous?: Tokens): Tokens {
+  private tokensOf(result: oauth.TokenEndpointResponse, previous?: Partial<Tokens>): Tokens {
     const claims = result.id_token ? oauth.getValidatedIdTokenClaims(result) : undefined;
     return {
       accessToken: result.access_token,
@@ -170,7 +228,7 @@ export class OidcSession {
   /** Renews the access token with the refresh token; signs out when the issuer refuses. */
   refresh(): Promise<Tokens | undefined> {
     this.refreshing ??= (async () => {
-      const current = this.tokens();
+      const current = this.tokens() ?? (this.refreshToken ? { refreshToken: this.refreshToken } : undefined);
       if (!current?.refreshToken) return undefined;
       try {
         const as = await this.authorizationServer();
@@ -183,10 +241,10 @@ export class OidcSession {
         );
         const result = await oauth.processRefreshTokenResponse(as, this.client, response);
         const tokens = this.tokensOf(result, current);
-        this.save(tokens);
+        await this.save(tokens);
         return tokens;
       } catch {
-        this.save(undefined);
+        await this.save(undefined);
         return undefined;
       }
     })().finally(() => {
@@ -211,7 +269,7 @@ export class OidcSession {
   /** Forgets the tokens, then ends the issuer's session (in a browser, by going there). */
   async signOut(): Promise<void> {
     const idToken = this.tokens()?.idToken;
-    this.save(undefined);
+    await this.save(undefined);
     const as = await this.authorizationServer().catch(() => undefined);
     if (!as?.end_session_endpoint || desktopBridge()) return;
     const url = new URL(as.end_session_endpoint);
