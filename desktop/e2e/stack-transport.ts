@@ -45,10 +45,12 @@ export async function startStackTransport(options: {
   hub: StackPushHub;
   /** The web build (`npm run build:web`): out/web. */
   webDir: string;
+  /** Stands in for Electron's file chooser: what the person picks (undefined: they cancel). */
+  chooseBundle?: () => Promise<string | undefined>;
 }): Promise<StackTransport> {
   const handlers = new Map<string, Listener>();
   const registrar: IpcRegistrar = { handle: (channel, listener) => handlers.set(channel, listener) };
-  registerStackHandlers(registrar, options.host, isAppUrl);
+  registerStackHandlers(registrar, options.host, isAppUrl, { chooseBundle: options.chooseBundle });
 
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');

@@ -72,8 +72,15 @@ describe('ClickHouse schema', () => {
   it("is control's analytics schema, statement for statement (one table set for the stack and control)", () => {
     expect(clickhouseSchemaFor([24, 8])).toEqual(analyticsClickHouseSchema('speaknode'));
     expect(clickhouseSchemaFile()).toContain('CREATE TABLE IF NOT EXISTS speaknode.analytics_turns');
-    // No second path into ClickHouse: spans reach it only through control's checks.
-    expect(clickhouseSchemaFile()).not.toMatch(/ENGINE = Kafka|MATERIALIZED VIEW/);
+    // No second path into ClickHouse: spans reach it only through control's checks. The only views
+    // are the day rollups, and they read control's own raw tables.
+    expect(clickhouseSchemaFile()).not.toMatch(/ENGINE = Kafka/);
+    const views = analyticsClickHouseSchema('speaknode').filter((sql) => sql.includes('MATERIALIZED VIEW'));
+    expect(views).toHaveLength(6);
+    for (const view of views) {
+      expect(view).toMatch(/ TO speaknode\.analytics_(turn|tool|latency|space_latency)_days AS\n/);
+      expect(view).toMatch(/\nFROM speaknode\.analytics_(turns|tool_calls)\n/);
+    }
   });
 
   it('uses nothing ClickHouse 18.16 lacks, so no statement needs a gate', () => {
@@ -102,6 +109,13 @@ describe('ClickHouse schema', () => {
         'SELECT span_id, llm_ttft_ms, stt_duration_ms, interrupted, llm_provider FROM speaknode.analytics_turns FORMAT TSV',
       );
       expect(read.text).toBe('p1\t412.5\t\\N\t0\t\n');
+      // The rollup views counted it: one turn, its LLM TTFT in the 1 ms histogram (412.5 → 413).
+      const rolled = await query(
+        url,
+        `SELECT (SELECT sum(turns) FROM speaknode.analytics_turn_days),
+           (SELECT groupArray((ms, llm_ttft)) FROM speaknode.analytics_latency_days WHERE llm_ttft > 0) FORMAT TSV`,
+      );
+      expect(rolled.text).toBe('1\t[(413,1)]\n');
     },
   );
 });

@@ -15,7 +15,8 @@ export const CLICKHOUSE_DATABASE = 'speaknode';
  * control also runs at start), so the stack's ClickHouse and control agree on tables and columns.
  * Nothing else writes them: in the stack control's Kafka consumer reads the collector's
  * `agent.telemetry.spans` topic and stores each span only after checking its call against control's
- * call records (see control's README, "Analytics"). Every statement is one ClickHouse 18.16 and
+ * call records (see control's README, "Analytics"); the day rollups are materialized views over
+ * control's own raw tables, so they see only what control stored. Every statement is one ClickHouse 18.16 and
  * current ClickHouse both accept, so none is gated today; `minVersion` stays for one that would be.
  */
 export function clickhouseSchema(): SchemaStatement[] {
@@ -23,7 +24,9 @@ export function clickhouseSchema(): SchemaStatement[] {
     sql,
     purpose: sql.startsWith('CREATE DATABASE')
       ? 'the analytics database'
-      : `control's analytics table ${/TABLE IF NOT EXISTS \S+\.(\w+)/.exec(sql)?.[1] ?? ''}`,
+      : sql.startsWith('CREATE MATERIALIZED VIEW')
+        ? `control's analytics rollup view ${/VIEW IF NOT EXISTS \S+\.(\w+)/.exec(sql)?.[1] ?? ''}`
+        : `control's analytics table ${/TABLE IF NOT EXISTS \S+\.(\w+)/.exec(sql)?.[1] ?? ''}`,
   }));
 }
 

@@ -4,7 +4,9 @@ import { checkSecretName, checkSecretValue, type SecretStore } from './secret-st
 
 /**
  * Secrets in one JSON file readable only by its owner (0600, directory 0700). Writes go to a
- * temporary 0600 file that replaces the old one, so a crash never leaves half a file.
+ * temporary 0600 file that replaces the old one, so a crash never leaves half a file; one write at a
+ * time. A subclass may keep the document encoded (the desktop console's `SafeStorageSecretStore`
+ * encrypts it with Electron's `safeStorage`) by overriding `encode` and `decode`.
  */
 export class FileSecretStore implements SecretStore {
   readonly kind = 'file' as const;
@@ -57,8 +59,18 @@ export class FileSecretStore implements SecretStore {
     return next;
   }
 
+  /** The JSON document as it is written to disk (here: as is). */
+  protected encode(json: string): string | Uint8Array {
+    return json;
+  }
+
+  /** The file's bytes back to the JSON document; throws with what to do when it cannot. */
+  protected decode(data: Buffer): string {
+    return data.toString('utf8');
+  }
+
   private async read(): Promise<Record<string, string>> {
-    let text: string;
+    let data: Buffer;
     try {
       const info = await stat(this.path);
       if ((info.mode & 0o077) !== 0) {
@@ -67,11 +79,12 @@ export class FileSecretStore implements SecretStore {
             `run \`chmod 600 ${this.path}\` and check who has read it`,
         );
       }
-      text = await readFile(this.path, 'utf8');
+      data = await readFile(this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw error;
     }
+    const text = this.decode(data);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -92,11 +105,12 @@ export class FileSecretStore implements SecretStore {
   }
 
   private async write(values: Record<string, string>): Promise<void> {
+    const encoded = this.encode(`${JSON.stringify(values, null, 2)}\n`);
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const temporary = `${this.path}.${process.pid}.tmp`;
     const handle = await open(temporary, 'w', 0o600);
     try {
-      await handle.writeFile(`${JSON.stringify(values, null, 2)}\n`);
+      await handle.writeFile(encoded);
       await handle.sync();
     } finally {
       await handle.close();

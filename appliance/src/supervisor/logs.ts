@@ -1,10 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
+import type { LogLine } from './reports.ts';
 
-export interface LogLine {
-  service: string;
-  stream: 'stdout' | 'stderr';
-  text: string;
-}
+export type { LogLine } from './reports.ts';
 
 /**
  * Splits the engine's multiplexed log format (8-byte header: stream, 3 zero bytes, big-endian length)

@@ -5,18 +5,10 @@ import { cpus as hostCpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
 import { LABEL_PROJECT } from './container-spec.ts';
+import type { PreflightCheck } from './reports.ts';
 import type { ResolvedStack } from './resolve.ts';
 
-export interface PreflightCheck {
-  name: string;
-  ok: boolean;
-  /** A warning: `ok` stays true, but something will not work everywhere (say why in `detail`). */
-  warning?: boolean;
-  /** What was found. */
-  detail: string;
-  /** What a person should do when it failed. */
-  fix?: string;
-}
+export type { PreflightCheck } from './reports.ts';
 
 export interface PreflightReport {
   ok: boolean;

@@ -1,4 +1,8 @@
-/** What the supervisor's operations report; shared by the reconciler, the health waiter and the upgrader. */
+/**
+ * What the supervisor reports: its operations' outcomes (shared by the reconciler, the health waiter
+ * and the upgrader), a service's status, a preflight check and a log line. Node-free (no imports), so
+ * the desktop console's renderer can import these types too (`@speaknode/appliance/reports`).
+ */
 
 export type ServiceOutcome = 'healthy' | 'running' | 'completed' | 'failed' | 'skipped';
 
@@ -25,6 +29,43 @@ export interface UpgradeReport {
   ok: boolean;
   durationMs: number;
   services: { service: string; result: 'unchanged' | 'upgraded' | 'rolled-back' | 'failed'; error?: string }[];
+}
+
+export interface ServiceStatus {
+  service: string;
+  state: 'running' | 'exited' | 'restarting' | 'created' | 'paused' | 'dead' | 'missing' | 'removing';
+  health?: 'healthy' | 'unhealthy' | 'starting' | 'none';
+  exitCode?: number;
+  /** Restarts of this container: the engine's (its restart policy) plus the watcher's. */
+  restarts: number;
+  /** Of `restarts`, those the watcher made (a service stopped by `docker kill`, one that turned unhealthy). */
+  restartsByWatcher?: number;
+  /** Set when the watcher stopped bringing the service back: why, and what to do. */
+  watcherGaveUp?: string;
+  startedAt?: string;
+  uptimeS?: number;
+  image: string;
+  /** false when the running container was created from another definition (an `up` would recreate it). */
+  current: boolean;
+  /** Why it is unhealthy (or why its last probe failed): the last health check's exit code and output. */
+  healthDetail?: string;
+}
+
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  /** A warning: `ok` stays true, but something will not work everywhere (say why in `detail`). */
+  warning?: boolean;
+  /** What was found. */
+  detail: string;
+  /** What a person should do when it failed. */
+  fix?: string;
+}
+
+export interface LogLine {
+  service: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
 }
 
 export class ServiceFailure extends Error {

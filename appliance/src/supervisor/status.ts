@@ -6,27 +6,10 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import { LABEL_HASH } from './container-spec.ts';
 import { lastProbe, lastProbeFailed } from './health-waiter.ts';
+import type { ServiceStatus } from './reports.ts';
 import type { WatchedService } from './watch-journal.ts';
 
-export interface ServiceStatus {
-  service: string;
-  state: 'running' | 'exited' | 'restarting' | 'created' | 'paused' | 'dead' | 'missing' | 'removing';
-  health?: 'healthy' | 'unhealthy' | 'starting' | 'none';
-  exitCode?: number;
-  /** Restarts of this container: the engine's (its restart policy) plus the watcher's. */
-  restarts: number;
-  /** Of `restarts`, those the watcher made (a service stopped by `docker kill`, one that turned unhealthy). */
-  restartsByWatcher?: number;
-  /** Set when the watcher stopped bringing the service back: why, and what to do. */
-  watcherGaveUp?: string;
-  startedAt?: string;
-  uptimeS?: number;
-  image: string;
-  /** false when the running container was created from another definition (an `up` would recreate it). */
-  current: boolean;
-  /** Why it is unhealthy (or why its last probe failed): the last health check's exit code and output. */
-  healthDetail?: string;
-}
+export type { ServiceStatus } from './reports.ts';
 
 /** What `status` expects of one service: its image and the hash of its create request. */
 export interface ExpectedService {

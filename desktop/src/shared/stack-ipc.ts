@@ -2,20 +2,22 @@
  * The Stack half of the IPC contract (`stack:*`): what main answers about the appliance it supervises
  * (doctor, init, up, status, logs, restart, upgrade, down, bundle) and what it pushes while it works
  * (`StackPush` on the `stack:events` channel). Types only: main, preload, renderer and the WebSocket
- * test transport share them. The shapes mirror the appliance's (`@speaknode/appliance`), which main
- * returns as they are; they are spelled out here so the renderer never imports Node code.
+ * test transport share them. What main returns as the appliance's supervisor reports it (service
+ * status, preflight checks, up and upgrade reports, log lines) is the appliance's own types, imported
+ * type-only from its Node-free `@speaknode/appliance/reports` (nothing of it reaches the renderer's
+ * bundle); the rest are the console's shapes.
  */
+import type {
+  LogLine,
+  PreflightCheck,
+  ServiceReport,
+  ServiceStatus,
+  UpgradeReport,
+  UpReport,
+} from '@speaknode/appliance/reports';
 import type { StackEvent } from '@speaknode/contracts';
 
-export type { StackEvent };
-
-export interface PreflightCheck {
-  name: string;
-  ok: boolean;
-  warning?: boolean;
-  detail: string;
-  fix?: string;
-}
+export type { LogLine, PreflightCheck, ServiceReport, ServiceStatus, StackEvent, UpgradeReport, UpReport };
 
 export interface SecretStoreInfo {
   kind: 'keychain' | 'file' | 'safe-storage';
@@ -59,6 +61,8 @@ export interface StackSettingsView {
   /** Which provider keys are stored; their values never leave main. */
   providerKeys: Record<ProviderKeyName, boolean>;
   project: string;
+  /** The stack's control URL, once set up. */
+  controlUrl?: string;
   secretStore?: SecretStoreInfo;
 }
 
@@ -74,21 +78,14 @@ export interface InitAnswer {
   providerKeys: ProviderKeyName[];
   files: string[];
   secretStore: SecretStoreInfo;
-}
-
-export type ServiceState = 'running' | 'exited' | 'restarting' | 'created' | 'paused' | 'dead' | 'missing' | 'removing';
-
-export interface ServiceStatus {
-  service: string;
-  state: ServiceState;
-  health?: 'healthy' | 'unhealthy' | 'starting' | 'none';
-  exitCode?: number;
-  restarts: number;
-  startedAt?: string;
-  uptimeS?: number;
-  image: string;
-  current: boolean;
-  healthDetail?: string;
+  /** Where the stack's control API (and the admin console, at `/console/`) is reached. */
+  controlUrl: string;
+  /**
+   * The first admin (a Keycloak realm user) and the temporary password to show once: only in the
+   * answer of the init that generated it (Keycloak imports the realm at its first start; it asks for
+   * a new password at the first sign-in). Main keeps no copy outside the secret store.
+   */
+  firstAdmin?: { email: string; temporaryPassword: string };
 }
 
 export interface ServiceStats {
@@ -110,27 +107,6 @@ export interface StackStatus {
   at: number;
 }
 
-export interface ServiceReport {
-  service: string;
-  action: 'created' | 'recreated' | 'started' | 'unchanged' | 'none';
-  outcome: 'healthy' | 'running' | 'completed' | 'failed' | 'skipped';
-  error?: string;
-  elapsedMs: number;
-  healthWaitMs?: number;
-}
-
-export interface UpReport {
-  ok: boolean;
-  durationMs: number;
-  services: ServiceReport[];
-}
-
-export interface UpgradeReport {
-  ok: boolean;
-  durationMs: number;
-  services: { service: string; result: 'unchanged' | 'upgraded' | 'rolled-back' | 'failed'; error?: string }[];
-}
-
 export interface UpgradePlan {
   changes: { service: string; from: string; to: string; change: 'image' | 'definition' | 'new' | 'none' }[];
 }
@@ -139,12 +115,6 @@ export interface BundleInfo {
   images: string[];
   bytes: number;
   sha256: string;
-}
-
-export interface LogLine {
-  service: string;
-  stream: 'stdout' | 'stderr';
-  text: string;
 }
 
 /** What main pushes on `stack:events`; `at` is main's clock (ms since the epoch). */
@@ -182,6 +152,8 @@ export interface StackContract {
     args: [options: { removeVolumes: boolean; confirm?: string }];
     result: { removed: string[]; volumesRemoved: boolean };
   };
+  /** The OS file chooser (main's `dialog.showOpenDialog`) for a bundle's tarball or manifest; no path when cancelled. */
+  'stack:bundle:choose': { args: []; result: { path?: string } };
   'stack:bundle:verify': { args: [path: string]; result: BundleInfo };
   'stack:bundle:load': { args: [path: string]; result: BundleInfo };
   /** Cancels the running and waiting operations (or the one named). */
@@ -202,6 +174,7 @@ export const STACK_CHANNELS = [
   'stack:upgrade:plan',
   'stack:upgrade',
   'stack:down',
+  'stack:bundle:choose',
   'stack:bundle:verify',
   'stack:bundle:load',
   'stack:cancel',

@@ -3,7 +3,8 @@
  * `POST /v1/traces` runs, in batches of 500 spans) into each backend, then the dashboard query
  * (`GET …/analytics`, every figure, one month by day) over BENCH_TURNS turns (default 1,000,000):
  * p50/p95 of BENCH_QUERIES runs. PostgreSQL from DATABASE_URL (else embedded PGlite), ClickHouse
- * from CLICKHOUSE_URL (else Debian's clickhouse-server, 18.16 here). Last line: one JSON object.
+ * from CLICKHOUSE_URL (else Debian's clickhouse-server, 18.16 here). BENCH_KEEP=1 keeps both databases
+ * (with CLICKHOUSE_URL, to look at them afterwards). Last line: one JSON object.
  */
 import { createTestDatabase } from '@speaknode/runtime/testing';
 import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse-store.ts';
@@ -44,12 +45,37 @@ const calls = generateCalls({
   spreadMs: 30 * DAY,
   turnsPerCall: [TURNS_PER_CALL, TURNS_PER_CALL],
 });
+// In the order a real install sees them: calls created, and their spans sent, as time goes by.
+calls.sort((a, b) => a.createdMs - b.createdMs);
 console.log(`${calls.length} calls, ${calls.reduce((n, c) => n + c.turns.length, 0)} turns`);
 await insertCalls(database.pool, calls);
 
 const clickhouse = await startClickHouse();
+/**
+ * BENCH_EXPLAIN=1: each dashboard query on PostgreSQL is run once more as `EXPLAIN (ANALYZE, BUFFERS)`
+ * after the timed runs, and the plans printed (which tables and indexes the report reads).
+ */
+const explain = process.env.BENCH_EXPLAIN === '1';
+const plans: string[] = [];
+const isReport = (sql: string) => explainOn && /^\s*(SELECT|WITH)\b/i.test(sql) && !/\bINSERT\b/i.test(sql);
+type Queryable = { query: (sql: string, params?: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }> };
+const explaining = (target: Queryable) => async (sql: string, params?: unknown[]) => {
+  if (isReport(sql)) {
+    const plan = await target.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params);
+    plans.push(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
+  }
+  return target.query(sql, params);
+};
+const explainingPool = {
+  query: explaining(database.pool),
+  connect: async () => {
+    const client = await database.pool.connect();
+    return { query: explaining(client), release: () => client.release() };
+  },
+} as unknown as typeof database.pool;
+let explainOn = false;
 const stores: Array<{ name: string; store: AnalyticsStore }> = [
-  { name: 'postgresql', store: new PostgresAnalyticsStore(database.pool) },
+  { name: 'postgresql', store: new PostgresAnalyticsStore(explain ? explainingPool : database.pool) },
 ];
 if (!('skip' in clickhouse)) {
   const store = new ClickHouseAnalyticsStore({ url: clickhouse.url, database: `speaknode_bench_${process.pid}` });
@@ -130,6 +156,12 @@ for (const { name, store } of stores) {
     turns = (await store.report(filter)).turns;
     times.push(performance.now() - t0);
   }
+  if (explain && name === 'postgresql') {
+    explainOn = true;
+    await store.report(filter);
+    explainOn = false;
+    for (const plan of plans) console.log(`--- plan\n${plan}`);
+  }
   result[name] = {
     ingestSpansPerSecond: Math.round(ingestCount / ingestSeconds),
     dashboardTurns: turns,
@@ -140,6 +172,12 @@ for (const { name, store } of stores) {
   console.log(name, JSON.stringify(result[name]));
 }
 for (const { store } of stores) if (store.source === 'clickhouse') await store.close();
-if (!('skip' in clickhouse)) await clickhouse.stop();
-await database.drop();
+if (process.env.BENCH_KEEP === '1') {
+  // For looking at the data afterwards: both databases stay.
+  console.log(`kept: ${database.url}, ClickHouse database speaknode_bench_${process.pid}`);
+  await database.pool.end();
+} else {
+  if (!('skip' in clickhouse)) await clickhouse.stop();
+  await database.drop();
+}
 console.log(JSON.stringify(result));

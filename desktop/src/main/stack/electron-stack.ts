@@ -5,7 +5,16 @@
  */
 import { join } from 'node:path';
 import { chooseSecretStore, defaultStateDir } from '@speaknode/appliance';
-import { type BrowserWindow, Menu, type NativeImage, nativeImage, safeStorage, Tray } from 'electron';
+import {
+  type BrowserWindow,
+  dialog,
+  Menu,
+  type NativeImage,
+  nativeImage,
+  type OpenDialogOptions,
+  safeStorage,
+  Tray,
+} from 'electron';
 import { overallHealth } from '../../shared/stack-health.ts';
 import { STACK_EVENTS_CHANNEL } from '../../shared/stack-ipc.ts';
 import type { IpcRegistrar } from '../ipc-handlers.ts';
@@ -60,7 +69,19 @@ export function startStackSupervision(deps: {
     push: hub.push,
     secretStore: chooseConsoleSecretStore,
   });
-  registerStackHandlers(deps.ipc, host, deps.isTrustedSender);
+  registerStackHandlers(deps.ipc, host, deps.isTrustedSender, {
+    chooseBundle: async () => {
+      const options: OpenDialogOptions = {
+        title: 'Choose the offline bundle',
+        buttonLabel: 'Choose',
+        properties: ['openFile'],
+        filters: [{ name: 'Speaknode bundle (tarball or its manifest)', extensions: ['tar', 'json'] }],
+      };
+      const parent = deps.window();
+      const answer = await (parent ? dialog.showOpenDialog(parent, options) : dialog.showOpenDialog(options));
+      return answer.canceled ? undefined : answer.filePaths[0];
+    },
+  });
   hub.subscribe((push) => {
     const contents = deps.window()?.webContents;
     if (contents && !contents.isDestroyed()) contents.send(STACK_EVENTS_CHANNEL, push);

@@ -1,5 +1,5 @@
 import { STACK_EVENTS_CHANNEL, type StackPush, type StackStatus } from '../../shared/stack-ipc.ts';
-import { handle, type IpcRegistrar } from '../ipc-handlers.ts';
+import { handle, IpcRefusal, type IpcRegistrar } from '../ipc-handlers.ts';
 import type { StackHost } from './stack-host.ts';
 
 /**
@@ -11,6 +11,10 @@ export function registerStackHandlers(
   ipc: IpcRegistrar,
   host: StackHost,
   isTrustedSender: (senderUrl: string) => boolean,
+  options: {
+    /** Asks the person for a bundle file (Electron: `dialog.showOpenDialog`); undefined when they cancel. */
+    chooseBundle?: () => Promise<string | undefined>;
+  } = {},
 ): void {
   const on = <C extends Parameters<typeof handle>[1]>(channel: C, handler: Parameters<typeof handle<C>>[2]) =>
     handle(ipc, channel, handler, isTrustedSender);
@@ -27,6 +31,13 @@ export function registerStackHandlers(
   on('stack:upgrade:plan', () => host.upgradePlan());
   on('stack:upgrade', (options) => host.upgrade(options ?? {}));
   on('stack:down', (options) => host.down(options));
+  on('stack:bundle:choose', async () => {
+    if (!options.chooseBundle) {
+      throw new IpcRefusal('there is no file chooser here: type the bundle file’s path', 'no_file_chooser');
+    }
+    const path = await options.chooseBundle();
+    return path ? { path } : {};
+  });
   on('stack:bundle:verify', (path) => host.verifyBundle(path));
   on('stack:bundle:load', (path) => host.loadBundle(path));
   on('stack:cancel', (operationId) => host.cancel(operationId));

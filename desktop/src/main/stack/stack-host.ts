@@ -24,6 +24,7 @@ import {
   type ProviderKey,
   PublicPorts,
   preflight,
+  publicUrls,
   type ResolvedStack,
   resolveStack,
   runInit,
@@ -260,6 +261,7 @@ export class StackHost {
       project: this.options.stack
         ? this.options.stack(settings, {}, this.stateDir.configDir).project
         : settings.project,
+      ...(saved ? { controlUrl: publicUrls(saved).control } : {}),
       secretStore: saved ? await this.storeInfo() : undefined,
     };
   }
@@ -338,6 +340,8 @@ export class StackHost {
         providerKeys: result.providerKeys,
         files: result.files,
         secretStore: await this.storeInfo(),
+        controlUrl: publicUrls(result.settings).control,
+        ...(result.firstAdmin ? { firstAdmin: result.firstAdmin } : {}),
       };
     } catch (error) {
       throw explain(error);

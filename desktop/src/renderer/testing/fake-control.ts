@@ -12,6 +12,7 @@ export interface Seen {
   method: string;
   path: string;
   query: URLSearchParams;
+  contentType: string | null;
   body: unknown;
 }
 
@@ -41,7 +42,9 @@ export function fakeControl(role: Role, routes: Record<string, Handler>): Seen[]
       method: input.method,
       path: url.pathname,
       query: url.searchParams,
-      body: text ? JSON.parse(text) : undefined,
+      contentType: input.headers.get('content-type'),
+      // JSON bodies parsed; others (a text/csv upload) kept as text.
+      body: text ? (/json/.test(input.headers.get('content-type') ?? '') ? JSON.parse(text) : text) : undefined,
     };
     seen.push(request);
     for (const route of compiled) {

@@ -5,19 +5,25 @@
  * stored, one write at a time per store; the ReplacingMergeTree still folds the copies a race
  * between two control processes could leave. ClickHouse 18.16 has no query parameters, so every value
  * is validated before it gets here (ids are UUIDs, channel an enum, number E.164) and quoted by `lit`
- * anyway. Percentiles are nearest-rank, the PostgreSQL store's `percentile_disc` (see `LEVELS`).
+ * anyway. Whole days are read from the day rollups (SummingMergeTree tables the schema's
+ * materialized views fill from the raw tables, so each stored span counts once), partial days from
+ * the raw tables. Percentiles are nearest-rank, as on PostgreSQL: from the rollups' 1 ms histograms
+ * (`histogramPercentiles`), and over raw turns for hour buckets (`quantilesExact`, see `LEVELS`).
  */
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import { analyticsClickHouseSchema, type Percentiles } from '@speaknode/contracts';
+import { ANALYTICS_LATENCY_COLUMNS, analyticsClickHouseSchema, type Percentiles } from '@speaknode/contracts';
 import type { CallRef, CallTelemetryFact, Placed, ToolFact, TurnFact } from './facts.ts';
 import { assembleCallTurns } from './postgres-store.ts';
 import {
   type AnalyticsStore,
+  bucketsFromRollup,
   type CallGroup,
   foldCallGroups,
   foldUsageGroups,
   type ReportData,
   type ReportFilter,
+  rollupRange,
+  STAGE_COLUMNS,
   type UsageGroup,
 } from './store.ts';
 
@@ -74,6 +80,38 @@ const IN_CHUNK = 2000;
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** The rollup views: view, the table it fills, the raw table it reads. */
+const ROLLUP_VIEWS: Array<[string, string, string]> = [
+  ['analytics_turn_days_mv', 'analytics_turn_days', 'analytics_turns'],
+  ['analytics_turn_latency_mv', 'analytics_latency_days', 'analytics_turns'],
+  ['analytics_tool_days_mv', 'analytics_tool_days', 'analytics_tool_calls'],
+  ['analytics_tool_latency_mv', 'analytics_latency_days', 'analytics_tool_calls'],
+  ['analytics_turn_space_latency_mv', 'analytics_space_latency_days', 'analytics_turns'],
+  ['analytics_tool_space_latency_mv', 'analytics_space_latency_days', 'analytics_tool_calls'],
+];
+
+const LAT = ANALYTICS_LATENCY_COLUMNS;
+const whole = (column: string) => `toUInt32(floor(assumeNotNull(${column}) + 0.5))`;
+
+/**
+ * Nearest-rank percentiles per group `g` from a histogram subquery `(g, ms, <columns>)` (one row per
+ * group and ms): the counts sorted by ms, summed up, and the first ms whose running count reaches
+ * ⌈p·n⌉ (`<column>_n`, `<column>_p`). (`sumMap` does the sorting too, but took longer in 18.16.)
+ */
+function histogramPercentiles(histogram: string, columns: readonly string[]): string {
+  const sorted = columns.map((c) => `arraySort((n, m) -> m, groupArray(${c}), groupArray(ms)) AS ${c}_s`).join(', ');
+  const picks = columns
+    .map(
+      (c) =>
+        `arraySum(${c}_s) AS ${c}_n, arrayCumSum(${c}_s) AS ${c}_cum, [${[0.5, 0.9, 0.99]
+          .map((p) => `keys[arrayFirstIndex(x -> x >= ceil(${p} * ${c}_n), ${c}_cum)]`)
+          .join(', ')}] AS ${c}_p`,
+    )
+    .join(', ');
+  return `SELECT g, ${picks} FROM (
+    SELECT g, arraySort(groupArray(ms)) AS keys, ${sorted} FROM (${histogram}) GROUP BY g)`;
+}
+
 export class ClickHouseAnalyticsStore implements AnalyticsStore {
   readonly source = 'clickhouse' as const;
   private readonly client: ClickHouseClient;
@@ -89,9 +127,41 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     });
   }
 
-  /** Creates the database and tables when missing. */
+  /**
+   * Creates the database, tables and rollup views when missing. A rollup table that is new (an
+   * install from before it) gets the facts already stored rolled up once: those written before its
+   * views existed (`version`, the write time, below the moment they were created).
+   */
   async migrate(): Promise<void> {
+    const tables = [...new Set(ROLLUP_VIEWS.map(([, table]) => table))];
+    const existed = new Set<string>();
+    for (const table of tables) if (await this.tableExists(table)) existed.add(table);
+    const createdAt = Date.now();
     for (const query of analyticsClickHouseSchema(this.db)) await this.client.command({ query });
+    for (const [view, table, source] of ROLLUP_VIEWS) {
+      if (existed.has(table)) continue;
+      const select = await this.viewSelect(view);
+      if (!select) continue;
+      await this.client.command({
+        query: `INSERT INTO ${this.db}.${table} SELECT * FROM (${select.replace(
+          new RegExp(`FROM ${this.db}\\.${source}\\b`),
+          `FROM (SELECT * FROM ${this.db}.${source} WHERE version < ${lit(createdAt)})`,
+        )})`,
+      });
+    }
+  }
+
+  private async tableExists(table: string): Promise<boolean> {
+    const rows = await this.rows(`EXISTS TABLE ${this.db}.${table}`);
+    return Number(Object.values(rows[0] ?? {})[0] ?? 0) === 1;
+  }
+
+  /** The SELECT of a rollup view, from contracts' schema (the same text the view runs). */
+  private async viewSelect(view: string): Promise<string | undefined> {
+    const statement = analyticsClickHouseSchema(this.db).find((q) =>
+      q.includes(`VIEW IF NOT EXISTS ${this.db}.${view} `),
+    );
+    return statement?.slice(statement.indexOf(' AS\n') + 4);
   }
 
   async ping(): Promise<boolean> {
@@ -280,20 +350,70 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       `start_ms >= ${lit(f.fromMs)}`,
       `start_ms < ${lit(f.toMs)}`,
     ];
+    return [...conditions, ...this.filters(f)].join(' AND ');
+  }
+
+  private filters(f: ReportFilter): string[] {
+    const conditions: string[] = [];
     if (f.agentId) conditions.push(`agent_id = ${lit(f.agentId)}`);
     if (f.channel) conditions.push(`channel = ${lit(f.channel)}`);
     if (f.number) conditions.push(`phone_number = ${lit(f.number)}`);
-    return conditions.join(' AND ');
+    return conditions;
+  }
+
+  /** The rollups' whole days of the range, and the raw facts of its partial days (see `rollupRange`). */
+  private factWhere(f: ReportFilter): { rollup: string; raw: string; latencyTable: string } {
+    const { rollupFrom, rollupTo } = rollupRange(f);
+    const filters = this.filters(f)
+      .map((c) => ` AND ${c}`)
+      .join('');
+    const part = (from: number, to: number) =>
+      `start_time >= toDateTime(${seconds(from)}) AND start_time <= toDateTime(${seconds(to)}) AND start_ms >= ${lit(from)} AND start_ms < ${lit(to)}`;
+    return {
+      rollup: `space_id = ${lit(f.spaceId)} AND day_ms >= ${lit(rollupFrom)} AND day_ms < ${lit(rollupTo)}${filters}`,
+      raw: `space_id = ${lit(f.spaceId)} AND ((${part(f.fromMs, rollupFrom)}) OR (${part(rollupTo, f.toMs)}))${filters}`,
+      // Without agent, channel or number filters the space-wide histogram holds the same counts.
+      latencyTable: filters ? 'analytics_latency_days' : 'analytics_space_latency_days',
+    };
   }
 
   async report(f: ReportFilter): Promise<ReportData> {
     const db = this.db;
     const w = this.where(f);
+    const facts = this.factWhere(f);
     const step = lit(f.bucketMs);
+    const byDay = bucketsFromRollup(f);
     const bucketOf = (column: string) => `intDiv(${column}, ${step}) * ${step}`;
-    // Six scans at once: calls by bucket and end reason (totals, outcomes and buckets are sums of
-    // those), concurrency, turn totals, turns by bucket, tools, usage.
-    const [callGroups, peaks, turnTotals, turnBuckets, tools, usageGroups] = await Promise.all([
+    // The latency histogram of the range: the rollup's whole days and the raw facts of the partial
+    // days, one row per (bucket, name, ms) with a count per stage.
+    const histogram = `
+      SELECT ${bucketOf('day_ms')} AS b, name, ms, ${LAT.map((c) => `${c} AS h_${c}`).join(', ')}
+      FROM ${db}.${facts.latencyTable} WHERE ${facts.rollup}
+      UNION ALL
+      SELECT ${bucketOf('start_ms')} AS b, '' AS name, ${whole('stage.2')} AS ms,
+        ${LAT.slice(0, 7)
+          .map((c, i) => `toUInt64(stage.1 = ${i + 1}) AS h_${c}`)
+          .join(', ')}, toUInt64(0) AS h_tool
+      FROM ${db}.analytics_turns
+      ARRAY JOIN [${STAGE_COLUMNS.map((c, i) => `(${i + 1}, ${c})`).join(', ')}] AS stage
+      WHERE ${facts.raw} AND isNotNull(stage.2)
+      UNION ALL
+      SELECT ${bucketOf('start_ms')} AS b, name, ${whole('duration_ms')} AS ms,
+        ${LAT.slice(0, 7)
+          .map((c) => `toUInt64(0) AS h_${c}`)
+          .join(', ')}, toUInt64(1) AS h_tool
+      FROM ${db}.analytics_tool_calls WHERE ${facts.raw} AND isNotNull(duration_ms)`;
+    // The response latencies only, per bucket (the turn rows of the histogram, one column).
+    const responses = `
+      SELECT ${bucketOf('day_ms')} AS b, ms, response AS h_response
+      FROM ${db}.${facts.latencyTable} WHERE ${facts.rollup} AND name = '' AND response > 0
+      UNION ALL
+      SELECT ${bucketOf('start_ms')} AS b, ${whole('response_latency_ms')} AS ms, toUInt64(1) AS h_response
+      FROM ${db}.analytics_turns WHERE ${facts.raw} AND isNotNull(response_latency_ms)`;
+    // Six queries at once: calls by bucket and end reason (totals, outcomes and buckets are sums of
+    // those), concurrency, turn counts and usage by bucket and provider combination, tool counts, every
+    // percentile, the per-bucket response latency.
+    const [callGroups, peaks, turnGroups, tools, latency, responseBuckets] = await Promise.all([
       this.rows(
         `SELECT ${bucketOf('start_ms')} AS b, end_reason AS reason, count() AS calls,
            sum(ifNull(duration_seconds, 0)) AS seconds
@@ -316,35 +436,51 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
            ) WHERE pe > ps
          ) GROUP BY b`,
       ),
+      // Turn counts and usage per bucket (days only; else one group) and provider combination.
       this.rows(
-        `SELECT count() AS turns, sum(interrupted) AS interrupted,
-           ${pct('eou_delay_ms', 'eou')}, ${pct('stt_duration_ms', 'stt')}, ${pct('llm_ttft_ms', 'llm_ttft')},
-           ${pct('llm_duration_ms', 'llm_total')}, ${pct('tts_ttfb_ms', 'tts_ttfb')},
-           ${pct('response_latency_ms', 'response')}, ${pct('interrupted_after_ms', 'interrupted_after')}
-         FROM ${db}.analytics_turns WHERE ${w}`,
+        `SELECT b, llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model,
+           sum(t_turns) AS turns, sum(t_interrupted) AS interrupted, toFloat64(sum(t_prompt)) AS prompt,
+           toFloat64(sum(t_completion)) AS completion, sum(t_audio) AS audio_ms, toFloat64(sum(t_chars)) AS characters
+         FROM (
+           SELECT ${byDay ? bucketOf('day_ms') : 'toUInt64(0)'} AS b, llm_provider, llm_model, stt_provider, stt_model,
+             tts_provider, tts_model, turns AS t_turns, interrupted_turns AS t_interrupted, prompt_tokens AS t_prompt,
+             completion_tokens AS t_completion, audio_ms AS t_audio, characters AS t_chars
+           FROM ${db}.analytics_turn_days WHERE ${facts.rollup}
+           UNION ALL
+           SELECT ${byDay ? bucketOf('start_ms') : 'toUInt64(0)'} AS b, llm_provider, llm_model, stt_provider, stt_model,
+             tts_provider, tts_model, toUInt64(1) AS t_turns, toUInt64(interrupted) AS t_interrupted,
+             toUInt64(ifNull(llm_prompt_tokens, 0)) AS t_prompt, toUInt64(ifNull(llm_completion_tokens, 0)) AS t_completion,
+             toFloat64(ifNull(stt_audio_ms, 0)) AS t_audio, toUInt64(ifNull(tts_characters, 0)) AS t_chars
+           FROM ${db}.analytics_turns WHERE ${facts.raw}
+         ) GROUP BY b, llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model`,
       ),
-      // Per bucket only the response latency (WITH TOTALS over every stage per bucket was slower).
       this.rows(
-        `SELECT ${bucketOf('start_ms')} AS b, count() AS turns, ${pct('response_latency_ms', 'response')}
-         FROM ${db}.analytics_turns WHERE ${w} GROUP BY b`,
+        `SELECT name, sum(c) AS calls, sum(e) AS errors FROM (
+           SELECT name, calls AS c, errors AS e FROM ${db}.analytics_tool_days WHERE ${facts.rollup}
+           UNION ALL
+           SELECT name, toUInt64(1) AS c, toUInt64(is_error) AS e FROM ${db}.analytics_tool_calls WHERE ${facts.raw}
+         ) GROUP BY name`,
       ),
       this.rows(
-        `SELECT name, count() AS calls, sum(is_error) AS errors, ${pct('duration_ms', 'duration')}
-         FROM ${db}.analytics_tool_calls WHERE ${w} GROUP BY name`,
+        histogramPercentiles(
+          `SELECT name AS g, ms, ${LAT.map((c) => `sum(h_${c}) AS ${c}`).join(', ')} FROM (${histogram}) GROUP BY g, ms`,
+          LAT,
+        ),
       ),
-      // One scan for every provider: the sums per combination of providers, folded per kind below.
-      // Grouped by the combination's 64-bit hash (twice as fast as by six strings).
-      this.rows(
-        `SELECT any(llm_provider) AS u_llm_provider, any(llm_model) AS u_llm_model, any(stt_provider) AS u_stt_provider,
-           any(stt_model) AS u_stt_model, any(tts_provider) AS u_tts_provider, any(tts_model) AS u_tts_model,
-           toFloat64(sum(ifNull(llm_prompt_tokens, 0))) AS prompt, toFloat64(sum(ifNull(llm_completion_tokens, 0))) AS completion,
-           sum(ifNull(stt_audio_ms, 0)) AS audio_ms, toFloat64(sum(ifNull(tts_characters, 0))) AS characters
-         FROM ${db}.analytics_turns WHERE ${w}
-         GROUP BY cityHash64(llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model)`,
-      ),
+      // Per bucket only the response latency: from the histogram when buckets are days, else (hours)
+      // from the raw facts.
+      byDay
+        ? this.rows(
+            histogramPercentiles(`SELECT b AS g, ms, sum(h_response) AS response FROM (${responses}) GROUP BY g, ms`, [
+              'response',
+            ]),
+          )
+        : this.rows(
+            `SELECT ${bucketOf('start_ms')} AS g, count() AS turns, ${pct('response_latency_ms', 'response')}
+             FROM ${db}.analytics_turns WHERE ${w} GROUP BY g`,
+          ),
     ]);
     const callFold = foldCallGroups(callGroups as unknown as CallGroup[]);
-    const t = turnTotals[0] ?? {};
     const buckets = new Map<number, ReportData['buckets'][number]>();
     const bucket = (b: unknown) => {
       const startMs = Number(b);
@@ -364,21 +500,32 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     };
     for (const [b, r] of callFold.buckets) Object.assign(bucket(b), { calls: r.calls, durationSeconds: r.seconds });
     for (const r of peaks) bucket(r.b).peakConcurrency = Number(r.peak);
-    for (const r of turnBuckets) {
-      Object.assign(bucket(r.b), { turns: Number(r.turns), response: percentiles(r, 'response') });
+    let turns = 0;
+    let interrupted = 0;
+    for (const r of turnGroups) {
+      turns += Number(r.turns);
+      interrupted += Number(r.interrupted);
+      if (byDay) bucket(r.b).turns += Number(r.turns);
     }
+    for (const r of responseBuckets) {
+      const row = bucket(r.g);
+      row.response = percentiles(r, 'response');
+      if (!byDay) row.turns = Number(r.turns);
+    }
+    const latencyOf = (name: string) => latency.find((r) => r.g === name) ?? {};
+    const t = latencyOf('');
     const toolRows = tools.map((r) => ({
       name: String(r.name),
       calls: Number(r.calls),
       errors: Number(r.errors),
-      durationMs: percentiles(r, 'duration'),
+      durationMs: percentiles(latencyOf(String(r.name)), 'tool'),
     }));
     return {
       calls: callFold.calls,
       durationSeconds: callFold.seconds,
       outcomes: callFold.outcomes,
-      turns: Number(t.turns ?? 0),
-      interruptedTurns: Number(t.interrupted ?? 0),
+      turns,
+      interruptedTurns: interrupted,
       toolCalls: toolRows.reduce((n, r) => n + r.calls, 0),
       toolErrors: toolRows.reduce((n, r) => n + r.errors, 0),
       latency: {
@@ -391,19 +538,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       },
       interruptedAfter: percentiles(t, 'interrupted_after'),
       tools: toolRows,
-      usage: foldUsageGroups(
-        usageGroups.map(
-          (r): UsageGroup => ({
-            ...(r as unknown as UsageGroup),
-            llm_provider: r.u_llm_provider,
-            llm_model: r.u_llm_model,
-            stt_provider: r.u_stt_provider,
-            stt_model: r.u_stt_model,
-            tts_provider: r.u_tts_provider,
-            tts_model: r.u_tts_model,
-          }),
-        ),
-      ),
+      usage: foldUsageGroups(turnGroups as unknown as UsageGroup[]),
       buckets: [...buckets.values()].sort((a, b) => a.startMs - b.startMs),
     };
   }

@@ -87,9 +87,17 @@ const MAX_MS = 24 * 3_600_000;
 const MAX_COUNT = 10_000_000;
 const MAX_TEXT = 200;
 
-/** A duration in ms within reason, else null (a broken clock or a hostile span says nothing). */
-function ms(value: AttributeValue | undefined): number | null {
+/** An amount in ms within reason, else null (a broken clock or a hostile span says nothing). */
+function amountMs(value: AttributeValue | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_MS ? value : null;
+}
+/**
+ * A latency in whole ms (rounded half up; contracts' `ANALYTICS_LATENCY_COLUMNS`): what both stores
+ * keep, so the rollups' 1 ms histograms hold every latency exactly.
+ */
+function ms(value: AttributeValue | undefined): number | null {
+  const amount = amountMs(value);
+  return amount === null ? null : Math.round(amount);
 }
 function count(value: AttributeValue | undefined): number | null {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT ? value : null;
@@ -136,7 +144,7 @@ export function factOf(span: OtlpSpan): ClaimedFact | undefined {
           source: text(a[t.source]),
           eouDelayMs: ms(a[t.eouDelayMs]),
           sttDurationMs: ms(a[t.sttDurationMs]),
-          sttAudioMs: ms(a[t.sttAudioMs]),
+          sttAudioMs: amountMs(a[t.sttAudioMs]),
           llmTtftMs: ms(a[t.llmTtftMs]),
           llmDurationMs: ms(a[t.llmDurationMs]),
           llmPromptTokens: count(a[t.llmPromptTokens]),

@@ -3,7 +3,7 @@
  * clickhouse-store.ts). A store writes placed facts and answers the raw aggregates; report.ts turns
  * those into the API's answer, so rates, rounding and cost are computed once.
  */
-import type { CallTurns, Percentiles } from '@speaknode/contracts';
+import { ANALYTICS_LATENCY_STAGES, ANALYTICS_ROLLUP_MS, type CallTurns, type Percentiles } from '@speaknode/contracts';
 import type { Placed } from './facts.ts';
 
 export interface ReportFilter {
@@ -133,3 +133,22 @@ export function foldUsageGroups(groups: readonly UsageGroup[]): UsageRow[] {
   // Audio summed in ms, then seconds.
   return [...sums.values()].map((u) => (u.kind === 'stt' ? { ...u, quantity: u.quantity / 1000 } : u));
 }
+
+/**
+ * Where a report reads its turn and tool figures: the whole UTC days of the range from the day
+ * rollups (`[rollupFrom, rollupTo)`), the partial days at its edges (`[fromMs, rollupFrom)` and
+ * `[rollupTo, toMs)`) from the raw facts. A range within one day reads only raw facts
+ * (`rollupFrom = rollupTo = toMs`).
+ */
+export function rollupRange(f: ReportFilter): { rollupFrom: number; rollupTo: number } {
+  const day = ANALYTICS_ROLLUP_MS;
+  const rollupFrom = Math.ceil(f.fromMs / day) * day;
+  const rollupTo = Math.floor(f.toMs / day) * day;
+  return rollupTo > rollupFrom ? { rollupFrom, rollupTo } : { rollupFrom: f.toMs, rollupTo: f.toMs };
+}
+
+/** Per-bucket figures can come from the day rollups only when buckets are days. */
+export const bucketsFromRollup = (f: ReportFilter) => f.bucketMs % ANALYTICS_ROLLUP_MS === 0;
+
+/** The raw turn columns of the latency stages, in contracts' `ANALYTICS_LATENCY_COLUMNS` order (then `tool`). */
+export const STAGE_COLUMNS = ANALYTICS_LATENCY_STAGES.map(([, raw]) => raw);

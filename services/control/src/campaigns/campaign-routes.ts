@@ -14,7 +14,6 @@ import {
 import { HttpProblem, parseOrProblem } from '@speaknode/runtime/problem';
 import { Router } from 'express';
 import type pg from 'pg';
-import { z } from 'zod';
 import { recordChange } from '../audit/audit.ts';
 import { principalOf } from '../auth/principal.ts';
 import { isUuid, requireRole, spaceOf } from '../auth/space-access.ts';
@@ -316,12 +315,13 @@ export const campaignRoutes: RouteModule = {
     doc.component('CampaignInput', CampaignInput);
     doc.component('Campaign', Campaign);
     doc.component('CampaignContact', CampaignContact);
+    doc.component('CampaignImportResult', CampaignImportResult);
     const base = '/api/v1/spaces/:spaceId/campaigns';
     doc.add('get', base, {
       operationId: 'listCampaigns',
       summary: "The space's campaigns, newest first, with their progress",
       tags,
-      query: z.object({ status: CampaignStatus.optional() }),
+      query: ListQuery.extend({ status: CampaignStatus.optional() }),
       responses: { 200: { description: 'A page of campaigns', schema: CampaignPage } },
     });
     doc.add('post', base, {
@@ -382,7 +382,7 @@ export const campaignRoutes: RouteModule = {
       operationId: 'listCampaignContacts',
       summary: "A campaign's contacts in CSV line order, with their status, tries, last outcome and calls",
       tags,
-      query: z.object({ status: CampaignContactStatus.optional() }),
+      query: ListQuery.extend({ status: CampaignContactStatus.optional() }),
       responses: { 200: { description: 'A page of contacts', schema: ContactPage } },
     });
     doc.add('get', `${base}/:campaignId/contacts/:contactId`, {

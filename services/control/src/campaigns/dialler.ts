@@ -132,7 +132,7 @@ export class CampaignDialler {
     }
     await this.endStuckCalls();
     const claims = await this.claim();
-    await Promise.all(claims.map((claim) => this.placeClaim(claim)));
+    await this.placeAll(claims);
     await this.finishCampaigns();
     if (settled > 0 || claims.length > 0) this.hooks.nudge();
     return { settled, dialled: claims.length };
@@ -405,46 +405,83 @@ export class CampaignDialler {
   }
 
   /**
-   * Places one claimed try under its idempotency key. A repeat of the key (a takeover of a try whose
-   * placer stopped) returns the call already placed instead of dialling again.
+   * Places the tick's tries at once: their idempotency keys claimed in one statement, the calls
+   * placed in parallel, the keys settled in one statement. A key left unsettled (this instance
+   * stopped in between) is settled by the takeover, which finds the try's call.
    */
-  private async placeClaim(claim: Claim): Promise<void> {
+  private async placeAll(claims: Claim[]): Promise<void> {
+    if (claims.length === 0) return;
+    const keyOf = (claim: Claim) => attemptKey(claim.contactId, claim.attempt);
+    let free = new Set<string>();
+    try {
+      free = await this.keys.claimMany(
+        claims.map((claim) => ({ spaceId: claim.spaceId, key: keyOf(claim), body: { callId: claim.callId } })),
+      );
+    } catch (error) {
+      // Each try claims its own key below.
+      this.hooks.log.warn('could not claim the tick’s idempotency keys at once', { error: String(error) });
+    }
+    const placed: Array<{ spaceId: string; key: string; callId: string }> = [];
+    await Promise.all(
+      claims.map(async (claim) => {
+        const key = keyOf(claim);
+        if (await this.placeClaim(claim, free.has(`${claim.spaceId}:${key}`))) {
+          placed.push({ spaceId: claim.spaceId, key, callId: claim.callId });
+        }
+      }),
+    );
+    try {
+      await this.keys.settleMany(placed);
+    } catch (error) {
+      this.hooks.log.warn('could not settle the tick’s idempotency keys; a takeover settles them', {
+        error: String(error),
+      });
+    }
+  }
+
+  /**
+   * Places one claimed try under its idempotency key (`keyClaimed`: claimed already, in the tick's
+   * batch). A repeat of the key (a takeover of a try whose placer stopped) returns the call already
+   * placed instead of dialling again. True when the call was placed and its key is still to settle.
+   */
+  private async placeClaim(claim: Claim, keyClaimed: boolean): Promise<boolean> {
     const key = attemptKey(claim.contactId, claim.attempt);
     const identity = { callId: claim.callId };
     try {
       let claimed: Awaited<ReturnType<OutboundCallKeys['claim']>>;
       try {
-        claimed = await this.keys.claim(claim.spaceId, key, identity);
+        claimed = keyClaimed ? { kind: 'new' } : await this.keys.claim(claim.spaceId, key, identity);
       } catch (error) {
         // 409: the key was claimed and never settled — its placer stopped. The try's call id says whether it got as far as a call.
         if (!(error instanceof HttpProblem) || error.status !== 409) throw error;
         if (await this.callExists(claim.callId)) {
           await this.keys.settle(claim.spaceId, key, claim.callId);
-          return;
+          return false;
         }
         await this.keys.release(claim.spaceId, key);
         claimed = await this.keys.claim(claim.spaceId, key, identity);
       }
-      if (claimed.kind === 'done') return;
+      if (claimed.kind === 'done') return false;
       try {
         await this.placer.place(claim.spaceId, claim.input, { callId: claim.callId });
       } catch (error) {
         if (await this.callExists(claim.callId)) {
           // The call was created and then failed: settling reads its outcome like any other.
           await this.keys.settle(claim.spaceId, key, claim.callId);
-          return;
+          return false;
         }
         await this.keys.release(claim.spaceId, key);
         await this.refused(claim, error);
-        return;
+        return false;
       }
-      await this.keys.settle(claim.spaceId, key, claim.callId);
+      return true;
     } catch (error) {
       // The try stays claimed; once its lease is over it is taken over under the same key and call id.
       this.hooks.log.warn('could not place a campaign call; taken over after the lease', {
         contactId: claim.contactId,
         error: String(error),
       });
+      return false;
     }
   }
 

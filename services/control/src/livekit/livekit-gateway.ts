@@ -92,9 +92,16 @@ export class LivekitGateway {
     await this.rooms.deleteRoom(roomName);
   }
 
-  /** Dispatches the agent worker into `roomName` unless a dispatch for this call is already there. */
-  async ensureAgentDispatch(roomName: string, metadata: DispatchMetadata): Promise<{ id: string; created: boolean }> {
-    const existing = await this.dispatches.listDispatch(roomName);
+  /**
+   * Dispatches the agent worker into `roomName` unless a dispatch for this call is already there.
+   * `roomIsNew`: the caller made the room for a call created just now, so there is nothing to look for.
+   */
+  async ensureAgentDispatch(
+    roomName: string,
+    metadata: DispatchMetadata,
+    options: { roomIsNew?: boolean } = {},
+  ): Promise<{ id: string; created: boolean }> {
+    const existing = options.roomIsNew ? [] : await this.dispatches.listDispatch(roomName);
     for (const dispatch of existing) {
       if (dispatch.agentName !== AGENT_NAME) continue;
       try {

@@ -23,7 +23,7 @@ export class OutboundCallKeys {
   }
 
   async claim(spaceId: string, key: string, body: unknown): Promise<KeyClaim> {
-    const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const hash = hashOf(body);
     const inserted = await this.pool.query(
       `INSERT INTO outbound_call_keys (space_id, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (space_id, key) DO NOTHING`,
@@ -43,6 +43,32 @@ export class OutboundCallKeys {
     return { kind: 'done', callId: row.call_id };
   }
 
+  /**
+   * Claims many keys in one statement (the dialler's tick): the `space:key` of each one that was
+   * free, now claimed. The others go through `claim` one by one (a repeat, a takeover).
+   */
+  async claimMany(keys: Array<{ spaceId: string; key: string; body: unknown }>): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ space_id: string; key: string }>(
+      `INSERT INTO outbound_call_keys (space_id, key, request_hash)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+       ON CONFLICT (space_id, key) DO NOTHING RETURNING space_id, key`,
+      [keys.map((k) => k.spaceId), keys.map((k) => k.key), keys.map((k) => hashOf(k.body))],
+    );
+    return new Set(rows.map((r) => `${r.space_id}:${r.key}`));
+  }
+
+  /** `settle` for many keys in one statement. */
+  async settleMany(keys: Array<{ spaceId: string; key: string; callId: string }>): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query(
+      `UPDATE outbound_call_keys k SET call_id = u.call_id
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS u (space_id, key, call_id)
+       WHERE k.space_id = u.space_id AND k.key = u.key`,
+      [keys.map((k) => k.spaceId), keys.map((k) => k.key), keys.map((k) => k.callId)],
+    );
+  }
+
   /** The key's request placed `callId` (or recorded it as failed): repeats return it. */
   async settle(spaceId: string, key: string, callId: string): Promise<void> {
     await this.pool.query('UPDATE outbound_call_keys SET call_id = $3 WHERE space_id = $1 AND key = $2', [
@@ -59,4 +85,8 @@ export class OutboundCallKeys {
       key,
     ]);
   }
+}
+
+function hashOf(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
 import twilio from 'twilio';
 
 /** One Twilio account, as a phone number's credential holds it (kind `twilio`: secret = auth token). */
@@ -27,10 +29,15 @@ export class TwilioRefusal extends Error {
   }
 }
 
-/** Sends the official client's requests to `apiUrl` instead of api.twilio.com (a test server). */
+/** Sends the official client's requests to `apiUrl` instead of api.twilio.com (a test server), over kept-alive connections. */
 class RebasedRequestClient extends twilio.RequestClient {
   constructor(private readonly apiUrl: string) {
-    super({ timeout: 10_000 });
+    super({ timeout: 10_000, keepAlive: true });
+    // The official client sets only an https agent; a plain-http test server gets its own kept-alive one.
+    (this as unknown as { axios: { defaults: { httpAgent?: unknown } } }).axios.defaults.httpAgent = new http.Agent({
+      keepAlive: true,
+      maxSockets: 100,
+    });
   }
 
   override request<TData>(opts: Parameters<twilio.RequestClient['request']>[0]) {
@@ -42,18 +49,35 @@ class RebasedRequestClient extends twilio.RequestClient {
   }
 }
 
+/** Accounts whose clients are kept (a space has a few; past this the cache starts again). */
+const MAX_CLIENTS = 200;
+
 /**
  * Twilio's REST API through the official `twilio` package: create an outbound call, hang one up.
- * `apiUrl` is https://api.twilio.com except against a test server.
+ * `apiUrl` is https://api.twilio.com except against a test server. One request client (one
+ * kept-alive connection pool) for all accounts, one Twilio client per account: a campaign places
+ * hundreds of calls a second, and a TLS handshake per call would be most of the work.
  */
 export class TwilioCalls {
-  constructor(private readonly apiUrl: string) {}
+  private readonly requestClient: twilio.RequestClient;
+  private readonly clients = new Map<string, ReturnType<typeof twilio>>();
+
+  constructor(apiUrl: string) {
+    const official = new URL(apiUrl).host === 'api.twilio.com';
+    this.requestClient = official
+      ? new twilio.RequestClient({ timeout: 10_000, keepAlive: true })
+      : new RebasedRequestClient(apiUrl);
+  }
 
   private client(account: TwilioAccount) {
-    const official = new URL(this.apiUrl).host === 'api.twilio.com';
-    return twilio(account.accountSid, account.authToken, {
-      ...(official ? {} : { httpClient: new RebasedRequestClient(this.apiUrl) }),
-    });
+    const key = `${account.accountSid}:${createHash('sha256').update(account.authToken).digest('hex')}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      if (this.clients.size >= MAX_CLIENTS) this.clients.clear();
+      client = twilio(account.accountSid, account.authToken, { httpClient: this.requestClient });
+      this.clients.set(key, client);
+    }
+    return client;
   }
 
   async create(account: TwilioAccount, call: TwilioOutboundCall): Promise<{ sid: string; status: string }> {

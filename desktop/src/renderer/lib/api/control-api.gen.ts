@@ -1940,6 +1940,15 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        CampaignImportResult: {
+            imported: number;
+            errors: {
+                line: number;
+                reason: string;
+            }[];
+            errorCount: number;
+            total: number;
+        };
         SpaceUsage: {
             from: string;
             to: string;
@@ -4902,6 +4911,8 @@ export interface operations {
     listCampaigns: {
         parameters: {
             query?: {
+                limit?: number;
+                cursor?: string;
                 status?: "draft" | "running" | "paused" | "completed" | "cancelled";
             };
             header?: never;
@@ -5436,6 +5447,8 @@ export interface operations {
     listCampaignContacts: {
         parameters: {
             query?: {
+                limit?: number;
+                cursor?: string;
                 status?: "pending" | "dialling" | "completed" | "failed" | "skipped" | "cancelled";
             };
             header?: never;
@@ -5513,15 +5526,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        imported: number;
-                        errors: {
-                            line: number;
-                            reason: string;
-                        }[];
-                        errorCount: number;
-                        total: number;
-                    };
+                    "application/json": components["schemas"]["CampaignImportResult"];
                 };
             };
             /** @description An error (RFC 9457 problem details) */

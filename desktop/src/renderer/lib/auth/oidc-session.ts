@@ -144,8 +144,18 @@ export class OidcSession {
     this.timer = setTimeout(() => void this.refresh(), inMs);
   }
 
-  /** Starts the sign-in. In a browser this leaves the page; in Electron it resolves signed in. */
-  async signIn(returnTo = globalThis.location?.hash ?? ''): Promise<void> {
+  /**
+   * Starts the sign-in. In a browser this leaves the page; in Electron it resolves signed in.
+   * `loginHint` (OIDC `login_hint`) prefills the issuer's username field, e.g. the first admin's email.
+   */
+  async signIn(returnTo = globalThis.location?.hash ?? '', options: { loginHint?: string } = {}): Promise<void> {
+    // PKCE needs Web Crypto, which browsers give secure pages only (HTTPS, localhost, the app's own scheme).
+    if (!globalThis.crypto?.subtle) {
+      throw new Error(
+        `signing in needs a secure page, and ${globalThis.location?.origin ?? 'this page'} is plain HTTP: ` +
+          'open the console over HTTPS (the stack with TLS external, behind a proxy with a certificate), at localhost, or in the desktop app',
+      );
+    }
     const as = await this.authorizationServer();
     const bridge = desktopBridge();
     let redirectUri = `${globalThis.location.origin}/console/`;
@@ -165,6 +175,7 @@ export class OidcSession {
       state,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
     }).toString();
     const pending: Pending = { state, verifier, redirectUri, returnTo };
     if (!bridge) {
