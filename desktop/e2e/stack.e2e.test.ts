@@ -60,7 +60,8 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     await shot('stack-1-preflight');
     await page.getByRole('button', { name: /^Continue/ }).click();
 
-    await page.getByLabel('Domain').fill('voice.example.test');
+    // localhost: a browser gives PKCE's Web Crypto to secure pages only (the done step warns about a plain-HTTP LAN name).
+    await page.getByLabel('Domain').fill('localhost');
     const controlPort = await freePort();
     await page.getByLabel('control', { exact: true }).fill(String(controlPort));
     await page.getByLabel(/First admin.s email/).fill('it@example.test');
@@ -95,11 +96,13 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     expect(await firstAdmin.getByLabel('Temporary password').textContent()).toBe(secrets.KEYCLOAK_FIRST_ADMIN_PASSWORD);
     await shot('stack-4-done');
 
-    const control = `http://voice.example.test:${controlPort}`;
+    const control = `http://localhost:${controlPort}`;
     const issuer = `${control}/realms/speaknode`;
     const authorizations: URL[] = [];
+    const routed: string[] = [];
     await page.route(`${control}/**`, async (route) => {
       const url = new URL(route.request().url());
+      routed.push(url.pathname);
       if (url.pathname === '/console/config.json') {
         return route.fulfill({ json: { issuer, clientId: 'speaknode-console' } });
       }
@@ -127,7 +130,15 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     });
     try {
       await page.getByRole('button', { name: 'Open the admin console and sign in' }).click();
-      await page.getByRole('heading', { name: /stand-in issuer/ }).waitFor();
+      await page
+        .getByRole('heading', { name: /stand-in issuer/ })
+        .waitFor({ timeout: 20_000 })
+        .catch(async (error) => {
+          await shot('stack-4b-signin-failed');
+          throw new Error(
+            `${(error as Error).message}\nat ${page.url()} after ${routed.join(', ')}\n${rig.browserLog.slice(-20).join('\n')}`,
+          );
+        });
       expect(authorizations).toHaveLength(1);
       const asked = authorizations[0]!.searchParams;
       expect(Object.fromEntries([...asked].filter(([k]) => k !== 'state' && k !== 'code_challenge'))).toEqual({
@@ -143,7 +154,7 @@ describe.skipIf(!engine)('the Stack pages in Chromium through the WebSocket tran
     } finally {
       await page.unrouteAll({ behavior: 'ignoreErrors' });
     }
-  });
+  }, 120_000);
 
   it('the dashboard shows a killed service from the engine’s event stream, and restarts it', async () => {
     await page.goto(rig.transport.pageUrl('stack'));

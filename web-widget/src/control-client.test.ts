@@ -81,20 +81,47 @@ describe('ControlClient', () => {
   });
 
   it('streams a reply piece by piece, below an api-base with a path, with the session token', async () => {
-    let authorization: string | undefined;
+    let request: { headers: IncomingMessage['headers']; body: string } | undefined;
     answer = (req, res) => {
-      authorization = req.headers.authorization;
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('event: delta\ndata: {"text":"Hello"}\n\n');
-      res.write('event: delta\ndata: {"text":", there"}\n\n');
-      res.end('event: done\ndata: {"reply":"Hello, there","toolCalls":[],"ended":false}\n\n');
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        request = { headers: req.headers, body };
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: delta\ndata: {"text":"Hello"}\n\n');
+        res.write('event: delta\ndata: {"text":", there"}\n\n');
+        res.end('event: done\ndata: {"reply":"Hello, there","toolCalls":[],"ended":false}\n\n');
+      });
     };
     const pieces: string[] = [];
     const reply = await client().send(grant, 'hi', { onDelta: (soFar) => pieces.push(soFar) });
     expect(pieces).toEqual(['Hello', 'Hello, there']);
     expect(reply).toEqual({ reply: 'Hello, there', toolCalls: [], ended: false });
-    expect(authorization).toBe('Bearer st_secret');
+    // A CORS simple request (no preflight): text/plain JSON, the token in the body, no Authorization.
+    expect(request?.headers.authorization).toBeUndefined();
+    expect(request?.headers['content-type']).toBe('text/plain;charset=UTF-8');
+    expect(JSON.parse(request?.body ?? '')).toEqual({ text: 'hi', sessionToken: 'st_secret' });
     expect(paths.at(-1)).toBe('/speaknode/api/v1/public/agents/pk_x/sessions/s/messages');
+  });
+
+  it('asks for a session as a simple request, its mode in a text/plain JSON body', async () => {
+    let request: { headers: IncomingMessage['headers']; body: string } | undefined;
+    answer = (req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        request = { headers: req.headers, body };
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(grant));
+      });
+    };
+    expect(await client().startText()).toEqual(grant);
+    expect(request?.headers['content-type']).toBe('text/plain;charset=UTF-8');
+    expect(JSON.parse(request?.body ?? '')).toEqual({ mode: 'text' });
+    expect(paths.at(-1)).toBe('/speaknode/api/v1/public/agents/pk_testtesttesttesttest/sessions');
   });
 
   it('reports a stream that fails or drops before its end', async () => {

@@ -61,20 +61,20 @@ export class ControlClient {
   }
 
   async startText(): Promise<WidgetTextSessionGrant> {
-    const res = await this.call(this.agentPath('/sessions'), jsonBody('POST', { mode: 'text' }));
+    const res = await this.call(this.agentPath('/sessions'), plainJsonBody({ mode: 'text' }));
     return (await res.json()) as WidgetTextSessionGrant;
   }
 
   async startVoice(): Promise<VoiceSessionGrant> {
-    const res = await this.call(this.agentPath('/sessions'), jsonBody('POST', { mode: 'voice' }), 'Voice');
+    const res = await this.call(this.agentPath('/sessions'), plainJsonBody({ mode: 'voice' }), 'Voice');
     return (await res.json()) as VoiceSessionGrant;
   }
 
   /** Sends one message and streams the reply; resolves with the whole reply. */
   async send(grant: WidgetTextSessionGrant, text: string, handlers: StreamHandlers): Promise<TextReply> {
-    const init = jsonBody('POST', { text });
+    // The token in the body, not in Authorization: the request stays simple (no preflight).
+    const init = plainJsonBody({ text, sessionToken: grant.sessionToken });
     init.headers.accept = 'text/event-stream';
-    init.headers.authorization = `Bearer ${grant.sessionToken}`;
     const res = await this.call(this.resolve(grant.messagesUrl), init);
     if (!res.headers.get('content-type')?.includes('text/event-stream')) return (await res.json()) as TextReply;
     return readReplyStream(res, handlers);
@@ -138,8 +138,12 @@ export class ControlClient {
   }
 }
 
-function jsonBody(method: string, body: unknown): Omit<RequestInit, 'headers'> & { headers: Record<string, string> } {
-  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+/**
+ * A POST of JSON as `text/plain` (control reads both): with no other header than `Accept` it is a
+ * CORS "simple" request, sent without a preflight, so it costs one round trip, not two.
+ */
+function plainJsonBody(body: unknown): Omit<RequestInit, 'headers'> & { headers: Record<string, string> } {
+  return { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: JSON.stringify(body) };
 }
 
 function retryAfter(header: string | null): number {

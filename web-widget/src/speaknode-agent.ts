@@ -76,6 +76,7 @@ export class SpeaknodeAgentElement extends HTMLElement {
   private messages = new Map<string, HTMLElement>();
   private muted = false;
   private open = false;
+  private scrollPending = false;
   private rendered = false;
   private readonly darkQuery = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
 
@@ -436,8 +437,18 @@ export class SpeaknodeAgentElement extends HTMLElement {
     bubble.lastElementChild!.textContent = text;
     // A message being streamed is announced once, when it is complete.
     bubble.setAttribute('aria-busy', String(!final));
-    this.view.log.scrollTop = this.view.log.scrollHeight;
+    this.scrollLog();
     this.emit('speaknode:message', { role, text, final } satisfies SpeaknodeMessageDetail);
+  }
+
+  /** Keeps the newest message in view, once a frame (not a layout per streamed piece). */
+  private scrollLog(): void {
+    if (this.scrollPending) return;
+    this.scrollPending = true;
+    requestAnimationFrame(() => {
+      this.scrollPending = false;
+      this.view.log.scrollTop = this.view.log.scrollHeight;
+    });
   }
 
   private clearMessages(): void {

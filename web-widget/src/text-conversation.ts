@@ -33,19 +33,21 @@ export class TextConversation implements Conversation {
       throw new WidgetError('message_failed', 'Please wait for the answer before sending another message.');
     this.busy = true;
     const turn = ++this.turn;
+    let streaming = false;
+    // The request goes first, the page's updates while it travels.
+    const replying = this.client.send(this.grant, message, {
+      onDelta: (soFar) => {
+        if (!streaming) {
+          streaming = true;
+          this.events.state('speaking');
+        }
+        this.events.message(`agent-${turn}`, 'agent', soFar, false);
+      },
+    });
     this.events.message(`user-${turn}`, 'user', message, true);
     this.events.state('thinking');
     try {
-      let streaming = false;
-      const reply = await this.client.send(this.grant, message, {
-        onDelta: (soFar) => {
-          if (!streaming) {
-            streaming = true;
-            this.events.state('speaking');
-          }
-          this.events.message(`agent-${turn}`, 'agent', soFar, false);
-        },
-      });
+      const reply = await replying;
       this.events.message(`agent-${turn}`, 'agent', reply.reply, true);
       if (reply.ended) {
         this.ended = true;

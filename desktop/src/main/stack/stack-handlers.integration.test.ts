@@ -308,6 +308,8 @@ suite('stack:* handlers against a real Docker Engine', () => {
     expect(bad.message).toMatch(/fails its checksum.*copy it again/);
     expect(refused(await f.invoke('stack:bundle:load', tarball)).code).toBe('bad_bundle');
     expect(refused(await f.invoke('stack:bundle:verify', `${f.stateDir}/missing.tar`)).code).toBe('bad_bundle');
+    // Without a file chooser (no Electron dialog given to the handlers) the page is told to type the path.
+    expect(refused(await f.invoke('stack:bundle:choose')).code).toBe('no_file_chooser');
     await writeFile(manifestPath, JSON.stringify(manifest));
     const from = f.pushes.length;
     const loaded = ok<{ images: string[] }>(await f.invoke('stack:bundle:load', tarball));

@@ -101,6 +101,8 @@ export class Conversation {
   private llmFailures = 0;
   private timers: NodeJS.Timeout[] = [];
   private startedAt = 0;
+  /** The `in_progress` report `start()` sent, settled (never rejects). */
+  private inProgressReported: Promise<void> = Promise.resolve();
   private outcome: Promise<ConversationOutcome> | undefined;
   private resolveEnded!: (outcome: ConversationOutcome) => void;
   /** Resolves once the conversation has ended and been reported. */
@@ -284,8 +286,10 @@ export class Conversation {
       const greeting = this.options.runtime.agent.greeting;
       if (greeting) this.session.say(greeting, { allowInterruptions: true });
     });
+    // Reported while the conversation goes on (a text session's creation need not wait for control
+    // to record it); `end()` waits for it, so control always sees in_progress before the end.
     if (this.options.reporter) {
-      await this.options.reporter
+      this.inProgressReported = this.options.reporter
         .callUpdate(this.options.callId, { status: 'in_progress' })
         .catch((e: Error) => this.log(`could not mark call in progress: ${e.message}`));
     }
@@ -338,6 +342,7 @@ export class Conversation {
       const outcome: ConversationOutcome = { endReason, usage, ...(failureReason ? { failureReason } : {}) };
       const reporter = this.options.reporter;
       if (reporter) {
+        await this.inProgressReported;
         const update: CallUpdate = failureReason
           ? { status: 'failed', endReason, failureReason: failureReason.slice(0, 2000) }
           : { status: 'ended', endReason };

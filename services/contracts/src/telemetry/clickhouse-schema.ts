@@ -98,6 +98,11 @@ function analyticsRollups(db: string): string[] {
   const providers = 'llm_provider, llm_model, stt_provider, stt_model, tts_provider, tts_model';
   const whole = (column: string) => `toUInt32(floor(assumeNotNull(${column}) + 0.5))`;
   const stages = ANALYTICS_LATENCY_STAGES;
+  // The two histograms: per agent, channel and number, and per space only.
+  const latencyViews: Array<[string, string, string, string]> = [
+    ['latency', 'analytics_latency_days', `space_id, ${day}, agent_id, channel, phone_number`, key],
+    ['space_latency', 'analytics_space_latency_days', `space_id, ${day}`, 'space_id, day_ms'],
+  ];
   return [
     `CREATE TABLE IF NOT EXISTS ${db}.analytics_turn_days (
   ${placed},
@@ -134,32 +139,24 @@ SELECT space_id, ${day}, agent_id, channel, phone_number, ${providers},
   toFloat64(sum(ifNull(stt_audio_ms, 0))) AS audio_ms, toUInt64(sum(ifNull(tts_characters, 0))) AS characters
 FROM ${db}.analytics_turns
 GROUP BY ${key}, ${providers}`,
-    ...[
-      ['analytics_turn_latency_mv', 'analytics_latency_days', `${key}, `],
-      ['analytics_turn_space_latency_mv', 'analytics_space_latency_days', 'space_id, day_ms, '],
-    ].map(
-      ([view, table, by]) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${view} TO ${db}.${table} AS
-SELECT ${by === 'space_id, day_ms, ' ? `space_id, ${day}` : `space_id, ${day}, agent_id, channel, phone_number`}, '' AS name, ${whole('stage.2')} AS ms,
+    ...latencyViews.flatMap(([suffix, table, placedColumns, group]) => [
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.analytics_turn_${suffix}_mv TO ${db}.${table} AS
+SELECT ${placedColumns}, '' AS name, ${whole('stage.2')} AS ms,
   ${stages.map(([c], i) => `toUInt64(sum(stage.1 = ${i + 1})) AS ${c}`).join(', ')}, toUInt64(0) AS tool
 FROM ${db}.analytics_turns
 ARRAY JOIN [${stages.map(([, column], i) => `(${i + 1}, ${column})`).join(', ')}] AS stage
 WHERE isNotNull(stage.2)
-GROUP BY ${by}name, ms`,
-    ),
+GROUP BY ${group}, name, ms`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.analytics_tool_${suffix}_mv TO ${db}.${table} AS
+SELECT ${placedColumns}, name, ${whole('duration_ms')} AS ms,
+  ${stages.map(([c]) => `toUInt64(0) AS ${c}`).join(', ')}, count() AS tool
+FROM ${db}.analytics_tool_calls
+WHERE isNotNull(duration_ms)
+GROUP BY ${group}, name, ms`,
+    ]),
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.analytics_tool_days_mv TO ${db}.analytics_tool_days AS
 SELECT space_id, ${day}, agent_id, channel, phone_number, name, count() AS calls, toUInt64(sum(is_error)) AS errors
 FROM ${db}.analytics_tool_calls
 GROUP BY ${key}, name`,
-    ...[
-      ['analytics_tool_latency_mv', 'analytics_latency_days', `${key}, `],
-      ['analytics_tool_space_latency_mv', 'analytics_space_latency_days', 'space_id, day_ms, '],
-    ].map(
-      ([view, table, by]) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${view} TO ${db}.${table} AS
-SELECT ${by === 'space_id, day_ms, ' ? `space_id, ${day}` : `space_id, ${day}, agent_id, channel, phone_number`}, name, ${whole('duration_ms')} AS ms,
-  ${stages.map(([c]) => `toUInt64(0) AS ${c}`).join(', ')}, count() AS tool
-FROM ${db}.analytics_tool_calls
-WHERE isNotNull(duration_ms)
-GROUP BY ${by}name, ms`,
-    ),
   ];
 }

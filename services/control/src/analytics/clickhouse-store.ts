@@ -5,7 +5,10 @@
  * stored, one write at a time per store; the ReplacingMergeTree still folds the copies a race
  * between two control processes could leave. ClickHouse 18.16 has no query parameters, so every value
  * is validated before it gets here (ids are UUIDs, channel an enum, number E.164) and quoted by `lit`
- * anyway. Percentiles are nearest-rank, the PostgreSQL store's `percentile_disc` (see `LEVELS`).
+ * anyway. Whole days are read from the day rollups (SummingMergeTree tables the schema's
+ * materialized views fill from the raw tables, so each stored span counts once), partial days from
+ * the raw tables. Percentiles are nearest-rank, as on PostgreSQL: from the rollups' 1 ms histograms
+ * (`histogramPercentiles`), and over raw turns for hour buckets (`quantilesExact`, see `LEVELS`).
  */
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { ANALYTICS_LATENCY_COLUMNS, analyticsClickHouseSchema, type Percentiles } from '@speaknode/contracts';
@@ -91,8 +94,9 @@ const LAT = ANALYTICS_LATENCY_COLUMNS;
 const whole = (column: string) => `toUInt32(floor(assumeNotNull(${column}) + 0.5))`;
 
 /**
- * Nearest-rank percentiles per group `g` from a histogram subquery `(g, ms, <columns>)`: the counts
- * sorted by ms, summed up, and the first ms whose running count reaches ⌈p·n⌉ (`<column>_n`, `_p`).
+ * Nearest-rank percentiles per group `g` from a histogram subquery `(g, ms, <columns>)` (one row per
+ * group and ms): the counts sorted by ms, summed up, and the first ms whose running count reaches
+ * ⌈p·n⌉ (`<column>_n`, `<column>_p`). (`sumMap` does the sorting too, but took longer in 18.16.)
  */
 function histogramPercentiles(histogram: string, columns: readonly string[]): string {
   const sorted = columns.map((c) => `arraySort((n, m) -> m, groupArray(${c}), groupArray(ms)) AS ${c}_s`).join(', ');
@@ -399,7 +403,14 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
           .map((c) => `toUInt64(0) AS h_${c}`)
           .join(', ')}, toUInt64(1) AS h_tool
       FROM ${db}.analytics_tool_calls WHERE ${facts.raw} AND isNotNull(duration_ms)`;
-    // Seven queries at once: calls by bucket and end reason (totals, outcomes and buckets are sums of
+    // The response latencies only, per bucket (the turn rows of the histogram, one column).
+    const responses = `
+      SELECT ${bucketOf('day_ms')} AS b, ms, response AS h_response
+      FROM ${db}.${facts.latencyTable} WHERE ${facts.rollup} AND name = '' AND response > 0
+      UNION ALL
+      SELECT ${bucketOf('start_ms')} AS b, ${whole('response_latency_ms')} AS ms, toUInt64(1) AS h_response
+      FROM ${db}.analytics_turns WHERE ${facts.raw} AND isNotNull(response_latency_ms)`;
+    // Six queries at once: calls by bucket and end reason (totals, outcomes and buckets are sums of
     // those), concurrency, turn counts and usage by bucket and provider combination, tool counts, every
     // percentile, the per-bucket response latency.
     const [callGroups, peaks, turnGroups, tools, latency, responseBuckets] = await Promise.all([
@@ -460,11 +471,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       // from the raw facts.
       byDay
         ? this.rows(
-            histogramPercentiles(
-              `SELECT b AS g, ms, sum(h_response) AS response FROM (${histogram}) WHERE name = '' GROUP BY g, ms
-               HAVING response > 0`,
-              ['response'],
-            ),
+            histogramPercentiles(`SELECT b AS g, ms, sum(h_response) AS response FROM (${responses}) GROUP BY g, ms`, [
+              'response',
+            ]),
           )
         : this.rows(
             `SELECT ${bucketOf('start_ms')} AS g, count() AS turns, ${pct('response_latency_ms', 'response')}

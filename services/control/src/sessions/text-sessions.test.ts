@@ -363,6 +363,48 @@ describe('a text session from the widget', () => {
     await t.request('DELETE', created.body.sessionUrl, { headers: visitor(created.body.sessionToken) });
   });
 
+  it('takes a CORS simple request: text/plain JSON, the session token in the body', async () => {
+    // What the widget sends, so the browser needs no preflight before either request.
+    const plain = (path: string, body: string, origin = ORIGIN) =>
+      fetch(`${t.url}${path}`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'text/plain;charset=UTF-8', accept: 'text/event-stream' },
+        body,
+      });
+    const created = await plain(sessions(), JSON.stringify({ mode: 'text' }));
+    expect(created.status).toBe(201);
+    expect(created.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const grant = (await created.json()) as { messagesUrl: string; sessionUrl: string; sessionToken: string };
+    expect(grant).toMatchObject({ mode: 'text', sessionToken: expect.stringMatching(/^st_/) });
+    const message = (body: unknown, origin?: string) => plain(grant.messagesUrl, JSON.stringify(body), origin);
+
+    const streamed = await message({ text: 'hi', sessionToken: grant.sessionToken });
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    expect((await readEvents(streamed)).at(-1)).toEqual({
+      event: 'done',
+      data: { reply: 'You said: hi', toolCalls: [], ended: false },
+    });
+    // Another session’s token, none, one that is not text, a foreign origin, a body that is not JSON.
+    const other = (await (await plain(sessions(), JSON.stringify({ mode: 'text' }))).json()) as typeof grant;
+    expect((await message({ text: 'hi', sessionToken: other.sessionToken })).status).toBe(404);
+    expect((await message({ text: 'hi' })).status).toBe(404);
+    expect((await message({ text: 'hi', sessionToken: 42 })).status).toBe(404);
+    expect((await message({ text: 'hi', sessionToken: grant.sessionToken }, 'https://evil.example.net')).status).toBe(
+      403,
+    );
+    const malformed = await plain(grant.messagesUrl, '{"text": ');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { detail: string }).detail).toBe('the request body is not valid JSON');
+    // The token is no field of the message: anything else still is refused as before.
+    expect((await message({ text: 'hi', sessionToken: grant.sessionToken, extra: true })).status).toBe(400);
+    // Still usable after all that.
+    const again = await message({ text: 'again', sessionToken: grant.sessionToken });
+    expect((await readEvents(again)).at(-1)?.data).toMatchObject({ reply: 'You said: again' });
+    for (const session of [grant, other]) {
+      await t.request('DELETE', session.sessionUrl, { headers: visitor(session.sessionToken) });
+    }
+  });
+
   it('is refused when the widget’s text mode is off', async () => {
     await t.request('PUT', `/api/v1/spaces/${spaceId}/agents/${agent.id}`, {
       token: owner,

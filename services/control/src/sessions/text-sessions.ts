@@ -9,7 +9,7 @@ import type {
   WorkerTextReply,
 } from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime/problem';
-import { type CallRow, findCall, isFinished } from '../calls/call-store.ts';
+import { CALL_COLUMNS, type CallRow, isFinished } from '../calls/call-store.ts';
 import { type CallMove, moveCall } from '../calls/call-transitions.ts';
 import type { ControlContext } from '../context.ts';
 import { inWriteTransaction } from '../http/write.ts';
@@ -29,6 +29,23 @@ export interface TextSessionRow {
 export interface OpenTextSession {
   session: TextSessionRow;
   call: CallRow;
+}
+
+const SESSION_FIELDS = ['id', 'call_id', 'space_id', 'agent_id', 'channel', 'token_hash', 'created_at'];
+const CALL_FIELDS = CALL_COLUMNS.split(',').map((column) => column.trim());
+/** A session and its call (of the session's space) in one row, their columns prefixed `s.` and `c.`. */
+const FIND_SESSION = `SELECT ${SESSION_FIELDS.map((f) => `s.${f} AS "s.${f}"`).join(', ')},
+  ${CALL_FIELDS.map((f) => `c.${f} AS "c.${f}"`).join(', ')}
+  FROM text_sessions s JOIN calls c ON c.id = s.call_id AND c.space_id = s.space_id
+  WHERE s.id = $1 AND s.agent_id = $2`;
+
+function splitSessionRow(row: Record<string, unknown>): OpenTextSession {
+  const part = (prefix: string, fields: string[]) =>
+    Object.fromEntries(fields.map((field) => [field, row[`${prefix}.${field}`]]));
+  return {
+    session: part('s', SESSION_FIELDS) as unknown as TextSessionRow,
+    call: part('c', CALL_FIELDS) as unknown as CallRow,
+  };
 }
 
 /** Who reads the reply: the console sees what the tools got and returned; a widget visitor only which ran. */
@@ -103,23 +120,42 @@ export class TextSessions {
       status: 'created',
       roomName: '',
     });
-    await this.ctx.pool.query(
-      `INSERT INTO text_sessions (id, call_id, space_id, agent_id, channel, token_hash)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        sessionId,
-        callId,
-        request.spaceId,
-        request.agentId,
-        request.channel,
-        sessionToken ? hashToken(sessionToken) : null,
-      ],
-    );
+    // The session row (what the session's later requests find) and the worker's session need the
+    // call, not each other: they go at once.
+    const recorded = this.ctx.pool
+      .query(
+        `INSERT INTO text_sessions (id, call_id, space_id, agent_id, channel, token_hash)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          sessionId,
+          callId,
+          request.spaceId,
+          request.agentId,
+          request.channel,
+          sessionToken ? hashToken(sessionToken) : null,
+        ],
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
     try {
       const created = await worker.create({ agentId: request.agentId, spaceId: request.spaceId, callId });
+      const failed = await recorded;
+      if (failed) {
+        // Without its row nobody can reach the session: the call fails, the worker lets it go.
+        await this.finish(callId, {
+          to: 'failed',
+          endReason: 'error',
+          failureReason: 'control could not record the text session',
+        });
+        await worker.end(callId).catch(() => {});
+        throw failed.error;
+      }
       return { sessionId, callId, greeting: created.greeting, ...(sessionToken ? { sessionToken } : {}) };
     } catch (error) {
       if (!(error instanceof AgentWorkerError)) throw error;
+      await recorded;
       // A provider that cannot start (422): the worker has failed the call with its reason already.
       await this.finish(callId, {
         to: 'failed',
@@ -149,12 +185,10 @@ export class TextSessions {
     const missing = HttpProblem.notFound(`no session ${sessionId}`);
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     if (!uuid.test(sessionId) || !uuid.test(scope.agentId)) throw missing;
-    const { rows } = await this.ctx.pool.query<TextSessionRow>(
-      'SELECT id, call_id, space_id, agent_id, channel, token_hash, created_at FROM text_sessions WHERE id = $1 AND agent_id = $2',
-      [sessionId, scope.agentId],
-    );
-    const session = rows[0];
-    if (!session) throw missing;
+    // One round trip for the session and its call (every message of a conversation asks).
+    const { rows } = await this.ctx.pool.query<Record<string, unknown>>(FIND_SESSION, [sessionId, scope.agentId]);
+    if (!rows[0]) throw missing;
+    const { session, call } = splitSessionRow(rows[0]);
     if ('spaceId' in scope) {
       if (session.space_id !== scope.spaceId || session.channel !== 'test') throw missing;
     } else {
@@ -164,8 +198,6 @@ export class TextSessions {
         throw HttpProblem.notFound(`no session ${sessionId} for this session token`);
       }
     }
-    const call = await findCall(this.ctx.pool, session.call_id, { spaceId: session.space_id });
-    if (!call) throw missing;
     return { session, call };
   }
 

@@ -9,7 +9,7 @@ import {
 } from '@speaknode/contracts';
 import { bearerTokenOf } from '@speaknode/runtime/auth';
 import { HttpProblem } from '@speaknode/runtime/problem';
-import { type Request, type Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { ControlContext, RateLimit } from '../context.ts';
 import { parseWrite } from '../http/merge-patch.ts';
@@ -82,6 +82,43 @@ async function enforce(ctx: ControlContext, key: string, limit: RateLimit, what:
   }
 }
 
+/**
+ * The widget's bodies may come as `text/plain` JSON: a page's POST with only that content type (and
+ * `Accept`) is a CORS "simple" request, which the browser sends without a preflight, so a visitor's
+ * session and each message cost one round trip instead of two. Handlers check the Origin
+ * themselves either way, and nothing here rides on cookies.
+ */
+const plainTextJson = [
+  express.text({ type: 'text/plain', limit: '1mb' }),
+  (req: Request, _res: Response, next: NextFunction) => {
+    if (typeof req.body !== 'string') return next();
+    if (req.body.trim() === '') {
+      req.body = undefined;
+      return next();
+    }
+    try {
+      req.body = JSON.parse(req.body);
+    } catch {
+      throw HttpProblem.badRequest('the request body is not valid JSON');
+    }
+    next();
+  },
+];
+
+/**
+ * The session token of a visitor's request: `Authorization: Bearer st_…`, or `sessionToken` in the
+ * body (how the widget sends it, so its message needs no preflight); taken out of the body.
+ */
+function sessionTokenOf(req: Request): string | undefined {
+  const header = bearerTokenOf(req);
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object' || !('sessionToken' in body)) return header;
+  const { sessionToken, ...rest } = body;
+  req.body = rest;
+  if (header !== undefined) return header;
+  return typeof sessionToken === 'string' ? sessionToken : undefined;
+}
+
 /** A preflight of a widget endpoint: allowed from the agent's origins only. */
 function preflight(methods: string) {
   return (res: Response) =>
@@ -122,6 +159,7 @@ export const widgetRoutes: RouteModule = {
         });
       next();
     });
+    router.use('/api/v1/public/agents', plainTextJson);
 
     router.get('/api/v1/public/agents/:publishableKey', async (req, res) => {
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
@@ -192,7 +230,7 @@ export const widgetRoutes: RouteModule = {
     async function visitorSession(req: Request, res: Response) {
       const agent = await findWidgetAgent(ctx, String(req.params.publishableKey));
       checkOrigin(req, res, agent, true);
-      return ctx.textSessions.find(String(req.params.sessionId), { agentId: agent.id, token: bearerTokenOf(req) });
+      return ctx.textSessions.find(String(req.params.sessionId), { agentId: agent.id, token: sessionTokenOf(req) });
     }
 
     const sessionPath = `${sessionsPath}/:sessionId`;

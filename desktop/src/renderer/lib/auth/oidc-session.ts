@@ -149,6 +149,13 @@ export class OidcSession {
    * `loginHint` (OIDC `login_hint`) prefills the issuer's username field, e.g. the first admin's email.
    */
   async signIn(returnTo = globalThis.location?.hash ?? '', options: { loginHint?: string } = {}): Promise<void> {
+    // PKCE needs Web Crypto, which browsers give secure pages only (HTTPS, localhost, the app's own scheme).
+    if (!globalThis.crypto?.subtle) {
+      throw new Error(
+        `signing in needs a secure page, and ${globalThis.location?.origin ?? 'this page'} is plain HTTP: ` +
+          'open the console over HTTPS (the stack with TLS external, behind a proxy with a certificate), at localhost, or in the desktop app',
+      );
+    }
     const as = await this.authorizationServer();
     const bridge = desktopBridge();
     let redirectUri = `${globalThis.location.origin}/console/`;
