@@ -31,9 +31,7 @@ export const PublicPorts = z.object({
 });
 export type PublicPorts = z.infer<typeof PublicPorts>;
 
-/** Keys for external providers an admin may pick per agent; all optional, kept in the SecretStore. */
-export const PROVIDER_KEYS = ['OPENAI_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'TWILIO_AUTH_TOKEN'] as const;
-export type ProviderKey = (typeof PROVIDER_KEYS)[number];
+export { PROVIDER_KEYS, type ProviderKey } from '../supervisor/reports.ts';
 
 export const StackSettings = z.object({
   project: z

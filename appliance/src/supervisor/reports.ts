@@ -1,8 +1,15 @@
 /**
  * What the supervisor reports: its operations' outcomes (shared by the reconciler, the health waiter
- * and the upgrader), a service's status, a preflight check and a log line. Node-free (no imports), so
+ * and the upgrader), a service's status, a preflight check and a log line, and the provider keys the stack keeps. Node-free (no imports), so
  * the desktop console's renderer can import these types too (`@speaknode/appliance/reports`).
  */
+
+/**
+ * Keys for external providers an admin may pick per agent; all optional, kept in the SecretStore.
+ * Here (not in the settings schema) so the console's setup wizard lists the same keys.
+ */
+export const PROVIDER_KEYS = ['OPENAI_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'TWILIO_AUTH_TOKEN'] as const;
+export type ProviderKey = (typeof PROVIDER_KEYS)[number];
 
 export type ServiceOutcome = 'healthy' | 'running' | 'completed' | 'failed' | 'skipped';
 

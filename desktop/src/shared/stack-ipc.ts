@@ -1,23 +1,26 @@
 /**
  * The Stack half of the IPC contract (`stack:*`): what main answers about the appliance it supervises
  * (doctor, init, up, status, logs, restart, upgrade, down, bundle) and what it pushes while it works
- * (`StackPush` on the `stack:events` channel). Types only: main, preload, renderer and the WebSocket
- * test transport share them. What main returns as the appliance's supervisor reports it (service
- * status, preflight checks, up and upgrade reports, log lines) is the appliance's own types, imported
- * type-only from its Node-free `@speaknode/appliance/reports` (nothing of it reaches the renderer's
- * bundle); the rest are the console's shapes.
+ * (`StackPush` on the `stack:events` channel): main, preload, renderer and the WebSocket test
+ * transport share them. What main returns as the appliance's supervisor reports it (service status,
+ * preflight checks, up and upgrade reports, log lines) is the appliance's own types, from its
+ * Node-free `@speaknode/appliance/reports`, as is the list of provider keys the wizard asks for; the
+ * rest are the console's shapes.
  */
-import type {
-  LogLine,
-  PreflightCheck,
-  ServiceReport,
-  ServiceStatus,
-  UpgradeReport,
-  UpReport,
+import {
+  type LogLine,
+  PROVIDER_KEYS,
+  type PreflightCheck,
+  type ProviderKey,
+  type ServiceReport,
+  type ServiceStatus,
+  type UpgradeReport,
+  type UpReport,
 } from '@speaknode/appliance/reports';
 import type { StackEvent } from '@speaknode/contracts';
 
 export type { LogLine, PreflightCheck, ServiceReport, ServiceStatus, StackEvent, UpgradeReport, UpReport };
+export { PROVIDER_KEYS, type ProviderKey };
 
 export interface SecretStoreInfo {
   kind: 'keychain' | 'file' | 'safe-storage';
@@ -35,14 +38,6 @@ export interface DoctorReport {
   secretStore?: SecretStoreInfo;
 }
 
-export const PROVIDER_KEY_NAMES = [
-  'OPENAI_API_KEY',
-  'DEEPGRAM_API_KEY',
-  'ELEVENLABS_API_KEY',
-  'TWILIO_AUTH_TOKEN',
-] as const;
-export type ProviderKeyName = (typeof PROVIDER_KEY_NAMES)[number];
-
 /** What the wizard's settings step edits (the appliance's `StackSettingsInput`, the fields the console shows). */
 export interface StackSettingsForm {
   domain: string;
@@ -59,7 +54,7 @@ export interface StackSettingsView {
   /** Default ports by name (`PublicPorts`). */
   defaultPorts: Record<string, number>;
   /** Which provider keys are stored; their values never leave main. */
-  providerKeys: Record<ProviderKeyName, boolean>;
+  providerKeys: Record<ProviderKey, boolean>;
   project: string;
   /** The stack's control URL, once set up. */
   controlUrl?: string;
@@ -69,13 +64,13 @@ export interface StackSettingsView {
 export interface InitRequest {
   settings: StackSettingsForm;
   /** Empty strings are ignored (a stored key is kept). */
-  providerKeys?: Partial<Record<ProviderKeyName, string>>;
+  providerKeys?: Partial<Record<ProviderKey, string>>;
 }
 
 export interface InitAnswer {
   generated: number;
   kept: number;
-  providerKeys: ProviderKeyName[];
+  providerKeys: ProviderKey[];
   files: string[];
   secretStore: SecretStoreInfo;
   /** Where the stack's control API (and the admin console, at `/console/`) is reached. */

@@ -43,7 +43,6 @@ import type {
   InitAnswer,
   InitRequest,
   LogLine,
-  ProviderKeyName,
   SecretStoreInfo,
   ServiceReport,
   ServiceStats,
@@ -255,7 +254,7 @@ export class StackHost {
       },
       defaultPorts: { ...PublicPorts.parse({}) },
       providerKeys: Object.fromEntries(PROVIDER_KEYS.map((key) => [key, !!secrets[key]])) as Record<
-        ProviderKeyName,
+        ProviderKey,
         boolean
       >,
       project: this.options.stack
