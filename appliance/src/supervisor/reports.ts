@@ -1,7 +1,8 @@
 /**
  * What the supervisor reports: its operations' outcomes (shared by the reconciler, the health waiter
- * and the upgrader), a service's status, a preflight check and a log line, and the provider keys the stack keeps. Node-free (no imports), so
- * the desktop console's renderer can import these types too (`@speaknode/appliance/reports`).
+ * and the upgrader), a service's status, a preflight check, a log line, and the provider keys the
+ * stack keeps. Node-free (no imports), so the desktop console's renderer can import them too
+ * (`@speaknode/appliance/reports`).
  */
 
 /**
