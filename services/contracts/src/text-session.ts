@@ -131,17 +131,22 @@ export const InlineCredential = z.object({
   settings: z.record(z.string(), z.string()).default({}),
 });
 
+/** An agent of control's: its runtime configuration is fetched; the session's call record gets its transcript, status and usage. */
+export const WorkerAgentSessionCreate = z
+  .object({
+    agentId: Id,
+    /** The agent must belong to this space (404 otherwise). */
+    spaceId: Id,
+    /**
+     * The call record to post transcript, status and usage to; it is also the session's id. The
+     * session starts once: creating it again answers the session that runs (or is starting).
+     */
+    callId: Id.optional(),
+  })
+  .strict();
+
 export const WorkerTextSessionCreate = z.union([
-  /** An agent of control's: its runtime configuration is fetched; the session's call record gets its transcript, status and usage. */
-  z
-    .object({
-      agentId: Id,
-      /** The agent must belong to this space (404 otherwise). */
-      spaceId: Id,
-      /** The call record to post transcript, status and usage to; it is also the session's id. */
-      callId: Id.optional(),
-    })
-    .strict(),
+  WorkerAgentSessionCreate,
   /** An inline configuration (evaluations): nothing is posted to control. */
   z
     .object({
@@ -161,6 +166,16 @@ export type WorkerTextSessionCreate = z.infer<typeof WorkerTextSessionCreate>;
 
 export const WorkerTextSessionCreated = z.object({ id: Id, agentId: Id, greeting: z.string().nullable() });
 export type WorkerTextSessionCreated = z.infer<typeof WorkerTextSessionCreated>;
+
+/**
+ * A message control relays. `start` comes while the session's call has not begun: control answers a
+ * widget visitor before the worker's session has started, so the first message may reach the worker
+ * before control's create does, and then starts the session itself (once, whichever comes first).
+ */
+export const WorkerTextMessage = TextMessage.extend({
+  start: WorkerAgentSessionCreate.omit({ callId: true }).optional(),
+}).strict();
+export type WorkerTextMessage = z.infer<typeof WorkerTextMessage>;
 
 /** The worker's reply also says why a conversation failed (for control's call record, not for clients). */
 export const WorkerTextReply = TextReply.extend({ failureReason: z.string().optional() });

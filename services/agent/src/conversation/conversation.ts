@@ -284,7 +284,11 @@ export class Conversation {
       this.startedAt = Date.now();
       await this.session.start({ agent: this.agent, room, record: false });
       const greeting = this.options.runtime.agent.greeting;
-      if (greeting) this.session.say(greeting, { allowInterruptions: true });
+      if (greeting) {
+        const said = this.session.say(greeting, { allowInterruptions: true });
+        // A text session's first message may come at once: it must follow the greeting in the conversation.
+        if (this.options.mode === 'text') await said.waitForPlayout();
+      }
     });
     // Reported while the conversation goes on (a text session's creation need not wait for control
     // to record it); `end()` waits for it, so control always sees in_progress before the end.

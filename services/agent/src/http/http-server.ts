@@ -2,7 +2,7 @@
  * The worker's HTTP API: health, readiness and text sessions (contracts' text-session.ts).
  *
  *   POST   /v1/text-sessions               WorkerTextSessionCreate → 201 WorkerTextSessionCreated
- *   POST   /v1/text-sessions/{id}/messages {text} → 200 WorkerTextReply, or Server-Sent Events
+ *   POST   /v1/text-sessions/{id}/messages WorkerTextMessage → 200 WorkerTextReply, or Server-Sent Events
  *                                          (delta, tool_call, done, error) with Accept: text/event-stream
  *   DELETE /v1/text-sessions/{id}          → 200 WorkerTextSessionEnded
  *   POST   /v1/tool-runs                   WorkerToolRun → 200 ToolTryResult (one run of an HTTP tool: the console's Try it)
@@ -16,8 +16,8 @@ import type { AddressInfo } from 'node:net';
 import {
   AgentWorkerPaths,
   acceptsEventStream,
-  TextMessage,
   type TextStreamEvent,
+  WorkerTextMessage,
   WorkerTextSessionCreate,
   WorkerToolRun,
 } from '@speaknode/contracts';
@@ -103,16 +103,21 @@ export function createAgentApp(options: AgentHttpServerOptions): express.Express
     res.status(201).location(`/v1/text-sessions/${created.id}`).json(created);
   });
   api.post('/v1/text-sessions/:id/messages', async (req, res) => {
-    const { text } = parseOrProblem(TextMessage, req.body ?? {});
+    const { text, start } = parseOrProblem(WorkerTextMessage, req.body ?? {});
     const id = String(req.params.id);
+    const caller = callerOf(res);
     if (!acceptsEventStream(req.get('accept'))) {
-      res.json(await options.textSessions.message(id, text));
+      res.json(await options.textSessions.message(id, text, { start, caller }));
       return;
     }
     await respondWithEventStream<TextStreamEvent>(res, async (emit) => {
       const reply = await options.textSessions.message(id, text, {
-        onDelta: (delta) => emit({ event: 'delta', data: { text: delta } }),
-        onToolCall: (call) => emit({ event: 'tool_call', data: call }),
+        start,
+        caller,
+        listener: {
+          onDelta: (delta) => emit({ event: 'delta', data: { text: delta } }),
+          onToolCall: (call) => emit({ event: 'tool_call', data: call }),
+        },
       });
       emit({ event: 'done', data: reply });
     });

@@ -10,6 +10,7 @@ import type {
   CallEndReason,
   ResolvedCredential,
   TextToolCall,
+  WorkerTextMessage,
   WorkerTextReply,
   WorkerTextSessionCreate,
   WorkerTextSessionCreated,
@@ -51,6 +52,8 @@ export interface TextSessionManagerOptions {
 
 interface TextSession {
   id: string;
+  /** What creating it answered (and answers again: a call's session starts once). */
+  created: WorkerTextSessionCreated;
   conversation: Conversation;
   lastActive: number;
   busy: boolean;
@@ -88,8 +91,8 @@ function streamingTextOutput(session: () => TextSession | undefined) {
 
 export class TextSessionManager {
   private readonly sessions = new Map<string, TextSession>();
-  /** Ids of sessions being started, so two requests for one call cannot both start one. */
-  private readonly starting = new Set<string>();
+  /** Sessions of calls being started: a second request for the call waits for the first's start. */
+  private readonly starting = new Map<string, Promise<TextSession>>();
   private draining = false;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -110,10 +113,7 @@ export class TextSessionManager {
     (this.options.log ?? ((m, e) => console.warn(m, e ?? '')))(message, extra);
   }
 
-  private async runtimeFor(
-    request: WorkerTextSessionCreate,
-    caller: ApiCaller,
-  ): Promise<{ runtime: ConversationRuntime; callId?: string }> {
+  private async runtimeFor(request: WorkerTextSessionCreate, caller: ApiCaller): Promise<ConversationRuntime> {
     if ('agentId' in request) {
       if (!this.options.control) throw HttpProblem.unavailable('control is not configured; pass an inline agent');
       let config: Awaited<ReturnType<RuntimeConfigSource['agentRuntimeConfig']>>;
@@ -124,7 +124,7 @@ export class TextSessionManager {
         throw HttpProblem.unavailable(`the agent's configuration could not be loaded: ${(error as Error).message}`, 5);
       }
       if (config.spaceId !== request.spaceId) throw HttpProblem.notFound('no such agent');
-      return { runtime: config, callId: request.callId };
+      return config;
     }
     // An inline configuration names its own credentials and reachable hosts: only control may send one.
     if (!caller.mayUseInlineConfig) {
@@ -133,40 +133,54 @@ export class TextSessionManager {
     const credentials: Record<string, ResolvedCredential> = {};
     for (const [id, credential] of Object.entries(request.credentials)) credentials[id] = { id, ...credential };
     return {
-      runtime: {
-        agentId: randomUUID(),
-        spaceId: request.spaceId ?? randomUUID(),
-        agent: request.agent,
-        tools: request.tools.map((tool) => ({ ...tool, id: tool.id ?? randomUUID() })),
-        credentials,
-        toolHostAllowList: request.toolHostAllowList,
-      },
+      agentId: randomUUID(),
+      spaceId: request.spaceId ?? randomUUID(),
+      agent: request.agent,
+      tools: request.tools.map((tool) => ({ ...tool, id: tool.id ?? randomUUID() })),
+      credentials,
+      toolHostAllowList: request.toolHostAllowList,
     };
   }
 
   async create(request: WorkerTextSessionCreate, caller: ApiCaller): Promise<WorkerTextSessionCreated> {
-    if (this.draining) throw HttpProblem.unavailable('this agent worker is shutting down', 5);
-    if (this.sessions.size >= this.options.maxSessions) {
-      throw HttpProblem.unavailable(`this worker already runs ${this.options.maxSessions} text sessions`, 10);
-    }
-    const { runtime, callId } = await this.runtimeFor(request, caller);
-    const id = callId ?? randomUUID();
-    if (this.sessions.has(id) || this.starting.has(id)) {
-      throw HttpProblem.conflict(`a text session for call ${id} is already running`);
-    }
-    this.starting.add(id);
-    try {
-      return await this.start(id, runtime, callId);
-    } finally {
-      this.starting.delete(id);
-    }
+    return (await this.open(request, caller)).created;
   }
 
-  private async start(
-    id: string,
-    runtime: ConversationRuntime,
-    callId: string | undefined,
-  ): Promise<WorkerTextSessionCreated> {
+  /**
+   * The session of the request's call: the one that runs or is starting (control's create and the
+   * call's first message can both ask), else a new one.
+   */
+  private open(request: WorkerTextSessionCreate, caller: ApiCaller): Promise<TextSession> {
+    const callId = 'agentId' in request ? request.callId : undefined;
+    const existing = callId ? (this.sessions.get(callId) ?? this.starting.get(callId)) : undefined;
+    if (existing) {
+      return Promise.resolve(existing).then((session) => {
+        if (!('agentId' in request) || session.created.agentId !== request.agentId) {
+          throw HttpProblem.conflict(`call ${callId} already has a text session of another agent`);
+        }
+        return session;
+      });
+    }
+    if (this.draining) return Promise.reject(HttpProblem.unavailable('this agent worker is shutting down', 5));
+    if (this.sessions.size + this.starting.size >= this.options.maxSessions) {
+      return Promise.reject(
+        HttpProblem.unavailable(`this worker already runs ${this.options.maxSessions} text sessions`, 10),
+      );
+    }
+    const starting = this.runtimeFor(request, caller).then((runtime) =>
+      this.start(callId ?? randomUUID(), runtime, callId),
+    );
+    if (!callId) return starting;
+    // Registered before anything is awaited, so a request for the same call finds it.
+    this.starting.set(callId, starting);
+    const forget = () => {
+      if (this.starting.get(callId) === starting) this.starting.delete(callId);
+    };
+    starting.then(forget, forget);
+    return starting;
+  }
+
+  private async start(id: string, runtime: ConversationRuntime, callId: string | undefined): Promise<TextSession> {
     // Every post names the space and agent the session runs for: control refuses another space's call.
     const reporter =
       callId && this.options.control
@@ -199,7 +213,14 @@ export class TextSessionManager {
         this.sessions.delete(id);
       },
     });
-    const session: TextSession = { id, conversation, lastActive: Date.now(), busy: false, listener: undefined };
+    const session: TextSession = {
+      id,
+      created: { id, agentId: runtime.agentId, greeting: runtime.agent.greeting ?? null },
+      conversation,
+      lastActive: Date.now(),
+      busy: false,
+      listener: undefined,
+    };
     conversation.session.output.transcription = streamingTextOutput(() =>
       this.sessions.get(id) === session ? session : undefined,
     ) as unknown as voice.AgentSession['output']['transcription'];
@@ -211,18 +232,27 @@ export class TextSessionManager {
     });
     await conversation.start();
     this.sessions.set(id, session);
-    return { id, agentId: runtime.agentId, greeting: runtime.agent.greeting ?? null };
+    return session;
   }
 
-  private get(id: string): TextSession {
-    const session = this.sessions.get(id);
+  /** The session `id`, waiting for it while it starts. */
+  private async get(id: string): Promise<TextSession> {
+    const session = this.sessions.get(id) ?? (await this.starting.get(id)?.catch(() => undefined));
     if (!session) throw HttpProblem.notFound(`no text session ${id} (it ended, idled out, or never existed)`);
     return session;
   }
 
-  /** Answers one message; a `listener` gets the reply while it is produced. */
-  async message(id: string, text: string, listener?: ReplyListener): Promise<WorkerTextReply> {
-    const session = this.get(id);
+  /**
+   * Answers one message; a `listener` gets the reply while it is produced. With `start` (control's
+   * call has not begun), a session the worker does not run yet is started first, by `caller`.
+   */
+  async message(
+    id: string,
+    text: string,
+    options: { listener?: ReplyListener; start?: WorkerTextMessage['start']; caller?: ApiCaller } = {},
+  ): Promise<WorkerTextReply> {
+    const { listener, start, caller } = options;
+    const session = start && caller ? await this.open({ ...start, callId: id }, caller) : await this.get(id);
     if (session.busy) throw HttpProblem.conflict('the previous message of this session is still being answered');
     session.busy = true;
     session.listener = listener;
@@ -297,8 +327,8 @@ export class TextSessionManager {
     id: string,
     reason: Extract<CallEndReason, 'caller_hangup' | 'silence_timeout' | 'canceled'> = 'caller_hangup',
   ): Promise<WorkerTextSessionEnded> {
-    const session = this.get(id);
-    this.sessions.delete(id);
+    const session = await this.get(id);
+    if (!this.sessions.delete(id)) throw HttpProblem.notFound(`text session ${id} has ended already`);
     const outcome = await session.conversation.end(reason);
     return { id, endReason: outcome.endReason, usage: outcome.usage, transcript: session.conversation.recorder.turns };
   }

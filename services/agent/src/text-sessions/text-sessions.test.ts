@@ -104,8 +104,10 @@ describe('text-session API end to end', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: CALL_ID, agentId: AGENT_ID, greeting: 'Hi, this is the clinic.' });
 
+    // A call's session starts once: asking again answers the running session.
     const again = await api('POST', '/v1/text-sessions', { agentId: AGENT_ID, spaceId: SPACE_ID, callId: CALL_ID });
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(created.body);
 
     const first = await api('POST', `/v1/text-sessions/${CALL_ID}/messages`, { text: 'Can I book a cleaning?' });
     expect(first.status).toBe(200);
@@ -145,6 +147,58 @@ describe('text-session API end to end', () => {
     expect(control.usages[0]?.usage.llmPromptTokens).toBeGreaterThan(0);
 
     expect((await api('POST', `/v1/text-sessions/${CALL_ID}/messages`, { text: 'still there?' })).status).toBe(404);
+  });
+
+  it('starts the session from the first message when control has not, once, whichever request comes first', async () => {
+    const agentId = 'a3000000-0000-4000-8000-000000000003';
+    control.configs.set(agentId, { ...runtimeConfig(llmServer.url, { agent: { greeting: 'Welcome!' } }), agentId });
+    const callId = 'a3000000-0000-4000-8000-0000000000c1';
+    const start = { agentId, spaceId: SPACE_ID };
+    // Control's create and the visitor's first message (which carries `start`) race to the worker.
+    const [reply, created] = await Promise.all([
+      api('POST', `/v1/text-sessions/${callId}/messages`, { text: 'Hello there', start }),
+      api('POST', '/v1/text-sessions', { ...start, callId }),
+    ]);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ reply: 'Echo: Hello there', toolCalls: [], ended: false });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: callId, agentId, greeting: 'Welcome!' });
+    // A start for another agent does not take the call's session over.
+    const otherAgent = await api('POST', `/v1/text-sessions/${callId}/messages`, {
+      text: 'hi',
+      start: { agentId: AGENT_ID, spaceId: SPACE_ID },
+    });
+    expect(otherAgent.status).toBe(409);
+    expect(otherAgent.body.detail).toContain('another agent');
+    expect((await api('DELETE', `/v1/text-sessions/${callId}`)).status).toBe(200);
+
+    // One session: one in_progress, the greeting once and before the visitor's turn.
+    const updates = control.updates.filter((u) => u.callId === callId).map((u) => u.update.status);
+    expect(updates).toEqual(['in_progress', 'ended']);
+    const turns = control.transcripts.filter((t) => t.callId === callId).flatMap((t) => t.append.turns);
+    expect(turns.map((t) => [t.speaker, t.text])).toEqual([
+      ['agent', 'Welcome!'],
+      ['user', 'Hello there'],
+      ['agent', 'Echo: Hello there'],
+    ]);
+  });
+
+  it('lets a message and an end wait for the session of their call while it starts', async () => {
+    const callId = 'a3000000-0000-4000-8000-0000000000c2';
+    const creating = manager.create({ agentId: AGENT_ID, spaceId: SPACE_ID, callId }, CONTROL_CALLER);
+    // Neither waits for `creating` here: both reach the manager while the session is starting.
+    const replying = manager.message(callId, 'Are you open today?');
+    const created = await creating;
+    expect(created.id).toBe(callId);
+    expect((await replying).reply).toBe('Echo: Are you open today?');
+
+    const otherCall = 'a3000000-0000-4000-8000-0000000000c3';
+    const startingOther = manager.create({ agentId: AGENT_ID, spaceId: SPACE_ID, callId: otherCall }, CONTROL_CALLER);
+    const ending = manager.end(otherCall);
+    await startingOther;
+    expect((await ending).endReason).toBe('caller_hangup');
+    await expect(manager.message(otherCall, 'hello?')).rejects.toMatchObject({ status: 404 });
+    await manager.end(callId);
   });
 
   it('runs an inline agent configuration with an HTTP tool and end_call', async () => {

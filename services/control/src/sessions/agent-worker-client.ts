@@ -3,6 +3,7 @@ import {
   type TextStreamEvent,
   TextStreamEvents,
   ToolTryResult,
+  type WorkerTextMessage,
   WorkerTextReply,
   type WorkerTextSessionCreate,
   WorkerTextSessionCreated,
@@ -83,16 +84,16 @@ export class AgentWorkerClient {
     return this.json(await this.send('POST', AgentWorkerPaths.textSessions, request), WorkerTextSessionCreated);
   }
 
-  async message(sessionId: string, text: string) {
-    return this.json(await this.send('POST', AgentWorkerPaths.textMessages(sessionId), { text }), WorkerTextReply);
+  async message(sessionId: string, message: WorkerTextMessage) {
+    return this.json(await this.send('POST', AgentWorkerPaths.textMessages(sessionId), message), WorkerTextReply);
   }
 
   /**
    * The reply as the worker streams it. Refusals before the turn starts throw `AgentWorkerError`;
    * afterwards every event is yielded in order, validated, ending with `done` or `error`.
    */
-  async *messageStream(sessionId: string, text: string): AsyncGenerator<TextStreamEvent> {
-    const res = await this.send('POST', AgentWorkerPaths.textMessages(sessionId), { text }, 'text/event-stream');
+  async *messageStream(sessionId: string, message: WorkerTextMessage): AsyncGenerator<TextStreamEvent> {
+    const res = await this.send('POST', AgentWorkerPaths.textMessages(sessionId), message, 'text/event-stream');
     if (!res.body) throw new AgentWorkerError(502, 'the agent worker sent no stream');
     const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
     for await (const message of events) {

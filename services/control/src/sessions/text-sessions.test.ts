@@ -25,7 +25,7 @@ let crm: Server;
 let owner: string;
 let spaceId: string;
 let agent: { id: string; publishableKey: string };
-let otherSpace: { spaceId: string; agentId: string; owner: string };
+let otherSpace: { spaceId: string; agentId: string; publishableKey: string; owner: string };
 
 beforeAll(async () => {
   llm = await startOpenAIChatServer((request) => {
@@ -64,7 +64,13 @@ beforeAll(async () => {
   agent = await newAgent(owner, spaceId);
   const other = await t.userToken('mallory');
   const otherSpaceId = await newSpace(other, 'Elsewhere');
-  otherSpace = { spaceId: otherSpaceId, agentId: (await newAgent(other, otherSpaceId)).id, owner: other };
+  const otherAgent = await newAgent(other, otherSpaceId);
+  otherSpace = {
+    spaceId: otherSpaceId,
+    agentId: otherAgent.id,
+    publishableKey: otherAgent.publishableKey,
+    owner: other,
+  };
 }, 120_000);
 
 afterAll(async () => {
@@ -442,5 +448,30 @@ describe('when the agent worker is down', () => {
     expect(calls.body.items[0].failureReason).toContain('the agent worker could not start the conversation');
     const message = await t.request('POST', live.body.messagesUrl, { token: owner, body: { text: 'hi' } });
     expect(message.status).toBe(503);
+  });
+
+  it('answers a widget visitor at once, then fails the call and answers the first message with 503', async () => {
+    // A visitor is answered before the worker's session has started; the worker's refusal follows.
+    const created = await t.request('POST', `/api/v1/public/agents/${otherSpace.publishableKey}/sessions`, {
+      headers: { origin: ORIGIN },
+      body: { mode: 'text' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.greeting).toBe('Hello, this is the clinic.');
+    const callOf = async () =>
+      (
+        await t.database.pool.query<{ status: string; failure_reason: string | null }>(
+          'SELECT status, failure_reason FROM calls WHERE id = $1',
+          [created.body.callId],
+        )
+      ).rows[0];
+    await expect.poll(async () => (await callOf())?.status, { timeout: 15_000 }).toBe('failed');
+    expect((await callOf())?.failure_reason).toContain('the agent worker could not start the conversation');
+    const message = await t.request('POST', created.body.messagesUrl, {
+      headers: { origin: ORIGIN, authorization: `Bearer ${created.body.sessionToken}` },
+      body: { text: 'hi' },
+    });
+    expect(message.status).toBe(503);
+    expect(message.body.detail).toContain('cannot take a conversation right now');
   });
 });

@@ -6,6 +6,7 @@ import type {
   TextSessionEnded,
   TextStreamEvent,
   TextToolCall,
+  WorkerTextMessage,
   WorkerTextReply,
 } from '@speaknode/contracts';
 import { HttpProblem } from '@speaknode/runtime/problem';
@@ -104,6 +105,14 @@ export class TextSessions {
     channel: TextSessionRow['channel'];
     /** Widget sessions get a token that authorises this session only. */
     withToken: boolean;
+    /**
+     * Answer once the session is recorded, with the agent's greeting as control has it, while the
+     * worker starts its session (a widget visitor's first message is on its way meanwhile, and
+     * carries what the worker needs to start the session if control's request has not). Without
+     * it the answer waits for the worker, so an agent that cannot start is refused at once (the
+     * console's 422).
+     */
+    answerBeforeWorker?: { greeting: string | null };
   }): Promise<{ sessionId: string; callId: string; greeting: string | null; sessionToken?: string }> {
     const worker = this.agentWorker;
     const callId = randomUUID();
@@ -139,23 +148,48 @@ export class TextSessions {
         () => undefined,
         (error: unknown) => ({ error }),
       );
+    const starting = this.startInWorker(worker, request, callId);
+    let greeting: string | null;
+    if (request.answerBeforeWorker) {
+      // Its failure is on the call already: the session's next message is answered from it.
+      starting.catch((error: Error) =>
+        this.ctx.log.warn('the agent worker did not start a text session', { callId, error: error.message }),
+      );
+      greeting = request.answerBeforeWorker.greeting;
+    } else {
+      greeting = (await starting).greeting;
+    }
+    const failed = await recorded;
+    if (failed) {
+      // Without its row nobody can reach the session: the call fails, the worker lets it go.
+      await this.finish(callId, {
+        to: 'failed',
+        endReason: 'error',
+        failureReason: 'control could not record the text session',
+      });
+      const workerHasIt = await starting.then(
+        () => true,
+        () => false,
+      );
+      if (workerHasIt) await worker.end(callId).catch(() => {});
+      throw failed.error;
+    }
+    return { sessionId, callId, greeting, ...(sessionToken ? { sessionToken } : {}) };
+  }
+
+  /**
+   * The worker's session of the call. When the worker refuses it or cannot be reached, the call
+   * fails with the worker's reason and the client's problem is thrown.
+   */
+  private async startInWorker(
+    worker: AgentWorkerClient,
+    request: { spaceId: string; agentId: string; channel: TextSessionRow['channel'] },
+    callId: string,
+  ) {
     try {
-      const created = await worker.create({ agentId: request.agentId, spaceId: request.spaceId, callId });
-      const failed = await recorded;
-      if (failed) {
-        // Without its row nobody can reach the session: the call fails, the worker lets it go.
-        await this.finish(callId, {
-          to: 'failed',
-          endReason: 'error',
-          failureReason: 'control could not record the text session',
-        });
-        await worker.end(callId).catch(() => {});
-        throw failed.error;
-      }
-      return { sessionId, callId, greeting: created.greeting, ...(sessionToken ? { sessionToken } : {}) };
+      return await worker.create({ agentId: request.agentId, spaceId: request.spaceId, callId });
     } catch (error) {
       if (!(error instanceof AgentWorkerError)) throw error;
-      await recorded;
       // A provider that cannot start (422): the worker has failed the call with its reason already.
       await this.finish(callId, {
         to: 'failed',
@@ -202,6 +236,10 @@ export class TextSessions {
   }
 
   private assertOpen(open: OpenTextSession): void {
+    if (open.call.status === 'failed' && !open.call.started_at) {
+      // The worker could not start it (see `start`): as a refused start would have said.
+      throw HttpProblem.unavailable('the agent cannot take a conversation right now; try again shortly', 5);
+    }
     if (isFinished(open.call)) {
       throw HttpProblem.conflict(
         `the session has ended${open.call.end_reason ? ` (${open.call.end_reason})` : ''}; start a new one`,
@@ -213,7 +251,7 @@ export class TextSessions {
   async send(open: OpenTextSession, text: string, audience: ReplyAudience): Promise<TextReply> {
     this.assertOpen(open);
     try {
-      return replyFor(await this.agentWorker.message(open.call.id, text), audience);
+      return replyFor(await this.agentWorker.message(open.call.id, this.messageFor(open, text)), audience);
     } catch (error) {
       throw await this.problemFor(open, error);
     }
@@ -223,10 +261,18 @@ export class TextSessions {
   async *stream(open: OpenTextSession, text: string, audience: ReplyAudience): AsyncGenerator<TextStreamEvent> {
     this.assertOpen(open);
     try {
-      for await (const event of this.agentWorker.messageStream(open.call.id, text)) yield eventFor(event, audience);
+      for await (const event of this.agentWorker.messageStream(open.call.id, this.messageFor(open, text))) {
+        yield eventFor(event, audience);
+      }
     } catch (error) {
       throw await this.problemFor(open, error);
     }
+  }
+
+  /** The message for the worker: while the call has not begun, with what it needs to start the session. */
+  private messageFor(open: OpenTextSession, text: string): WorkerTextMessage {
+    if (open.call.status !== 'created') return { text };
+    return { text, start: { agentId: open.session.agent_id, spaceId: open.session.space_id } };
   }
 
   /** Ends the session: the worker ends its conversation and reports the end and the usage to the call. */

@@ -212,6 +212,7 @@ export const widgetRoutes: RouteModule = {
         agentId: agent.id,
         channel: 'widget',
         withToken: true,
+        answerBeforeWorker: { greeting: agent.config.greeting ?? null },
       });
       const sessionUrl = `/api/v1/public/agents/${encodeURIComponent(String(req.params.publishableKey))}/sessions/${started.sessionId}`;
       const grant: WidgetTextSessionGrant = {
