@@ -21,6 +21,7 @@ export interface TranscriptSink {
 const MAX_TEXT = 65_536;
 const clip = (text: string) => (text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text);
 const iso = (ms: number) => new Date(ms).toISOString();
+const afterPendingIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class TranscriptRecorder {
   readonly turns: TranscriptTurn[] = [];
@@ -93,7 +94,8 @@ export class TranscriptRecorder {
 
   private push(turn: TranscriptTurn): void {
     this.turns.push(turn);
-    if (this.sink) this.posting = this.posting.then(() => this.postPending());
+    // After what the turn set going (the reply's LLM request): the post is background work, the reply is not.
+    if (this.sink) this.posting = this.posting.then(afterPendingIo).then(() => this.postPending());
   }
 
   private async postPending(): Promise<void> {
