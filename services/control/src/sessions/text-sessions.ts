@@ -129,8 +129,8 @@ export class TextSessions {
       status: 'created',
       roomName: '',
     });
-    // The session row (what the session's later requests find) and the worker's session need the
-    // call, not each other: they go at once.
+    // The session row is what the session's later requests find; the worker's session needs only
+    // the call, so the console's waits for both at once.
     const recorded = this.ctx.pool
       .query(
         `INSERT INTO text_sessions (id, call_id, space_id, agent_id, channel, token_hash)
@@ -148,33 +148,40 @@ export class TextSessions {
         () => undefined,
         (error: unknown) => ({ error }),
       );
-    const starting = this.startInWorker(worker, request, callId);
-    let greeting: string | null;
     if (request.answerBeforeWorker) {
-      // Its failure is on the call already: the session's next message is answered from it.
-      starting.catch((error: Error) =>
-        this.ctx.log.warn('the agent worker did not start a text session', { callId, error: error.message }),
-      );
-      greeting = request.answerBeforeWorker.greeting;
-    } else {
-      greeting = (await starting).greeting;
+      const failed = await recorded;
+      if (failed) {
+        await this.failUnrecorded(callId);
+        throw failed.error;
+      }
+      // Asked once the answer is on its way (the route answers as soon as this returns). A failure
+      // goes on the call, and the session's next message is answered from it.
+      setImmediate(() => {
+        this.startInWorker(worker, request, callId).catch((error: Error) =>
+          this.ctx.log.warn('the agent worker did not start a text session', { callId, error: error.message }),
+        );
+      });
+      const greeting = request.answerBeforeWorker.greeting;
+      return { sessionId, callId, greeting, ...(sessionToken ? { sessionToken } : {}) };
     }
+    const { greeting } = await this.startInWorker(worker, request, callId);
     const failed = await recorded;
     if (failed) {
-      // Without its row nobody can reach the session: the call fails, the worker lets it go.
-      await this.finish(callId, {
-        to: 'failed',
-        endReason: 'error',
-        failureReason: 'control could not record the text session',
-      });
-      const workerHasIt = await starting.then(
-        () => true,
-        () => false,
-      );
-      if (workerHasIt) await worker.end(callId).catch(() => {});
+      await this.failUnrecorded(callId);
+      // The worker lets its session go.
+      await worker.end(callId).catch(() => {});
       throw failed.error;
     }
     return { sessionId, callId, greeting, ...(sessionToken ? { sessionToken } : {}) };
+  }
+
+  /** Without its row nobody can reach the session: the call fails. */
+  private async failUnrecorded(callId: string): Promise<void> {
+    await this.finish(callId, {
+      to: 'failed',
+      endReason: 'error',
+      failureReason: 'control could not record the text session',
+    });
   }
 
   /**
