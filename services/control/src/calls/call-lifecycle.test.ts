@@ -286,20 +286,25 @@ describe(`CallLifecycle (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'emb
     expect((await outboxTypes(callId)).filter((t) => t === 'call.recording.ready')).toHaveLength(1);
   });
 
-  it('fails web calls nobody joined, saying what to check', async () => {
+  it('fails web calls nobody joined and text sessions that never started, saying what to check', async () => {
     const stale = randomUUID();
     const fresh = randomUUID();
-    for (const [id, age] of [
-      [stale, '2 hours'],
-      [fresh, '1 minute'],
+    const staleText = randomUUID();
+    for (const [id, age, transport] of [
+      [stale, '2 hours', 'voice'],
+      [fresh, '1 minute', 'voice'],
+      [staleText, '2 hours', 'text'],
     ] as const) {
       await db.pool.query(
-        `INSERT INTO calls (id, space_id, agent_id, channel, status, room_name, created_at)
-         VALUES ($1, $2, $3, 'widget', 'created', $4, now() - $5::interval)`,
-        [id, spaceId, agentId, `call-${id}`, age],
+        `INSERT INTO calls (id, space_id, agent_id, channel, transport, status, room_name, created_at)
+         VALUES ($1, $2, $3, 'widget', $6, 'created', $4, now() - $5::interval)`,
+        [id, spaceId, agentId, transport === 'text' ? '' : `call-${id}`, age, transport],
       );
     }
-    expect(await lifecycle.failAbandoned()).toBe(1);
+    expect(await lifecycle.failAbandoned()).toBe(2);
+    expect((await findCall(db.pool, staleText))!.failure_reason).toMatch(
+      /the agent worker did not start this text session within 60 minutes/,
+    );
     expect(await findCall(db.pool, stale)).toMatchObject({ status: 'failed', end_reason: 'canceled' });
     expect((await findCall(db.pool, stale))!.failure_reason).toMatch(/nobody joined the room, or LiveKit webhooks/);
     expect((await findCall(db.pool, fresh))!.status).toBe('created');

@@ -355,19 +355,24 @@ export class CallLifecycle {
 
   /**
    * Web calls nobody ever joined: the token expired unused, or LiveKit's webhooks do not reach the
-   * receiver. Either way the call should not stay `created` for ever; the reason says which to check.
+   * receiver; text sessions whose worker session never started. Either way the call should not stay
+   * `created` for ever; the reason says which to check.
    */
   async failAbandoned(olderThanMs = ABANDONED_AFTER_MS): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `SELECT id FROM calls WHERE status = 'created' AND channel IN ('test', 'widget')
+    const { rows } = await this.pool.query<{ id: string; transport: string }>(
+      `SELECT id, transport FROM calls WHERE status = 'created' AND channel IN ('test', 'widget')
        AND created_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at LIMIT 100`,
       [olderThanMs],
     );
+    const minutes = Math.round(olderThanMs / 60_000);
     let failed = 0;
-    for (const { id } of rows) {
+    for (const { id, transport } of rows) {
       const moved = await this.move(id, 'failed', {
         endReason: 'canceled',
-        failureReason: `no LiveKit event for this call within ${Math.round(olderThanMs / 60_000)} minutes: nobody joined the room, or LiveKit webhooks do not reach the webhook receiver`,
+        failureReason:
+          transport === 'text'
+            ? `the agent worker did not start this text session within ${minutes} minutes: control stopped before asking it, and no message came to start it`
+            : `no LiveKit event for this call within ${minutes} minutes: nobody joined the room, or LiveKit webhooks do not reach the webhook receiver`,
       });
       if (moved) failed += 1;
     }
