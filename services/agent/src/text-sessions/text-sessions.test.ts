@@ -366,6 +366,22 @@ describe('text-session API end to end', () => {
       text: 'hi',
     });
     expect(missing.status).toBe(404);
+
+    // A message's `start` is checked like a create: its shape, and the agent's own space.
+    const unknownCall = '/v1/text-sessions/00000000-0000-4000-8000-0000000000aa/messages';
+    expect(
+      (await api('POST', unknownCall, { text: 'hi', start: { agentId: 'not-a-uuid', spaceId: SPACE_ID } })).status,
+    ).toBe(400);
+    expect(
+      (await api('POST', unknownCall, { text: 'hi', start: { agentId: AGENT_ID, spaceId: SPACE_ID, extra: 1 } }))
+        .status,
+    ).toBe(400);
+    const startElsewhere = await api('POST', unknownCall, {
+      text: 'hi',
+      start: { agentId: AGENT_ID, spaceId: '88888888-8888-4888-8888-888888888888' },
+    });
+    expect(startElsewhere.status).toBe(404);
+    expect((await api('POST', unknownCall, { text: 'hi' })).status).toBe(404);
   });
 
   it('fails with a clear reason when the LLM credential is missing, and tells control', async () => {
